@@ -1,0 +1,31 @@
+# mlipcost: how much DFT, at which convergence, for which qSNAP model, buys which accuracy.
+# Run: snakemake --profile profiles/default [--configfile config/<study>.yaml]
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+validate(config, "workflow/schemas/config.schema.yaml")
+
+
+report: "workflow/report/workflow.rst"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/structures.smk"
+include: "workflow/rules/dft.smk"
+include: "workflow/rules/descriptors.smk"
+include: "workflow/rules/fit.smk"
+include: "workflow/rules/report.smk"
+
+
+rule all:
+    input:
+        expand("results/labels/level{level}.h5", level=LEVELS),
+        expand("results/sweep/2J{twojmax}.csv", twojmax=TWOJMAX),
+        "results/pareto/front.csv",
+        "results/tables/table1_ladder.csv",
+    default_target: True

@@ -1,0 +1,45 @@
+"""Checks of a configuration beyond its JSON schema: the relations between keys."""
+
+from __future__ import annotations
+
+
+class ConfigError(ValueError):
+    pass
+
+
+def level_names(config: dict) -> list[str]:
+    return [str(level["name"]) for level in config["dft"]["levels"]]
+
+
+def check_config(config: dict) -> None:
+    """Raise ConfigError naming the key and the fix when keys contradict each other."""
+    names = level_names(config)
+    if len(set(names)) != len(names):
+        raise ConfigError(f"dft.levels: level names must be unique, got {names}")
+    ref = str(config["fit"]["reference_level"])
+    if ref not in names:
+        raise ConfigError(f"fit.reference_level: {ref!r} is not a level; choose one of {names}")
+    s = config["structures"]
+    if s.get("n_atoms_min", 2) > s.get("n_atoms_max", 16):
+        raise ConfigError("structures: n_atoms_min must not exceed n_atoms_max")
+    pareto = config.get("pareto", {})
+    if pareto.get("cost", "measured") == "configured":
+        missing = [lvl["name"] for lvl in config["dft"]["levels"] if "seconds_per_config" not in lvl]
+        if missing:
+            raise ConfigError(f"pareto.cost is 'configured' but dft.levels {missing} have no "
+                              "seconds_per_config; add it or set pareto.cost: measured")
+    n_train = round(s["n_configs"] * (1 - config["split"].get("test_fraction", 0.5)))
+    too_big = [n for n in config["fit"]["training_sizes"] if n > n_train]
+    if too_big:
+        raise ConfigError(f"fit.training_sizes {too_big} exceed the {n_train} training "
+                          "configurations of the split; lower them or add configurations")
+    if config["dft"]["code"] == "vasp":
+        vasp = config["dft"].get("vasp", {})
+        if "command" not in vasp:
+            raise ConfigError("dft.vasp.command is required for code 'vasp', e.g. "
+                              "'srun --gpus-per-task=1 vasp_std'")
+        forbidden = {"ENCUT", "KSPACING", "ISMEAR", "SIGMA", "PREC", "EDIFF", "LREAL"}
+        clash = forbidden & {k.upper() for k in vasp.get("incar", {})}
+        if clash:
+            raise ConfigError(f"dft.vasp.incar sets {sorted(clash)}: precision settings come from "
+                              "dft.levels and dft.smearing only")

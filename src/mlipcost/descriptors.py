@@ -1,0 +1,227 @@
+"""qSNAP descriptors from LAMMPS ``compute snap``, in FitSNAP's row layout.
+
+One configuration gives 1 energy row (bispectrum sums divided by the number of atoms), 3N force
+rows in atom order x, y, z, and optionally 6 stress rows (FitSNAP's: virial / volume in bar,
+xx yy zz yz xz xy, pressure sign). With ``bzeroflag 0`` a first column holds the intercept
+(the fraction of atoms of the type in energy rows, 0 elsewhere), as FitSNAP writes it.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import h5py
+import numpy as np
+from ase import Atoms
+
+from .lammps_io import new_lammps, right_handed, to_lammps_frame
+from .storage import atomic_h5, write_provenance
+
+NKTV2P_BAR = 1.6021765e6  # LAMMPS metal units: eV/Å³ -> bar, as FitSNAP uses it
+ROW_ENERGY, ROW_FORCE, ROW_STRESS = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class SnapSettings:
+    twojmax: int
+    rcutfac: float = 4.812302818
+    rfac0: float = 0.99363
+    rmin0: float = 0.0
+    wj: float = 1.0
+    radelem: float = 0.5
+    bzeroflag: int = 1
+    quadraticflag: int = 1
+    stress_rows: bool = False
+    # LAMMPS pair_style/pair_coeff lines of a reference potential whose energy, forces and
+    # stress are subtracted from the targets (FitSNAP's [REFERENCE]); empty: none.
+    reference_pair: tuple[str, ...] = field(default_factory=tuple)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    @property
+    def n_bispectrum(self) -> int:
+        return n_bispectrum(self.twojmax)
+
+    @property
+    def n_columns(self) -> int:
+        k = self.n_bispectrum
+        width = k + k * (k + 1) // 2 if self.quadraticflag else k
+        return width + (0 if self.bzeroflag else 1)
+
+
+def n_bispectrum(twojmax: int) -> int:
+    """Number of bispectrum components B_{j1 j2 j} for one element (LAMMPS's ordering)."""
+    count = 0
+    for j1 in range(twojmax + 1):
+        for j2 in range(j1 + 1):
+            for j in range(j1 - j2, min(twojmax, j1 + j2) + 1, 2):
+                if j >= j1:
+                    count += 1
+    return count
+
+
+@dataclass
+class ConfigRows:
+    a: np.ndarray          # (rows, n_columns) unweighted
+    reference: np.ndarray  # (rows,) reference-potential part of each row's target
+    row_type: np.ndarray   # (rows,) ROW_ENERGY / ROW_FORCE / ROW_STRESS
+    atom: np.ndarray       # (rows,) atom index of force rows, -1 otherwise
+    rotation: np.ndarray   # (3, 3) into LAMMPS's frame: forces_lammps = forces @ rotation
+
+
+class SnapCalculator:
+    """One LAMMPS instance, reused for every configuration (``clear`` between them)."""
+
+    def __init__(self, settings: SnapSettings, element: str):
+        self.settings = settings
+        self.element = element
+        self.lmp = new_lammps()
+        if not self.lmp.has_package("ML-SNAP"):
+            raise RuntimeError("this LAMMPS build has no ML-SNAP package (compute snap)")
+
+    def close(self) -> None:
+        self.lmp.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _setup(self, atoms: Atoms) -> tuple[np.ndarray, np.ndarray]:
+        s = self.settings
+        cell = right_handed(atoms.cell.array)
+        lammps_cell, rotation = to_lammps_frame(cell)
+        frac = np.linalg.solve(cell.T, atoms.positions.T).T % 1.0
+        positions = frac @ lammps_cell
+        (ax, _, _), (bx, by, _), (cx, cy, cz) = lammps_cell
+        cmd = self.lmp.command
+        cmd("clear")
+        cmd("units metal")
+        cmd("atom_style atomic")
+        cmd("atom_modify map array sort 0 2.0")
+        cmd("boundary p p p")
+        cmd(f"region box prism 0 {ax:.17g} 0 {by:.17g} 0 {cz:.17g} {bx:.17g} {cx:.17g} {cy:.17g}")
+        cmd("create_box 1 box")
+        n = len(atoms)
+        flat = positions.ravel()
+        self.lmp.create_atoms(n, None, (n * ctypes.c_int)(*([1] * n)),
+                              (3 * n * ctypes.c_double)(*flat))
+        if int(self.lmp.get_natoms()) != n:
+            raise RuntimeError(f"LAMMPS created {int(self.lmp.get_natoms())} of {n} atoms")
+        cmd("mass * 1.0")
+        rcut = 2.0 * s.rcutfac * s.radelem
+        if s.reference_pair:
+            for line in s.reference_pair:
+                cmd(line)
+        else:
+            cmd(f"pair_style zero {rcut + 1e-6:.10g}")
+            cmd("pair_coeff * *")
+        cmd("neighbor 1.0e-20 nsq")
+        cmd("neigh_modify one 10000")
+        cmd(f"compute snap all snap {s.rcutfac:.17g} {s.rfac0:.17g} {s.twojmax} "
+            f"{s.radelem:.17g} {s.wj:.17g} rmin0 {s.rmin0:.17g} "
+            f"bzeroflag {s.bzeroflag} quadraticflag {s.quadraticflag}")
+        cmd("thermo_style custom step pe")
+        cmd("run 0")
+        return rotation, lammps_cell
+
+    def compute(self, atoms: Atoms) -> ConfigRows:
+        lammps = __import__("lammps")
+        s = self.settings
+        rotation, lammps_cell = self._setup(atoms)
+        n = len(atoms)
+        snap = np.array(self.lmp.numpy.extract_compute("snap", lammps.LMP_STYLE_GLOBAL,
+                                                       lammps.LMP_TYPE_ARRAY), copy=True)
+        k = snap.shape[1] - 1
+        n_rows = 1 + 3 * n + (6 if s.stress_rows else 0)
+        a = np.zeros((n_rows, s.n_columns))
+        ref = np.zeros(n_rows)
+        col = 0 if s.bzeroflag else 1
+        a[0, col:] = snap[0, :k] / n
+        ref[0] = snap[0, k] / n
+        if not s.bzeroflag:
+            a[0, 0] = 1.0
+        a[1:1 + 3 * n, col:] = snap[1:1 + 3 * n, :k]
+        ref[1:1 + 3 * n] = snap[1:1 + 3 * n, k]
+        if s.stress_rows:
+            volume = abs(np.linalg.det(lammps_cell))
+            a[1 + 3 * n:, col:] = NKTV2P_BAR * snap[1 + 3 * n:1 + 3 * n + 6, :k] / volume
+            ref[1 + 3 * n:] = snap[1 + 3 * n:1 + 3 * n + 6, k]
+        if not np.all(np.isfinite(a)):
+            raise ValueError("compute snap returned non-finite values")
+        row_type = np.full(n_rows, ROW_FORCE, dtype=np.int8)
+        row_type[0] = ROW_ENERGY
+        atom = np.full(n_rows, -1, dtype=np.int32)
+        atom[1:1 + 3 * n] = np.repeat(np.arange(n), 3)
+        if s.stress_rows:
+            row_type[1 + 3 * n:] = ROW_STRESS
+        return ConfigRows(a, ref, row_type, atom, rotation)
+
+
+def compute_descriptor_file(structures, settings: SnapSettings, element: str, out: Path,
+                            stage_settings: dict, block_rows: int = 65536, log=print) -> None:
+    """Write ``A`` (unweighted, FitSNAP rows) for every configuration, block by block.
+
+    Datasets: ``A`` (rows × columns), ``reference`` (rows), ``row_type``, ``row_atom``,
+    ``row_offsets`` (n_configs + 1), ``rotation`` (n_configs × 3 × 3; labels rotate with it).
+    """
+    n_configs = len(structures)
+    rows_per_config = 1 + 3 * structures.n_atoms + (6 if settings.stress_rows else 0)
+    row_offsets = np.concatenate([[0], np.cumsum(rows_per_config)])
+    total = int(row_offsets[-1])
+    with atomic_h5(out) as h5, SnapCalculator(settings, element) as calc:
+        chunk_rows = max(1, min(block_rows, total))
+        dset = h5.create_dataset("A", shape=(total, settings.n_columns), dtype="f8",
+                                 chunks=(min(chunk_rows, 4096), settings.n_columns))
+        ref = h5.create_dataset("reference", shape=(total,), dtype="f8")
+        rtype = h5.create_dataset("row_type", shape=(total,), dtype="i1")
+        ratom = h5.create_dataset("row_atom", shape=(total,), dtype="i4")
+        rot = h5.create_dataset("rotation", shape=(n_configs, 3, 3), dtype="f8")
+        buffer, start = [], 0
+        for i in range(n_configs):
+            rows = calc.compute(structures.atoms(i))
+            rot[i] = rows.rotation
+            buffer.append(rows)
+            if sum(len(b.a) for b in buffer) >= block_rows or i == n_configs - 1:
+                stop = start + sum(len(b.a) for b in buffer)
+                dset[start:stop] = np.concatenate([b.a for b in buffer])
+                ref[start:stop] = np.concatenate([b.reference for b in buffer])
+                rtype[start:stop] = np.concatenate([b.row_type for b in buffer])
+                ratom[start:stop] = np.concatenate([b.atom for b in buffer])
+                start, buffer = stop, []
+        h5.create_dataset("row_offsets", data=row_offsets)
+        dset.attrs["unit"] = ("energy rows: per-atom bispectrum sums (1/atom); force rows: 1/Å; "
+                              "stress rows: bar")
+        write_provenance(h5, "descriptors", stage_settings, twojmax=settings.twojmax,
+                         n_columns=settings.n_columns, bzeroflag=settings.bzeroflag,
+                         quadraticflag=settings.quadraticflag)
+        log(f"2Jmax {settings.twojmax}: {total} rows x {settings.n_columns} columns")
+
+
+@dataclass
+class DescriptorMatrix:
+    """The descriptor file, read whole (small problems) with per-configuration row slices."""
+
+    a: np.ndarray
+    reference: np.ndarray
+    row_type: np.ndarray
+    row_offsets: np.ndarray
+    rotation: np.ndarray
+    twojmax: int
+
+    def rows(self, i: int) -> slice:
+        return slice(int(self.row_offsets[i]), int(self.row_offsets[i + 1]))
+
+
+def read_descriptors(path: Path) -> DescriptorMatrix:
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"descriptor file not found: {path} (run the 'descriptors' rule)")
+    with h5py.File(path, "r") as h5:
+        return DescriptorMatrix(h5["A"][()], h5["reference"][()], h5["row_type"][()],
+                                h5["row_offsets"][()], h5["rotation"][()],
+                                int(h5.attrs["twojmax"]))

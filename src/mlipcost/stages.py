@@ -1,0 +1,219 @@
+"""One function per workflow stage: plain paths and config dicts in, files out.
+
+The Snakemake scripts are thin wrappers around these, and so is the command line.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pandas as pd
+
+from .descriptors import SnapSettings, compute_descriptor_file, read_descriptors
+from .dft.labels import (STATUS_OK, chunk_bounds, collect_level, label_chunk, read_labels,
+                         write_chunk, write_extxyz)
+from .dft.ladder import Level
+from .fit import build_fit_data, fit_sweep, leverage_scores
+from .storage import atomic_path, file_hash, write_text
+from .structures import (check_structures, generate_crystals, read_structures, split_train_test,
+                         write_structures)
+
+
+def make_structures(element: str, settings: dict, split: dict, out: Path, log=print) -> None:
+    structures = generate_crystals(
+        element, settings["n_configs"], settings.get("n_atoms_min", 2),
+        settings.get("n_atoms_max", 16), settings["seed"])
+    keep, rejected = check_structures(
+        structures, element, settings.get("min_distance_A", 1.0),
+        settings.get("max_rejected_fraction", 0.05),
+        tuple(settings.get("volume_per_atom_A3", (2.0, 100.0))))
+    for message in rejected:
+        log(f"rejected {message}")
+    structures.is_train = split_train_test(len(structures), split.get("test_fraction", 0.5),
+                                           split.get("seed", 58))
+    write_structures(out, structures, {"element": element, **settings, "split": split},
+                     rejected=rejected)
+    with h5py.File(out, "r+") as h5:
+        h5.create_dataset("valid", data=keep)
+    log(f"{len(structures)} configurations, {structures.n_atoms.sum()} atoms, "
+        f"{(~keep).sum()} rejected, {structures.is_train.sum()} train")
+
+
+def _valid_mask(structures_path: Path) -> np.ndarray:
+    with h5py.File(structures_path, "r") as h5:
+        return h5["valid"][()] if "valid" in h5 else None
+
+
+def make_backend(dft: dict):
+    if dft["code"] == "gpaw":
+        from .dft.gpaw_backend import GpawBackend
+        return GpawBackend(**dft.get("gpaw", {}))
+    if dft["code"] == "vasp":
+        from .dft.vasp_backend import VaspBackend
+        return VaspBackend(**dft.get("vasp", {}))
+    raise ValueError(f"dft.code: unknown DFT code {dft['code']!r}; use gpaw or vasp")
+
+
+def run_label_chunk(structures_path: Path, dft: dict, level_name: str, chunk: int,
+                    out: Path, log=print) -> None:
+    structures = read_structures(structures_path)
+    valid = _valid_mask(structures_path)
+    entry = next(lvl for lvl in dft["levels"] if str(lvl["name"]) == str(level_name))
+    level = Level.from_config(entry, dft.get("smearing", {}))
+    backend = make_backend(dft)
+    lo, hi = chunk_bounds(len(structures), dft.get("chunk_size", 10), chunk)
+    records_dir = out.parent / f"{out.stem}.records"
+    settings = {**backend.settings(level), "kmesh_rounding": dft.get("kmesh_rounding", "ceil"),
+                "structures_hash": file_hash(structures_path)}
+    records = label_chunk(structures, lo, hi, level, backend, records_dir,
+                          dft.get("kmesh_rounding", "ceil"), dft.get("max_attempts", 1), log=log,
+                          skip=None if valid is None else ~valid)
+    write_chunk(out, records, level, settings)
+    total = sum(float(r["wall_time_s"]) for r in records)
+    n_ok = sum(str(r["status"]) == STATUS_OK for r in records)
+    log(f"level {level.name} chunk {chunk}: {n_ok}/{len(records)} ok, DFT wall time {total:.1f} s")
+
+
+def run_collect_level(structures_path: Path, chunk_paths: list[Path], max_failed_fraction: float,
+                      out_h5: Path, out_xyz: Path, log=print) -> None:
+    structures = read_structures(structures_path)
+    failed = collect_level(chunk_paths, structures, out_h5, max_failed_fraction,
+                           file_hash(structures_path))
+    for message in failed:
+        log(f"excluded from the analysis: {message}")
+    write_extxyz(out_xyz, structures, read_labels(out_h5))
+
+
+def descriptor_settings(descriptors: dict, twojmax: int) -> SnapSettings:
+    keys = ("rcutfac", "rfac0", "rmin0", "wj", "radelem", "bzeroflag", "quadraticflag")
+    return SnapSettings(twojmax=int(twojmax), **{k: descriptors[k] for k in keys if k in descriptors})
+
+
+def run_descriptors(structures_path: Path, element: str, descriptors: dict, twojmax: int,
+                    out: Path, log=print) -> None:
+    settings = descriptor_settings(descriptors, twojmax)
+    compute_descriptor_file(read_structures(structures_path), settings, element, out,
+                            {"element": element, **settings.as_dict()}, log=log)
+
+
+def _analysis_set(structures_path: Path, label_paths: list[Path]):
+    """Structures, labels, and the configurations labelled successfully at every level."""
+    structures = read_structures(structures_path)
+    labels = [read_labels(p) for p in label_paths]
+    use = np.all([lab.ok for lab in labels], axis=0)
+    valid = _valid_mask(structures_path)
+    if valid is not None:
+        use &= valid
+    return structures, labels, use
+
+
+def run_leverage(structures_path: Path, descriptor_path: Path, label_paths: list[Path],
+                 energy_weight: float, out: Path, log=print) -> None:
+    structures, labels, use = _analysis_set(structures_path, label_paths)
+    data = build_fit_data(read_descriptors(descriptor_path), labels, use)
+    train = np.flatnonzero(structures.is_train[data.config_index])
+    scores = leverage_scores(data, train, energy_weight)
+    with atomic_path(out, suffix=".csv.tmp") as tmp:
+        scores.to_csv(tmp, index=False)
+    log(f"{len(train)} training configurations, rank {int(scores['rank'].iloc[0])}, "
+        f"block leverage sum {scores['block_leverage'].sum():.6f}")
+
+
+def configuration_costs(labels, config: dict, index: np.ndarray) -> np.ndarray:
+    """DFT cost (s) of each configuration at each level: measured, or configured per level."""
+    if config.get("pareto", {}).get("cost", "measured") == "configured":
+        per_level = [float(lvl["seconds_per_config"]) for lvl in config["dft"]["levels"]]
+        return np.tile(per_level, (len(index), 1))
+    return np.stack([lab.wall_time_s[index] for lab in labels], axis=1)
+
+
+def run_fit_sweep(structures_path: Path, descriptor_path: Path, label_paths: list[Path],
+                  leverage_path: Path, config: dict, out: Path, log=print) -> None:
+    structures, labels, use = _analysis_set(structures_path, label_paths)
+    desc = read_descriptors(descriptor_path)
+    data = build_fit_data(desc, labels, use)
+    is_train = structures.is_train[data.config_index]
+    train, test = np.flatnonzero(is_train), np.flatnonzero(~is_train)
+    lev = pd.read_csv(leverage_path).set_index("config_index").loc[data.config_index[train]]
+    fit = config["fit"]
+    scores = {"leverage": lev["leverage"].to_numpy(),
+              "block_leverage": lev["block_leverage"].to_numpy()}
+    table = fit_sweep(data, train, test, list(fit["samplers"]), list(fit["training_sizes"]),
+                      list(fit["energy_weights"]), fit.get("repeats", 5), fit.get("seed", 58),
+                      scores, str(fit["reference_level"]),
+                      configuration_costs(labels, config, data.config_index), desc.twojmax,
+                      fit.get("force_weight", 1.0))
+    with atomic_path(out, suffix=".csv.tmp") as tmp:
+        table.to_csv(tmp, index=False)
+    log(f"2Jmax {desc.twojmax}: {len(table)} rows from {len(train)} train / {len(test)} test "
+        "configurations")
+
+
+def write_table(df: pd.DataFrame, stem: Path, floatfmt: str = ".4g") -> None:
+    """CSV, Markdown, LaTeX and HTML (for the report) versions of one table."""
+    with atomic_path(stem.with_suffix(".csv"), suffix=".tmp") as tmp:
+        df.to_csv(tmp, index=False)
+    write_text(stem.with_suffix(".html"), df.to_html(index=False, float_format=lambda v: f"{v:.4g}"))
+    write_text(stem.with_suffix(".md"), df.to_markdown(index=False, floatfmt=floatfmt) + "\n")
+    write_text(stem.with_suffix(".tex"), df.to_latex(index=False, float_format="%.4g"))
+
+
+def json_dump(obj, path: Path) -> None:
+    write_text(path, json.dumps(obj, indent=2, sort_keys=True, default=str))
+
+
+def run_pareto(sweep_paths: list[Path], out_dir: Path, reference_level: str, log=print) -> None:
+    """Medians over repeats, the 3-objective front per 2Jmax and across 2Jmax, plots, tables."""
+    from .pareto import OBJECTIVES, budget_bands, front, summarize
+    from .plots import learning_curves, pareto_plot
+
+    sweep = pd.concat([pd.read_csv(p) for p in sweep_paths], ignore_index=True)
+    sweep["train_level"] = sweep["train_level"].astype(str)
+    summary = summarize(sweep)
+    per_2j = pd.concat([front(g) for _, g in summary.groupby("twojmax")], ignore_index=True)
+    across = front(summary).rename(columns={"on_front": "on_front_all_2jmax"})
+    points = per_2j.merge(across[["twojmax", "train_level", "sampler", "size", "energy_weight",
+                                  "on_front_all_2jmax"]],
+                          on=["twojmax", "train_level", "sampler", "size", "energy_weight"])
+    points["dft_cost_min"] = points["dft_cost_s"] / 60.0
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with atomic_path(out_dir / "summary.csv", suffix=".tmp") as tmp:
+        points.to_csv(tmp, index=False)
+    front_cols = ["twojmax", "train_level", "sampler", "size", "energy_weight", "dft_cost_min",
+                  *OBJECTIVES[1:]]
+    on_front = points[points["on_front_all_2jmax"]].sort_values("dft_cost_min")[front_cols]
+    write_table(on_front, out_dir / "front")
+    for twojmax, grp in points.groupby("twojmax"):
+        pareto_plot(grp, out_dir / f"pareto_2J{twojmax}.png", "dft_cost_min",
+                    "DFT cost of the training set (min)",
+                    OBJECTIVES[1], OBJECTIVES[2], f"Accuracy vs DFT cost, qSNAP 2Jmax {twojmax}")
+        log(f"2Jmax {twojmax}: {int(grp['on_front'].sum())} of {len(grp)} settings on the front")
+    bands = budget_bands(points.assign(on_front=points["on_front_all_2jmax"]), "dft_cost_min")
+    write_table(bands, out_dir / "budget_bands")
+    weights = sorted(summary["energy_weight"].unique())
+    learning_curves(summary, out_dir / "learning_curves.png",
+                    energy_weight=weights[len(weights) // 2], level=str(reference_level))
+
+
+def run_tables(structures_path: Path, label_paths: list[Path], config: dict, out_dir: Path,
+               log=print) -> None:
+    from .plots import parity_plot
+    from .tables import dft_rmsd_table, ladder_table
+
+    structures = read_structures(structures_path)
+    labels = [read_labels(p) for p in label_paths]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_table(ladder_table(config["dft"]["levels"], labels), out_dir / "table1_ladder")
+    ideal = [i for i, kind in enumerate(structures.kinds) if kind.endswith("/ideal")]
+    reference = str(config["fit"]["reference_level"])
+    write_table(dft_rmsd_table(labels, reference, ideal[0] if ideal else None),
+                out_dir / "table3_dft_rmsd")
+    parity_plot(labels, reference, out_dir / "parity.png")
+    failures = [{"level": lab.level, "config_index": int(i), "reason": lab.reasons[i]}
+                for lab in labels for i in np.flatnonzero(~lab.ok)]
+    write_table(pd.DataFrame(failures, columns=["level", "config_index", "reason"]),
+                out_dir / "dft_failures")
+    log(f"tables written; {len(failures)} failed or rejected DFT calculations listed")

@@ -1,0 +1,37 @@
+"""Checks what a finished workflow left in its results folder (used by `make test`)."""
+
+import sys
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pandas as pd
+
+
+def main(results: Path) -> None:
+    levels = sorted(results.glob("labels/level*.h5"))
+    assert levels, f"no label files in {results}/labels"
+    for path in levels:
+        with h5py.File(path) as h5:
+            energy = h5["energy_eV"][()]
+            assert np.isfinite(energy).all(), f"{path}: non-finite energies"
+            assert (h5["wall_time_s"][()] > 0).all(), f"{path}: missing wall times"
+    for path in results.glob("descriptors/2J*.h5"):
+        with h5py.File(path) as h5:
+            assert h5["A"].shape[1] == h5.attrs["n_columns"]
+    sweep = pd.concat([pd.read_csv(p) for p in results.glob("sweep/2J*.csv")])
+    needed = {"test_energy_rmse_meV_per_atom_vs_reference", "test_force_rmse_meV_per_A_vs_reference",
+              "dft_cost_s", "sampler", "size", "energy_weight", "train_level"}
+    assert needed <= set(sweep.columns), needed - set(sweep.columns)
+    assert np.isfinite(sweep["test_force_rmse_meV_per_A_vs_reference"]).all()
+    for name in ("pareto/front.csv", "pareto/front.md", "tables/table1_ladder.csv",
+                 "tables/table1_ladder.md", "tables/table3_dft_rmsd.csv", "report.html"):
+        assert (results / name).stat().st_size > 0, f"missing {name}"
+    pngs = list(results.glob("pareto/pareto_2J*.png"))
+    assert pngs and all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
+    assert not list(results.rglob(".*.tmp")), "temporary files left behind"
+    print(f"workflow outputs OK: {len(levels)} levels, {len(sweep)} sweep rows")
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]))

@@ -1,0 +1,71 @@
+import numpy as np
+import pytest
+from ase.build import bulk
+
+from mlipcost.descriptors import ROW_ENERGY, ROW_FORCE, SnapCalculator, SnapSettings, n_bispectrum
+from mlipcost.lammps_io import rotate_stress_voigt, to_lammps_frame
+from mlipcost.structures import generate_crystals
+
+
+def test_widths_match_lammps_compute_snap():
+    assert [n_bispectrum(j) for j in (4, 6, 8, 10)] == [14, 30, 55, 91]
+    assert [SnapSettings(twojmax=j).n_columns for j in (4, 6, 8, 10)] == [119, 495, 1595, 4277]
+    assert SnapSettings(twojmax=6, quadraticflag=0, bzeroflag=0).n_columns == 31
+
+
+@pytest.fixture(scope="module")
+def calc():
+    with SnapCalculator(SnapSettings(twojmax=4), "Be") as c:
+        yield c
+
+
+def test_rows_and_energy_per_atom(calc):
+    atoms = bulk("Be", "hcp", a=2.29, c=3.58)
+    atoms.rattle(0.05, seed=2)
+    rows = calc.compute(atoms)
+    assert rows.a.shape == (1 + 3 * len(atoms), 119)
+    assert rows.row_type[0] == ROW_ENERGY and np.all(rows.row_type[1:] == ROW_FORCE)
+    # The energy row is divided by the number of atoms: a supercell has the same row.
+    big = calc.compute(atoms.repeat((2, 1, 2)))
+    np.testing.assert_allclose(big.a[0], rows.a[0], rtol=1e-10, atol=1e-12)
+
+
+def test_force_rows_are_minus_energy_gradient_in_original_frame(calc):
+    atoms = generate_crystals("Be", 4, 4, 8, seed=3).atoms(2)  # strained, sheared cell
+    beta = np.random.default_rng(0).normal(size=119) * 0.01
+    rows = calc.compute(atoms)
+    forces = (rows.a[1:] @ beta).reshape(-1, 3) @ rows.rotation.T
+    h = 1e-5
+    for atom, axis in ((0, 0), (1, 2)):
+        plus, minus = atoms.copy(), atoms.copy()
+        plus.positions[atom, axis] += h
+        minus.positions[atom, axis] -= h
+        e_plus = calc.compute(plus).a[0] @ beta * len(atoms)
+        e_minus = calc.compute(minus).a[0] @ beta * len(atoms)
+        assert forces[atom, axis] == pytest.approx(-(e_plus - e_minus) / (2 * h), rel=1e-6)
+
+
+def test_rotated_configuration_gives_same_energy_row(calc):
+    atoms = generate_crystals("Be", 4, 4, 8, seed=3).atoms(3)
+    rotated = atoms.copy()
+    rotated.rotate(37, (1, 2, 3), rotate_cell=True)
+    np.testing.assert_allclose(calc.compute(rotated).a[0], calc.compute(atoms).a[0],
+                               rtol=1e-9, atol=1e-12)
+
+
+def test_lammps_frame_rotates_cell_forces_and_stress_together():
+    rng = np.random.default_rng(1)
+    cell = np.eye(3) * 4 + rng.normal(scale=0.6, size=(3, 3))
+    if np.linalg.det(cell) < 0:
+        cell = cell[[0, 2, 1]]
+    lammps_cell, rot = to_lammps_frame(cell)
+    assert lammps_cell[0, 1] == lammps_cell[0, 2] == lammps_cell[1, 2] == 0
+    assert np.all(np.diag(lammps_cell) > 0)
+    np.testing.assert_allclose(rot @ rot.T, np.eye(3), atol=1e-12)
+    voigt = rng.normal(size=6)
+    xx, yy, zz, yz, xz, xy = voigt
+    tensor = np.array([[xx, xy, xz], [xy, yy, yz], [xz, yz, zz]])
+    rotated = rotate_stress_voigt(voigt, rot)
+    assert np.trace(tensor) == pytest.approx(rotated[:3].sum())
+    with pytest.raises(ValueError, match="left-handed"):
+        to_lammps_frame(cell[[0, 2, 1]])

@@ -1,0 +1,122 @@
+import h5py
+import numpy as np
+import pytest
+
+from mlipcost.dft.labels import (chunk_bounds, collect_level, label_chunk, n_chunks, read_labels,
+                                 write_chunk, write_extxyz)
+from mlipcost.dft.ladder import Level
+from mlipcost.storage import atomic_h5
+from mlipcost.structures import generate_crystals
+
+
+class FakeBackend:
+    """A pair potential standing in for DFT: counts calls, fails where told to."""
+
+    code = "fake"
+
+    def __init__(self, fail=()):
+        self.calls = []
+        self.fail = list(fail)
+
+    def settings(self, level):
+        return {"code": self.code, **level.as_dict()}
+
+    def calculate(self, atoms, level, mesh, workdir):
+        index = len(self.calls)
+        self.calls.append(tuple(atoms.positions[0]))
+        if any(np.allclose(atoms.positions[0], p) for p in self.fail):
+            raise RuntimeError("SCF not converged")
+        n = len(atoms)
+        return {"energy_eV": -3.7 * n + 0.01 * index, "energy_sigma0_eV": -3.7 * n,
+                "forces_eV_per_A": np.full((n, 3), 0.1), "stress_eV_per_A3": np.zeros(6),
+                "wall_time_s": 1.5, "scf_iterations": 9, "attempts": 1,
+                "code_version": "fake-1", "setups": ""}
+
+
+LEVEL = Level("2", 300.0, 0.5)
+
+
+def test_chunking():
+    assert n_chunks(20000, 50) == 400 and n_chunks(7, 3) == 3
+    assert chunk_bounds(7, 3, 2) == (6, 7)
+    with pytest.raises(ValueError):
+        chunk_bounds(7, 3, 3)
+
+
+def test_resume_skips_finished_configurations(tmp_path):
+    s = generate_crystals("Be", 6, 2, 4, seed=1)
+    backend = FakeBackend()
+    first = label_chunk(s, 0, 3, LEVEL, backend, tmp_path / "rec", "ceil")
+    assert len(backend.calls) == 3
+    again = label_chunk(s, 0, 3, LEVEL, backend, tmp_path / "rec", "ceil")
+    assert len(backend.calls) == 3  # nothing recomputed
+    assert [float(r["energy_eV"]) for r in again] == [float(r["energy_eV"]) for r in first]
+    assert list(first[1]["kmesh"]) == list(again[1]["kmesh"])
+
+
+def test_failure_is_recorded_with_reason_and_retried(tmp_path):
+    s = generate_crystals("Be", 4, 2, 4, seed=1)
+    backend = FakeBackend(fail=[s.atoms(1).positions[0]])
+    records = label_chunk(s, 0, 4, LEVEL, backend, tmp_path / "rec", "ceil", max_attempts=2,
+                          log=lambda *a: None)
+    assert len(backend.calls) == 5  # configuration 1 tried twice
+    assert str(records[1]["status"]) == "failed"
+    assert "SCF not converged" in str(records[1]["reason"])
+    assert np.isnan(records[1]["energy_eV"])
+
+
+def _chunks(tmp_path, s, backend, size=2, level=LEVEL):
+    paths = []
+    for c in range(n_chunks(len(s), size)):
+        lo, hi = chunk_bounds(len(s), size, c)
+        rec = label_chunk(s, lo, hi, level, backend, tmp_path / f"c{c}", "ceil",
+                          log=lambda *a: None)
+        write_chunk(tmp_path / f"chunk{c}.h5", rec, level, backend.settings(level))
+        paths.append(tmp_path / f"chunk{c}.h5")
+    return paths
+
+
+def test_collect_merges_in_order_and_exports(tmp_path):
+    s = generate_crystals("Be", 5, 2, 4, seed=2)
+    paths = _chunks(tmp_path, s, FakeBackend())
+    failed = collect_level(paths[::-1], s, tmp_path / "level2.h5", 0.0, "hash")
+    assert failed == []
+    labels = read_labels(tmp_path / "level2.h5")
+    assert labels.energy.shape == (5,) and labels.forces.shape == (s.n_atoms.sum(), 3)
+    assert np.all(labels.ok) and labels.level == "2"
+    with h5py.File(tmp_path / "level2.h5") as h5:
+        assert h5["energy_eV"].attrs["unit"].startswith("eV")
+        assert h5.attrs["energy_used_by_fits"] == "energy_eV"
+        assert "cutoff_eV" in h5.attrs["settings_json"]
+    write_extxyz(tmp_path / "level2.extxyz", s, labels)
+    from ase.io import read
+    frames = read(tmp_path / "level2.extxyz", ":")
+    assert len(frames) == 5
+    assert frames[3].get_potential_energy() == pytest.approx(labels.energy[3])
+
+
+def test_collect_stops_above_failed_fraction_and_lists_failures(tmp_path):
+    s = generate_crystals("Be", 4, 2, 4, seed=2)
+    paths = _chunks(tmp_path, s, FakeBackend(fail=[s.atoms(2).positions[0]]))
+    with pytest.raises(RuntimeError, match="configuration 2: RuntimeError: SCF not converged"):
+        collect_level(paths, s, tmp_path / "out.h5", 0.1, "hash")
+    assert not (tmp_path / "out.h5").exists()
+    failed = collect_level(paths, s, tmp_path / "out.h5", 0.5, "hash")
+    assert failed == ["configuration 2: RuntimeError: SCF not converged"]
+    assert not read_labels(tmp_path / "out.h5").ok[2]
+
+
+def test_collect_refuses_mixed_settings(tmp_path):
+    s = generate_crystals("Be", 4, 2, 4, seed=2)
+    a = _chunks(tmp_path / "a", s, FakeBackend())
+    b = _chunks(tmp_path / "b", s, FakeBackend(), level=Level("2", 350.0, 0.5))
+    with pytest.raises(ValueError, match="differ"):
+        collect_level([a[0], b[1]], s, tmp_path / "out.h5", 0.0, "hash")
+
+
+def test_atomic_write_leaves_nothing_on_failure(tmp_path):
+    with pytest.raises(RuntimeError):
+        with atomic_h5(tmp_path / "x.h5") as h5:
+            h5["a"] = np.arange(3)
+            raise RuntimeError("killed")
+    assert list(tmp_path.iterdir()) == []

@@ -1,0 +1,93 @@
+import numpy as np
+import pytest
+import scipy.linalg
+
+from mlipcost.fit import FitData, SetStats, fit_sweep, sampling_order, solve
+from mlipcost.linalg import StreamingR, residual_norms2, thin_leverage
+
+
+def random_fit_data(n_configs=24, k=12, levels=3, seed=0):
+    rng = np.random.default_rng(seed)
+    n_atoms = rng.integers(1, 5, size=n_configs)
+    truth = rng.normal(size=(k, levels))
+    energy_a = rng.normal(size=(n_configs, k))
+    force_a = [rng.normal(size=(3 * n, k)) for n in n_atoms]
+    energy_y = energy_a @ truth + 0.1 * rng.normal(size=(n_configs, levels))
+    force_y = [f @ truth + 0.05 * rng.normal(size=(len(f), levels)) for f in force_a]
+    return FitData(energy_a, energy_y, force_a, force_y, [str(i + 1) for i in range(levels)],
+                   np.arange(n_configs))
+
+
+def weighted_system(data, configs, weight):
+    a = np.vstack([np.vstack([weight * data.energy_a[c][None], data.force_a[c]]) for c in configs])
+    y = np.vstack([np.vstack([weight * data.energy_y[c][None], data.force_y[c]]) for c in configs])
+    return a, y
+
+
+def test_streamed_r_gives_lstsq_solution_and_residuals():
+    data = random_fit_data()
+    configs = np.arange(10)
+    e, f = StreamingR(15), StreamingR(15)
+    for c in configs:  # one configuration at a time, as nested sizes grow
+        e.add(np.hstack([data.energy_a[[c]], data.energy_y[[c]]]))
+        f.add(np.hstack([data.force_a[c], data.force_y[c]]))
+    for weight in (0.1, 1.0, 150.0):
+        coefs = solve(e.r, f.r, 12, weight)
+        a, y = weighted_system(data, configs, weight)
+        ref = scipy.linalg.lstsq(a, y, cond=1e-13)[0]
+        np.testing.assert_allclose(coefs, ref, rtol=1e-9, atol=1e-11)
+    r_aug = StreamingR(15)
+    ea = np.vstack([data.energy_a[c][None] for c in configs])
+    r_aug.add(np.hstack([ea, data.energy_y[configs]]))
+    res = residual_norms2(r_aug.r, 12, coefs)
+    direct = ((ea @ coefs)[:, :, None] - data.energy_y[configs][:, None, :]) ** 2
+    np.testing.assert_allclose(res, direct.sum(0), rtol=1e-9)
+
+
+def test_set_errors_equal_direct_prediction():
+    data = random_fit_data()
+    coefs = np.random.default_rng(3).normal(size=(12, 3))
+    test = np.arange(12, 24)
+    errs = SetStats.of(data, test).errors(coefs, 12)
+    pe = data.energy_a[test] @ coefs
+    for l in range(3):
+        for m in range(3):
+            d = pe[:, l] - data.energy_y[test, m]
+            assert errs["energy"][l, m] == pytest.approx(np.sqrt(np.mean(d ** 2)), rel=1e-9)
+            assert errs["energy_shifted"][l, m] == pytest.approx(np.std(d), rel=1e-8)
+            df = np.concatenate([data.force_a[c] @ coefs[:, l] - data.force_y[c][:, m] for c in test])
+            assert errs["force"][l, m] == pytest.approx(np.sqrt(np.mean(df ** 2)), rel=1e-9)
+
+
+def test_leverage_equals_thin_svd_and_sums_to_rank():
+    rng = np.random.default_rng(4)
+    blocks = [rng.normal(size=(rng.integers(1, 6), 7)) for _ in range(15)]
+    per_row, rank = thin_leverage(lambda: iter(blocks))
+    u = np.linalg.svd(np.vstack(blocks), full_matrices=False)[0]
+    np.testing.assert_allclose(np.concatenate(per_row), (u ** 2).sum(1), atol=1e-8)
+    assert rank == 7 and sum(h.sum() for h in per_row) == pytest.approx(7)
+
+
+def test_weighted_sampling_without_replacement():
+    rng = np.random.default_rng(0)
+    scores = np.array([0.0, 1.0, 100.0, 1.0])
+    firsts = [sampling_order(4, "leverage", rng, scores)[0] for _ in range(200)]
+    assert np.mean(np.array(firsts) == 2) > 0.9
+    order = sampling_order(4, "leverage", rng, scores)
+    assert sorted(order) == [0, 1, 2, 3] and order[-1] == 0
+
+
+def test_sweep_rows_agree_with_a_direct_fit():
+    data = random_fit_data()
+    train, test = np.arange(12), np.arange(12, 24)
+    cost = np.ones((24, 3)) * [1.0, 2.0, 4.0]
+    table = fit_sweep(data, train, test, ["random"], [6, 12], [1.0, 10.0], 1, 7, {}, "3", cost, 4)
+    assert len(table) == 2 * 2 * 3
+    row = table[(table["size"] == 12) & (table["energy_weight"] == 10.0)
+                & (table["train_level"] == "2")].iloc[0]
+    a, y = weighted_system(data, train, 10.0)
+    coefs = scipy.linalg.lstsq(a, y, cond=1e-13)[0]
+    d = data.energy_a[test] @ coefs[:, 1] - data.energy_y[test, 2]
+    assert row["test_energy_rmse_meV_per_atom_vs_reference"] == pytest.approx(
+        1e3 * np.sqrt(np.mean(d ** 2)), rel=1e-8)
+    assert row["dft_cost_s"] == pytest.approx(24.0)

@@ -1,0 +1,51 @@
+import numpy as np
+import pytest
+
+from mlipcost.structures import (StructureError, Structures, check_structures, generate_crystals,
+                                 read_structures, split_train_test, write_structures)
+
+
+def test_generator_is_deterministic_and_diverse():
+    a = generate_crystals("Be", 20, 2, 8, seed=5)
+    b = generate_crystals("Be", 20, 2, 8, seed=5)
+    assert np.array_equal(a.positions, b.positions) and a.kinds == b.kinds
+    assert a.kinds[0] == "hcp/ideal"
+    assert {k.split("/")[0] for k in a.kinds} == {"hcp", "bcc", "fcc"}
+    assert any("vacancy" in k for k in a.kinds)
+    assert a.n_atoms.min() >= 1 and a.n_atoms.max() <= 8
+    c = generate_crystals("Be", 20, 2, 8, seed=6)
+    assert not np.array_equal(a.positions, c.positions)
+
+
+def test_round_trip(tmp_path):
+    s = generate_crystals("Be", 6, 2, 4, seed=1)
+    s.is_train = split_train_test(len(s), 0.5, 58)
+    write_structures(tmp_path / "s.h5", s, {"seed": 1})
+    r = read_structures(tmp_path / "s.h5")
+    assert np.array_equal(r.positions, s.positions) and np.array_equal(r.is_train, s.is_train)
+    assert r.atoms(3) == s.atoms(3)
+
+
+def test_split_is_half_and_seeded():
+    split = split_train_test(100, 0.5, 58)
+    assert split.sum() == 50
+    assert np.array_equal(split, split_train_test(100, 0.5, 58))
+
+
+def test_checks_name_the_configuration_and_reason():
+    s = generate_crystals("Be", 10, 2, 4, seed=1)
+    atoms = [s.atoms(i) for i in range(len(s))]
+    atoms[2].positions[1] = atoms[2].positions[0] + 0.1
+    bad = Structures.from_atoms(atoms)
+    keep, reasons = check_structures(bad, "Be", 1.0, 0.5, (2.0, 100.0))
+    assert not keep[2] and keep.sum() == 9
+    assert reasons[0].startswith("configuration 2: interatomic distance")
+    with pytest.raises(StructureError, match="rejected"):
+        check_structures(bad, "Be", 1.0, 0.0, (2.0, 100.0))
+    keep, reasons = check_structures(bad, "W", 1.0, 1.0, (2.0, 100.0))
+    assert "expected only W" in reasons[0]
+
+
+def test_missing_file_names_the_path(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nothere.h5"):
+        read_structures(tmp_path / "nothere.h5")

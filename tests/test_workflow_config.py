@@ -1,0 +1,73 @@
+"""Bad configurations stop before any job runs, naming the key and the allowed values."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from mlipcost.config import ConfigError, check_config
+
+REPO = Path(__file__).resolve().parents[1]
+SNAKEMAKE = Path(sys.executable).with_name("snakemake")
+
+
+def load(name="config/config.yaml"):
+    return yaml.safe_load((REPO / name).read_text())
+
+
+def dry_run(tmp_path, config):
+    (tmp_path / "config").mkdir(exist_ok=True)
+    (tmp_path / "config/config.yaml").write_text(yaml.safe_dump(config))
+    return subprocess.run([str(SNAKEMAKE), "-s", str(REPO / "Snakefile"), "-n", "--cores", "1"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+
+
+def test_default_config_plans(tmp_path):
+    proc = dry_run(tmp_path, load())
+    assert proc.returncode == 0, proc.stderr
+    assert "label_chunk" in proc.stdout
+    assert not (tmp_path / "results").exists()
+
+
+def test_schema_violation_names_key_and_allowed_values(tmp_path):
+    config = load()
+    config["dft"]["code"] = "qe"
+    proc = dry_run(tmp_path, config)
+    assert proc.returncode != 0
+    out = proc.stdout + proc.stderr
+    assert "'qe' is not one of ['gpaw', 'vasp']" in out and "code" in out
+    assert not (tmp_path / "results").exists()
+
+
+def test_unknown_key_is_rejected(tmp_path):
+    config = load()
+    config["fit"]["energy_weight"] = [1]
+    proc = dry_run(tmp_path, config)
+    assert proc.returncode != 0
+    assert "energy_weight" in proc.stdout + proc.stderr
+
+
+def test_cross_key_checks():
+    config = load()
+    config["fit"]["reference_level"] = "7"
+    with pytest.raises(ConfigError, match="fit.reference_level: '7' is not a level"):
+        check_config(config)
+    config = load()
+    config["fit"]["training_sizes"] = [1000]
+    with pytest.raises(ConfigError, match="training_sizes"):
+        check_config(config)
+    config = load("config/paper.yaml")
+    config["dft"]["vasp"]["incar"] = {"ENCUT": 600}
+    with pytest.raises(ConfigError, match="ENCUT"):
+        check_config(config)
+
+
+def test_paper_config_carries_the_papers_ladder(shared):
+    paper = yaml.safe_load((shared / "reference/paper_tables.yaml").read_text())
+    levels = load("config/paper.yaml")["dft"]["levels"]
+    for ours, theirs in zip(levels, paper["table1_convergence_levels"]):
+        assert ours["cutoff_eV"] == theirs["encut_eV"]
+        assert ours["kspacing_per_A"] == theirs["kspacing_per_A"]
+        assert ours["seconds_per_config"] == theirs["seconds_per_config"]

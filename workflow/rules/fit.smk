@@ -1,0 +1,37 @@
+rule leverage:
+    input:
+        structures="results/structures.h5",
+        descriptors="results/descriptors/2J{twojmax}.h5",
+        labels=label_files(),
+    output:
+        "results/leverage/2J{twojmax}.csv",
+    params:
+        energy_weight=config["fit"].get("leverage_energy_weight", 150),
+    log:
+        "logs/leverage/2J{twojmax}.log",
+    conda:
+        "../../envs/analysis.yaml"
+    script:
+        "../scripts/leverage.py"
+
+
+rule fit_sweep:
+    input:
+        structures="results/structures.h5",
+        descriptors="results/descriptors/2J{twojmax}.h5",
+        labels=label_files(),
+        leverage="results/leverage/2J{twojmax}.csv",
+    output:
+        "results/sweep/2J{twojmax}.csv",
+    params:
+        config=config,
+    threads: 1
+    resources:
+        runtime=240,
+        mem_mb=8000,
+    log:
+        "logs/fit_sweep/2J{twojmax}.log",
+    conda:
+        "../../envs/analysis.yaml"
+    script:
+        "../scripts/fit_sweep.py"
