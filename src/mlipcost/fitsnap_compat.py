@@ -1,0 +1,218 @@
+"""A standalone SNAP fit that reads FitSNAP input files and writes LAMMPS-loadable potentials.
+
+Supported: [BISPECTRUM] (one element), [CALCULATOR] energy/force/stress, [ESHIFT], [REFERENCE]
+(pair_style lines subtracted from the targets), [SOLVER] SVD, [GROUPS] with
+training_size/testing_size fractions and eweight/fweight/vweight, [OUTFILE]. Groups come from
+``atoms.info['group']``. Stress targets use FitSNAP's units: bar, pressure sign.
+"""
+
+from __future__ import annotations
+
+import configparser
+import datetime
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import scipy.linalg
+
+from .descriptors import NKTV2P_BAR, ROW_ENERGY, ROW_FORCE, ROW_STRESS, SnapCalculator, SnapSettings
+from .fit import LSTSQ_COND
+from .lammps_io import rotate_stress_voigt
+from .storage import write_text
+
+
+@dataclass
+class Group:
+    training_size: float
+    testing_size: float
+    eweight: float
+    fweight: float
+    vweight: float
+
+
+@dataclass
+class FitsnapInput:
+    element: str
+    settings: SnapSettings
+    groups: dict[str, Group]
+    eshift: float = 0.0
+    use_energy: bool = True
+    use_force: bool = True
+    use_stress: bool = False
+    potential_name: str = "pot"
+    extra: dict = field(default_factory=dict)
+
+
+def read_fitsnap_input(path: str | Path) -> FitsnapInput:
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"FitSNAP input not found: {path}")
+    parser = configparser.ConfigParser(inline_comment_prefixes=("#",))
+    parser.optionxform = str
+    parser.read(path)
+    bisp = parser["BISPECTRUM"]
+    if int(bisp.get("numTypes", "1")) != 1:
+        raise ValueError(f"{path}: [BISPECTRUM] numTypes {bisp['numTypes']}: only one element "
+                         "is supported")
+    for key in ("chemflag", "wselfallflag", "bnormflag", "switchflag"):
+        if int(float(bisp.get(key, "0"))) not in (0,) and key != "switchflag":
+            raise ValueError(f"{path}: [BISPECTRUM] {key} = {bisp[key]} is not supported")
+    solver = parser.get("SOLVER", "solver", fallback="SVD")
+    if solver.upper() != "SVD":
+        raise ValueError(f"{path}: [SOLVER] solver = {solver}: only SVD is supported")
+    calc = parser["CALCULATOR"] if parser.has_section("CALCULATOR") else {}
+    use_stress = bool(int(calc.get("stress", "0")))
+    reference = []
+    if parser.has_section("REFERENCE"):
+        ref = parser["REFERENCE"]
+        if ref.get("units", "metal") != "metal":
+            raise ValueError(f"{path}: [REFERENCE] units must be metal")
+        if "pair_style" in ref:
+            reference.append(f"pair_style {ref['pair_style']}")
+            reference += [f"pair_coeff {ref[k]}" for k in sorted(ref) if k.startswith("pair_coeff")]
+    element = bisp["type"].split()[0]
+    settings = SnapSettings(
+        twojmax=int(bisp["twojmax"]), rcutfac=float(bisp["rcutfac"]), rfac0=float(bisp["rfac0"]),
+        rmin0=float(bisp.get("rmin0", "0")), wj=float(bisp.get("wj", "1")),
+        radelem=float(bisp.get("radelem", "0.5")), bzeroflag=int(bisp.get("bzeroflag", "0")),
+        quadraticflag=int(bisp.get("quadraticflag", "0")), stress_rows=use_stress,
+        reference_pair=tuple(reference))
+    groups = {}
+    reserved = {"group_sections", "group_types", "smartweights", "random_sampling", "BOLTZT"}
+    sections = parser.get("GROUPS", "group_sections").split()
+    if int(parser.get("GROUPS", "smartweights", fallback="0")) or int(
+            parser.get("GROUPS", "random_sampling", fallback="0")):
+        raise ValueError(f"{path}: [GROUPS] smartweights and random_sampling must be 0")
+    for name, value in parser["GROUPS"].items():
+        if name in reserved:
+            continue
+        fields = dict(zip(sections[1:], value.split()))
+        groups[name] = Group(float(fields["training_size"]), float(fields["testing_size"]),
+                             float(fields.get("eweight", 1)), float(fields.get("fweight", 1)),
+                             float(fields.get("vweight", 1)))
+    eshift = float(parser.get("ESHIFT", element, fallback="0"))
+    name = parser.get("OUTFILE", "potential", fallback="pot")
+    return FitsnapInput(element, settings, groups, eshift, bool(int(calc.get("energy", "1"))),
+                        bool(int(calc.get("force", "1"))), use_stress, name)
+
+
+@dataclass
+class Rows:
+    a: np.ndarray
+    b: np.ndarray
+    w: np.ndarray
+    kind: np.ndarray      # ROW_ENERGY / ROW_FORCE / ROW_STRESS
+    group: np.ndarray     # group name per row
+    train: np.ndarray     # bool per row
+
+
+def assemble(spec: FitsnapInput, frames) -> Rows:
+    """FitSNAP's A, b, w for every configuration, in file order within each group."""
+    a, b, w, kind, group, train = [], [], [], [], [], []
+    seen: dict[str, int] = {}
+    counts: dict[str, int] = {}
+    for atoms in frames:
+        counts[atoms.info["group"]] = counts.get(atoms.info["group"], 0) + 1
+    with SnapCalculator(spec.settings, spec.element) as calc:
+        for index, atoms in enumerate(frames):
+            name = atoms.info.get("group")
+            if name not in spec.groups:
+                raise ValueError(f"configuration {index}: group {name!r} is not in [GROUPS]")
+            g = spec.groups[name]
+            position = seen.get(name, 0)
+            seen[name] = position + 1
+            n_train = int(g.training_size * counts[name]) if g.training_size <= 1 else int(g.training_size)
+            is_train = position < n_train
+            rows = calc.compute(atoms)
+            n = len(atoms)
+            target = np.zeros(len(rows.a))
+            energy = atoms.get_potential_energy() - spec.eshift * n
+            target[0] = energy / n - rows.reference[0]
+            forces = atoms.get_forces() @ rows.rotation
+            target[1:1 + 3 * n] = forces.ravel() - rows.reference[1:1 + 3 * n]
+            weights = np.where(rows.row_type == ROW_ENERGY, g.eweight,
+                               np.where(rows.row_type == ROW_FORCE, g.fweight, g.vweight))
+            if spec.settings.stress_rows:
+                try:
+                    stress = atoms.get_stress(voigt=True)
+                except Exception:  # configurations without stress have zero stress in FitSNAP
+                    stress = np.zeros(6)
+                bar = -NKTV2P_BAR * rotate_stress_voigt(stress, rows.rotation)
+                target[1 + 3 * n:] = bar - rows.reference[1 + 3 * n:]
+            keep = np.ones(len(rows.a), bool)
+            keep[rows.row_type == ROW_ENERGY] = spec.use_energy
+            keep[rows.row_type == ROW_FORCE] = spec.use_force
+            a.append(rows.a[keep])
+            b.append(target[keep])
+            w.append(weights[keep])
+            kind.append(rows.row_type[keep])
+            group.append(np.full(keep.sum(), name, dtype=object))
+            train.append(np.full(keep.sum(), is_train))
+    return Rows(np.vstack(a), np.concatenate(b), np.concatenate(w), np.concatenate(kind),
+                np.concatenate(group), np.concatenate(train))
+
+
+def solve_weighted(rows: Rows) -> np.ndarray:
+    t = rows.train
+    coefs, *_ = scipy.linalg.lstsq(rows.w[t, None] * rows.a[t], rows.w[t] * rows.b[t],
+                                   cond=LSTSQ_COND)
+    return coefs
+
+
+def metrics(rows: Rows, coefs: np.ndarray) -> dict:
+    """RMSE and MAE per group and over all, train and test, unweighted and weighted, in
+    FitSNAP's units (energy eV/atom, force eV/Å, stress bar)."""
+    residual = rows.a @ coefs - rows.b
+    names = {ROW_ENERGY: "Energy", ROW_FORCE: "Force", ROW_STRESS: "Stress"}
+    out = {}
+    for subset, mask in (("Train", rows.train), ("Test", ~rows.train)):
+        for group in ["*ALL", *sorted(set(rows.group))]:
+            gmask = mask if group == "*ALL" else mask & (rows.group == group)
+            for code, label in names.items():
+                sel = gmask & (rows.kind == code)
+                if not sel.any():
+                    continue
+                for weighting, r in (("Unweighted", residual[sel]),
+                                     ("Weighted", rows.w[sel] * residual[sel])):
+                    out[f"{subset}|{group}|{weighting}|{label}"] = {
+                        "ncount": int(sel.sum()), "mae": float(np.mean(np.abs(r))),
+                        "rmse": float(np.sqrt(np.mean(r ** 2)))}
+    return out
+
+
+def snapcoeff_text(element: str, settings: SnapSettings, coefs: np.ndarray) -> str:
+    """LAMMPS ``pair_style snap`` coefficients: β0 first (0 when bzeroflag removed it)."""
+    beta = np.concatenate([[0.0], coefs]) if settings.bzeroflag else np.asarray(coefs)
+    lines = [f"# mlipcost fit generated on {datetime.datetime.now().isoformat(timespec='seconds')}",
+             "", f"1 {len(beta)}", f"{element} {settings.radelem:g} {settings.wj:g}"]
+    lines += [f"{value:.17g}  #  B[{i}]" for i, value in enumerate(beta)]
+    return "\n".join(lines) + "\n"
+
+
+def snapparam_text(settings: SnapSettings) -> str:
+    return "\n".join([
+        "# required", f"rcutfac {settings.rcutfac:.17g}", f"twojmax {settings.twojmax}", "",
+        "# optional", f"rfac0 {settings.rfac0:.17g}", f"rmin0 {settings.rmin0:.17g}",
+        f"bzeroflag {settings.bzeroflag}", f"quadraticflag {settings.quadraticflag}",
+        "wselfallflag 0", "chemflag 0", "bnormflag 0", ""])
+
+
+def run_fitsnap_input(input_path: str | Path, data_path: str | Path, out_dir: str | Path) -> dict:
+    from ase.io import read
+
+    spec = read_fitsnap_input(input_path)
+    data_path = Path(data_path)
+    if not data_path.exists():
+        raise FileNotFoundError(f"training data not found: {data_path}")
+    frames = read(data_path, ":")
+    rows = assemble(spec, frames)
+    coefs = solve_weighted(rows)
+    out_dir = Path(out_dir)
+    write_text(out_dir / f"{spec.potential_name}.snapcoeff",
+               snapcoeff_text(spec.element, spec.settings, coefs))
+    write_text(out_dir / f"{spec.potential_name}.snapparam", snapparam_text(spec.settings))
+    result = metrics(rows, coefs)
+    write_text(out_dir / "metrics.json", json.dumps(result, indent=1))
+    return {"coefficients": coefs, "metrics": result, "spec": spec}
