@@ -22,6 +22,14 @@ include: "workflow/rules/fit.smk"
 include: "workflow/rules/report.smk"
 
 
+# Short analysis steps run on the submitting node, not through the queue.
+localrules:
+    all,
+    collect_level,
+    pareto,
+    tables,
+
+
 rule all:
     input:
         expand("results/labels/level{level}.h5", level=LEVELS),

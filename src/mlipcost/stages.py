@@ -25,7 +25,8 @@ from .structures import (check_structures, generate_crystals, read_structures, s
 def make_structures(element: str, settings: dict, split: dict, out: Path, log=print) -> None:
     structures = generate_crystals(
         element, settings["n_configs"], settings.get("n_atoms_min", 2),
-        settings.get("n_atoms_max", 16), settings["seed"])
+        settings.get("n_atoms_max", 16), settings["seed"],
+        rattle_A=tuple(settings.get("rattle_A", (0.02, 0.15))))
     keep, rejected = check_structures(
         structures, element, settings.get("min_distance_A", 1.0),
         settings.get("max_rejected_fraction", 0.05),
