@@ -45,7 +45,7 @@ test-workflow: setup
 	OMP_NUM_THREADS=1 $(SNAKEMAKE) -s $(CURDIR)/Snakefile --directory .test \
 	  --configfile .test/config/config.yaml --profile profiles/default --cores 2 -q
 	$(SNAKEMAKE) -s $(CURDIR)/Snakefile --directory .test --configfile .test/config/config.yaml \
-	  --report .test/results/report.html
+	  --report results/report.html
 	$(PY) tests/check_workflow_outputs.py .test/results
 
 clean:

@@ -23,3 +23,35 @@ def test_gpaw_single_point_has_energy_forces_stress_and_cost(tmp_path):
     assert result["setups"].startswith("Be:")
     text = (tmp_path / "gpaw_attempt1.txt").read_text()
     assert "150" in text and "methfessel-paxton" in text.lower()
+
+
+def test_unconverged_scf_is_retried_then_recorded(tmp_path):
+    from mlipcost.dft.labels import label_chunk
+    from mlipcost.structures import Structures
+
+    atoms = bulk("Be", "hcp", a=2.29, c=3.58)
+    structures = Structures.from_atoms([atoms])
+    messages = []
+    records = label_chunk(structures, 0, 1, Level("t", 150.0, None), GpawBackend(scf_maxiter=2),
+                          tmp_path, "ceil", log=messages.append)
+    assert str(records[0]["status"]) == "failed"
+    assert "SCF not converged after 2 attempts" in str(records[0]["reason"])
+    assert (tmp_path / "config0000000/gpaw_attempt2.txt").exists()  # the cautious mixer ran
+
+
+def test_time_limit_is_a_recorded_failure(tmp_path):
+    import time
+
+    from mlipcost.dft.labels import label_chunk
+    from mlipcost.structures import Structures
+
+    class Slow:
+        def calculate(self, *args):
+            time.sleep(5)
+
+    structures = Structures.from_atoms([bulk("Be", "hcp", a=2.29, c=3.58)])
+    start = time.perf_counter()
+    records = label_chunk(structures, 0, 1, Level("t", 150.0, None), Slow(), tmp_path, "ceil",
+                          timeout_s=0.3, log=lambda *a: None)
+    assert time.perf_counter() - start < 3
+    assert "time limit of 0.3 s exceeded" in str(records[0]["reason"])

@@ -162,3 +162,20 @@ def test_guard_refuses_a_correction_that_changes_precision(tmp_path):
     assert result["actions"] is None
     assert "ENCUT" in result["errors"][-1]
     assert (tmp_path / "INCAR").read_text() == before
+
+
+def test_inputs_of_one_level_differ_only_in_structure_and_mesh(tmp_path):
+    from mlipcost.structures import generate_crystals
+
+    level = paper_levels()[3]
+    structures = generate_crystals("Be", 4, 40, 60, seed=2)
+    incars, meshes = set(), set()
+    for i in range(len(structures)):
+        atoms = structures.atoms(i)
+        mesh = kmesh(atoms.cell.array, level.kspacing_per_A, "round")
+        write_inputs(atoms, level, mesh, tmp_path / str(i), "Be")
+        incars.add((tmp_path / str(i) / "INCAR").read_text())
+        kpts = (tmp_path / str(i) / "KPOINTS").read_text().splitlines()
+        assert tuple(int(n) for n in kpts[3].split()) == mesh
+        meshes.add(mesh)
+    assert len(incars) == 1

@@ -71,7 +71,8 @@ def run_label_chunk(structures_path: Path, dft: dict, level_name: str, chunk: in
                 "structures_hash": file_hash(structures_path)}
     records = label_chunk(structures, lo, hi, level, backend, records_dir,
                           dft.get("kmesh_rounding", "ceil"), dft.get("max_attempts", 1), log=log,
-                          skip=None if valid is None else ~valid)
+                          skip=None if valid is None else ~valid,
+                          timeout_s=dft.get("config_timeout_s"))
     write_chunk(out, records, level, settings)
     total = sum(float(r["wall_time_s"]) for r in records)
     n_ok = sum(str(r["status"]) == STATUS_OK for r in records)
@@ -199,15 +200,27 @@ def run_pareto(sweep_paths: list[Path], out_dir: Path, reference_level: str, log
                     energy_weight=weights[len(weights) // 2], level=str(reference_level))
 
 
+def chunk_job_wall_s(benchmarks: list[Path], levels: list[str]) -> dict[str, float]:
+    """Total wall time (s) of the labelling jobs of each level, from Snakemake's benchmark files
+    (named level{L}_chunk{C}.tsv)."""
+    totals = {level: 0.0 for level in levels}
+    for path in benchmarks:
+        level = path.stem.split("_chunk")[0].removeprefix("level")
+        totals[level] += float(pd.read_csv(path, sep="\t")["s"].iloc[0])
+    return totals
+
+
 def run_tables(structures_path: Path, label_paths: list[Path], config: dict, out_dir: Path,
-               log=print) -> None:
+               log=print, chunk_benchmarks: list[Path] | None = None) -> None:
     from .plots import parity_plot
     from .tables import dft_rmsd_table, ladder_table
 
     structures = read_structures(structures_path)
     labels = [read_labels(p) for p in label_paths]
     out_dir.mkdir(parents=True, exist_ok=True)
-    write_table(ladder_table(config["dft"]["levels"], labels), out_dir / "table1_ladder")
+    job_wall = (chunk_job_wall_s(chunk_benchmarks, [lab.level for lab in labels])
+                if chunk_benchmarks else None)
+    write_table(ladder_table(config["dft"]["levels"], labels, job_wall), out_dir / "table1_ladder")
     ideal = [i for i, kind in enumerate(structures.kinds) if kind.endswith("/ideal")]
     reference = str(config["fit"]["reference_level"])
     write_table(dft_rmsd_table(labels, reference, ideal[0] if ideal else None),

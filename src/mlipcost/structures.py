@@ -70,8 +70,8 @@ def generate_crystals(element: str, n_configs: int, n_atoms_min: int, n_atoms_ma
                       strain: float = 0.05, vacancy_fraction: float = 0.25) -> Structures:
     """Rattled, strained and defected hcp/bcc/fcc supercells of one element.
 
-    Configuration 0 is the ideal hcp (or the first structure listed) primitive cell: the bulk
-    reference that the bulk-shifted DFT RMSD of Table 3 needs. The rest cycle through the crystal
+    Configuration 0 is the ideal hcp (the first structure listed) in its smallest supercell within
+    the size range: the bulk reference that the bulk-shifted DFT RMSD of Table 3 needs. The rest cycle through the crystal
     structures, pick a supercell whose size lies in [n_atoms_min, n_atoms_max], apply a random
     symmetric strain, optionally remove one atom, and rattle the positions.
     """
@@ -84,21 +84,24 @@ def generate_crystals(element: str, n_configs: int, n_atoms_min: int, n_atoms_ma
     lattices = CRYSTALS[element]
     names = list(lattices)
     primitive = {name: bulk(element, name, **params) for name, params in lattices.items()}
-    repeats = [(1, 1, 1), (2, 1, 1), (1, 1, 2), (2, 2, 1), (2, 2, 2), (3, 2, 2), (3, 3, 2), (3, 3, 3)]
+    supercells = {name: _supercells(prim, n_atoms_min, n_atoms_max)
+                  for name, prim in primitive.items()}
 
     atoms_list, kinds = [], []
-    ideal = primitive[names[0]].copy()
+    if not supercells[names[0]]:
+        raise StructureError(f"structures: no {names[0]} supercell has between {n_atoms_min} and "
+                             f"{n_atoms_max} atoms; widen structures.n_atoms_min/max")
+    ideal = primitive[names[0]].repeat(min(supercells[names[0]], key=np.prod))
     atoms_list.append(ideal)
     kinds.append(f"{names[0]}/ideal")
     while len(atoms_list) < n_configs:
         name = names[(len(atoms_list) - 1) % len(names)]
-        prim = primitive[name]
-        options = [r for r in repeats
-                   if n_atoms_min <= len(prim) * np.prod(r) <= n_atoms_max + 1]
+        options = supercells[name]
         if not options:
             raise StructureError(
-                f"structures: no {name} supercell has between {n_atoms_min} and {n_atoms_max} atoms")
-        atoms = prim.repeat(options[rng.integers(len(options))])
+                f"structures: no {name} supercell has between {n_atoms_min} and {n_atoms_max} "
+                "atoms (one vacancy allowed); widen structures.n_atoms_min/max")
+        atoms = primitive[name].repeat(options[rng.integers(len(options))])
         eps = rng.uniform(-strain, strain, size=(3, 3))
         eps = 0.5 * (eps + eps.T)
         atoms.set_cell(atoms.cell.array @ (np.eye(3) + eps), scale_atoms=True)
@@ -113,6 +116,22 @@ def generate_crystals(element: str, n_configs: int, n_atoms_min: int, n_atoms_ma
         atoms_list.append(atoms)
         kinds.append("/".join(kind))
     return Structures.from_atoms(atoms_list, kinds)
+
+
+def _supercells(prim: Atoms, n_min: int, n_max: int) -> list[tuple[int, int, int]]:
+    """Repeats of ``prim`` with n_min..n_max + 1 atoms (one may become a vacancy), keeping the
+    compact ones: the longest repeated lattice vector at most twice the shortest."""
+    lengths = prim.cell.lengths()
+    out = []
+    for reps in np.ndindex(6, 6, 6):
+        reps = tuple(int(r) + 1 for r in reps)
+        n = len(prim) * int(np.prod(reps))
+        if not n_min <= n <= n_max + 1:
+            continue
+        sides = lengths * reps
+        if sides.max() <= 2.0 * sides.min() or n <= 2:
+            out.append(reps)
+    return out
 
 
 def check_structures(structures: Structures, element: str, min_distance_A: float,

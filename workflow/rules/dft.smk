@@ -11,6 +11,8 @@ rule label_chunk:
         mem_mb=lambda wc, attempt: 2000 * attempt,
     log:
         "logs/dft/level{level}/chunk{chunk}.log",
+    benchmark:
+        "results/benchmarks/label_chunk/level{level}_chunk{chunk}.tsv"
     conda:
         "../../envs/dft-{}.yaml".format(config["dft"]["code"])
     script:

@@ -35,6 +35,11 @@ rule tables:
     input:
         structures="results/structures.h5",
         labels=label_files(),
+        chunk_benchmarks=expand(
+            "results/benchmarks/label_chunk/level{level}_chunk{chunk}.tsv",
+            level=LEVELS,
+            chunk=range(N_CHUNKS),
+        ),
     output:
         ladder="results/tables/table1_ladder.csv",
         ladder_md="results/tables/table1_ladder.md",
@@ -52,6 +57,11 @@ rule tables:
         parity=report(
             "results/tables/parity.png",
             caption="../report/parity.rst",
+            category="DFT ladder",
+        ),
+        failures=report(
+            "results/tables/dft_failures.html",
+            caption="../report/failures.rst",
             category="DFT ladder",
         ),
     params:

@@ -7,7 +7,9 @@ a rerun after a kill skips every configuration that already has a record.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import signal
 import time
 import traceback
 from dataclasses import dataclass
@@ -23,6 +25,29 @@ from .ladder import Level, kmesh
 STATUS_OK = "ok"
 STATUS_FAILED = "failed"
 STATUS_REJECTED = "rejected"
+
+
+class TimeLimitExceeded(RuntimeError):
+    pass
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float | None):
+    """Raise TimeLimitExceeded in this (main) thread after ``seconds``; no limit when None."""
+    if not seconds:
+        yield
+        return
+
+    def expire(signum, frame):
+        raise TimeLimitExceeded(f"time limit of {seconds:g} s exceeded")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def chunk_bounds(n_configs: int, chunk_size: int, chunk: int) -> tuple[int, int]:
@@ -53,11 +78,11 @@ def _read_record(path: Path) -> dict:
 
 def label_chunk(structures: Structures, lo: int, hi: int, level: Level, backend,
                 records: Path, rounding: str, max_attempts: int = 1, log=print,
-                skip: np.ndarray | None = None) -> list[dict]:
+                skip: np.ndarray | None = None, timeout_s: float | None = None) -> list[dict]:
     """Label configurations [lo, hi) at ``level``; return one record per configuration.
 
     ``skip[i]`` marks configurations the structure checks rejected: they are recorded with
-    status ``rejected`` and never computed.
+    status ``rejected`` and never computed. ``timeout_s`` limits each attempt's wall time.
     """
     records.mkdir(parents=True, exist_ok=True)
     out = []
@@ -77,7 +102,8 @@ def label_chunk(structures: Structures, lo: int, hi: int, level: Level, backend,
             attempts, reason = (), "rejected by the structure checks (see structures.h5 'rejected')"
         for attempt in attempts:
             try:
-                result = backend.calculate(atoms, level, mesh, records / f"config{index:07d}")
+                with time_limit(timeout_s):
+                    result = backend.calculate(atoms, level, mesh, records / f"config{index:07d}")
                 record.update(result)
                 record["status"] = STATUS_OK
                 record["reason"] = ""
