@@ -26,6 +26,7 @@ include: "workflow/rules/report.smk"
 localrules:
     all,
     collect_level,
+    import_level,
     pareto,
     tables,
 

@@ -11,6 +11,18 @@ def level_names(config: dict) -> list[str]:
     return [str(level["name"]) for level in config["dft"]["levels"]]
 
 
+def imported_levels(config: dict) -> list[str]:
+    return [str(lvl["name"]) for lvl in config["dft"]["levels"] if "labels_from" in lvl]
+
+
+def computed_levels(config: dict) -> list[str]:
+    return [str(lvl["name"]) for lvl in config["dft"]["levels"] if "labels_from" not in lvl]
+
+
+def level_entry(config: dict, name: str) -> dict:
+    return next(lvl for lvl in config["dft"]["levels"] if str(lvl["name"]) == str(name))
+
+
 def check_config(config: dict) -> None:
     """Raise ConfigError naming the key and the fix when keys contradict each other."""
     names = level_names(config)
@@ -20,20 +32,29 @@ def check_config(config: dict) -> None:
     if ref not in names:
         raise ConfigError(f"fit.reference_level: {ref!r} is not a level; choose one of {names}")
     s = config["structures"]
+    if s["source"] == "crystals":
+        missing = [k for k in ("n_configs", "seed") if k not in s]
+        if missing:
+            raise ConfigError(f"structures: source 'crystals' needs {missing}")
+    elif "path" not in s:
+        raise ConfigError(f"structures.path is required for source {s['source']!r}")
     if s.get("n_atoms_min", 2) > s.get("n_atoms_max", 16):
         raise ConfigError("structures: n_atoms_min must not exceed n_atoms_max")
+    rescale = s.get("rescale") or {}
+    if rescale and not ("factor" in rescale) ^ ({"from_A", "to_A"} <= set(rescale)):
+        raise ConfigError("structures.rescale: give either factor, or both from_A and to_A")
     pareto = config.get("pareto", {})
     if pareto.get("cost", "measured") == "configured":
         missing = [lvl["name"] for lvl in config["dft"]["levels"] if "seconds_per_config" not in lvl]
         if missing:
             raise ConfigError(f"pareto.cost is 'configured' but dft.levels {missing} have no "
                               "seconds_per_config; add it or set pareto.cost: measured")
-    n_train = round(s["n_configs"] * (1 - config["split"].get("test_fraction", 0.5)))
+    n_train = round(s.get("n_configs", 10**12) * (1 - config["split"].get("test_fraction", 0.5)))
     too_big = [n for n in config["fit"]["training_sizes"] if n > n_train]
     if too_big:
         raise ConfigError(f"fit.training_sizes {too_big} exceed the {n_train} training "
                           "configurations of the split; lower them or add configurations")
-    if config["dft"]["code"] == "vasp":
+    if config["dft"]["code"] == "vasp" and computed_levels(config):
         vasp = config["dft"].get("vasp", {})
         if "command" not in vasp:
             raise ConfigError("dft.vasp.command is required for code 'vasp', e.g. "

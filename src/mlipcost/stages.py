@@ -22,11 +22,26 @@ from .structures import (check_structures, generate_crystals, read_structures, s
                          write_structures)
 
 
+def load_structures(element: str, settings: dict):
+    """(structures, source ids) from the configured source."""
+    if settings["source"] == "crystals":
+        structures = generate_crystals(
+            element, settings["n_configs"], settings.get("n_atoms_min", 2),
+            settings.get("n_atoms_max", 16), settings["seed"],
+            rattle_A=tuple(settings.get("rattle_A", (0.02, 0.15))))
+        return structures, np.arange(len(structures))
+    from .importers import read_structures_file
+
+    structures, ids = read_structures_file(settings)
+    expected = settings.get("n_configs")
+    if expected is not None and expected != len(structures):
+        raise ValueError(f"structures.n_configs is {expected} but {settings['path']} holds "
+                         f"{len(structures)} configurations; correct or remove n_configs")
+    return structures, ids
+
+
 def make_structures(element: str, settings: dict, split: dict, out: Path, log=print) -> None:
-    structures = generate_crystals(
-        element, settings["n_configs"], settings.get("n_atoms_min", 2),
-        settings.get("n_atoms_max", 16), settings["seed"],
-        rattle_A=tuple(settings.get("rattle_A", (0.02, 0.15))))
+    structures, ids = load_structures(element, settings)
     keep, rejected = check_structures(
         structures, element, settings.get("min_distance_A", 1.0),
         settings.get("max_rejected_fraction", 0.05),
@@ -34,11 +49,9 @@ def make_structures(element: str, settings: dict, split: dict, out: Path, log=pr
     for message in rejected:
         log(f"rejected {message}")
     structures.is_train = split_train_test(len(structures), split.get("test_fraction", 0.5),
-                                           split.get("seed", 58))
+                                           split.get("seed", 58), split.get("method", "numpy"))
     write_structures(out, structures, {"element": element, **settings, "split": split},
-                     rejected=rejected)
-    with h5py.File(out, "r+") as h5:
-        h5.create_dataset("valid", data=keep)
+                     rejected=rejected, source_ids=ids, valid=keep)
     log(f"{len(structures)} configurations, {structures.n_atoms.sum()} atoms, "
         f"{(~keep).sum()} rejected, {structures.is_train.sum()} train")
 
@@ -89,6 +102,39 @@ def run_collect_level(structures_path: Path, chunk_paths: list[Path], max_failed
     write_extxyz(out_xyz, structures, read_labels(out_h5))
 
 
+def run_import_level(structures_path: Path, level_entry: dict, out_h5: Path, out_xyz: Path,
+                     max_failed_fraction: float, log=print) -> None:
+    """A level whose labels come from a file (``labels_from``) instead of a DFT run."""
+    from .dft.labels import write_level_file
+    from .importers import import_labels
+
+    structures = read_structures(structures_path)
+    with h5py.File(structures_path, "r") as h5:
+        ids = h5["source_id"][()]
+    spec = level_entry["labels_from"]
+    level = str(level_entry["name"])
+    data = import_labels(structures, ids, spec, level)
+    missing = [f"configuration {i} (id {ids[i]}): {data['reason'][i]}"
+               for i in np.flatnonzero(data["status"] != STATUS_OK)]
+    if len(missing) / max(len(structures), 1) > max_failed_fraction:
+        raise RuntimeError(f"level {level}: {len(missing)} of {len(structures)} configurations "
+                           f"have no label in {spec['path']} (> dft.max_failed_fraction):\n  "
+                           + "\n  ".join(missing[:20]))
+    for message in missing:
+        log(f"excluded from the analysis: {message}")
+    settings = {"code": "imported", "labels_from": str(spec["path"]),
+                "format": spec.get("format", "extxyz"),
+                **{k: v for k, v in level_entry.items() if k != "labels_from"}}
+    write_level_file(out_h5, structures, settings=settings, level=level,
+                     structures_hash=file_hash(structures_path),
+                     energy=data["energy_eV"], forces=data["forces_eV_per_A"],
+                     stress=data["stress_eV_per_A3"], wall_time_s=data["wall_time_s"],
+                     status=data["status"], reasons=data["reason"],
+                     labels_file_hash=file_hash(spec["path"]))
+    write_extxyz(out_xyz, structures, read_labels(out_h5))
+    log(f"level {level}: {len(structures) - len(missing)} labels imported from {spec['path']}")
+
+
 def descriptor_settings(descriptors: dict, twojmax: int) -> SnapSettings:
     keys = ("rcutfac", "rfac0", "rmin0", "wj", "radelem", "bzeroflag", "quadraticflag")
     return SnapSettings(twojmax=int(twojmax), **{k: descriptors[k] for k in keys if k in descriptors})
@@ -124,12 +170,35 @@ def run_leverage(structures_path: Path, descriptor_path: Path, label_paths: list
         f"block leverage sum {scores['block_leverage'].sum():.6f}")
 
 
+def cost_sources(labels, config: dict) -> list[str]:
+    """Per level: 'measured' wall times, or 'configured' seconds per configuration.
+
+    Measured times are used unless ``pareto.cost`` is 'configured' or the level has none
+    (imported labels); a level with neither is an error naming it.
+    """
+    forced = config.get("pareto", {}).get("cost", "measured") == "configured"
+    sources = []
+    for entry, lab in zip(config["dft"]["levels"], labels):
+        measured = bool(np.isfinite(lab.wall_time_s[lab.ok]).all() and lab.ok.any())
+        if not forced and measured:
+            sources.append("measured")
+        elif "seconds_per_config" in entry:
+            sources.append("configured")
+        else:
+            raise ValueError(f"dft.levels[{entry['name']}]: no measured wall times and no "
+                             "seconds_per_config; add seconds_per_config for its DFT cost")
+    return sources
+
+
 def configuration_costs(labels, config: dict, index: np.ndarray) -> np.ndarray:
-    """DFT cost (s) of each configuration at each level: measured, or configured per level."""
-    if config.get("pareto", {}).get("cost", "measured") == "configured":
-        per_level = [float(lvl["seconds_per_config"]) for lvl in config["dft"]["levels"]]
-        return np.tile(per_level, (len(index), 1))
-    return np.stack([lab.wall_time_s[index] for lab in labels], axis=1)
+    """DFT cost (s) of each configuration (rows) at each level (columns)."""
+    columns = []
+    for entry, lab, source in zip(config["dft"]["levels"], labels, cost_sources(labels, config)):
+        if source == "measured":
+            columns.append(lab.wall_time_s[index])
+        else:
+            columns.append(np.full(len(index), float(entry["seconds_per_config"])))
+    return np.stack(columns, axis=1)
 
 
 def run_fit_sweep(structures_path: Path, descriptor_path: Path, label_paths: list[Path],
@@ -203,10 +272,10 @@ def run_pareto(sweep_paths: list[Path], out_dir: Path, reference_level: str, log
 def chunk_job_wall_s(benchmarks: list[Path], levels: list[str]) -> dict[str, float]:
     """Total wall time (s) of the labelling jobs of each level, from Snakemake's benchmark files
     (named level{L}_chunk{C}.tsv)."""
-    totals = {level: 0.0 for level in levels}
+    totals = {level: np.nan for level in levels}
     for path in benchmarks:
         level = path.stem.split("_chunk")[0].removeprefix("level")
-        totals[level] += float(pd.read_csv(path, sep="\t")["s"].iloc[0])
+        totals[level] = np.nansum([totals[level], float(pd.read_csv(path, sep="\t")["s"].iloc[0])])
     return totals
 
 
@@ -220,7 +289,9 @@ def run_tables(structures_path: Path, label_paths: list[Path], config: dict, out
     out_dir.mkdir(parents=True, exist_ok=True)
     job_wall = (chunk_job_wall_s(chunk_benchmarks, [lab.level for lab in labels])
                 if chunk_benchmarks else None)
-    write_table(ladder_table(config["dft"]["levels"], labels, job_wall), out_dir / "table1_ladder")
+    ladder = ladder_table(config["dft"]["levels"], labels, job_wall)
+    ladder["cost_source"] = cost_sources(labels, config)
+    write_table(ladder, out_dir / "table1_ladder")
     ideal = [i for i, kind in enumerate(structures.kinds) if kind.endswith("/ideal")]
     reference = str(config["fit"]["reference_level"])
     write_table(dft_rmsd_table(labels, reference, ideal[0] if ideal else None),

@@ -184,21 +184,35 @@ def subset(structures: Structures, keep: np.ndarray) -> Structures:
     return out
 
 
-def split_train_test(n: int, test_fraction: float, seed: int) -> np.ndarray:
-    """Configuration-level split: shuffle with ``seed``, first ``(1 - test_fraction)`` are train.
+def split_train_test(n: int, test_fraction: float, seed: int, method: str = "numpy") -> np.ndarray:
+    """Configuration-level split: shuffle with ``seed``, the first ``(1 - test_fraction)`` train.
 
-    With test_fraction 0.5 and seed 58 this is the paper's convention (shuffled, halved).
+    ``python_random`` is the paper's code: ``random.seed(seed); random.shuffle(range(n))`` and
+    ``int(n * (1 - test_fraction))`` training configurations (seed 58, 0.5 in the paper).
     """
-    order = np.random.default_rng(seed).permutation(n)
-    n_train = int(round(n * (1.0 - test_fraction)))
+    if method == "python_random":
+        import random
+
+        order = list(range(n))
+        random.Random(seed).shuffle(order)
+        n_train = int(n * (1.0 - test_fraction))
+    elif method == "numpy":
+        order = np.random.default_rng(seed).permutation(n)
+        n_train = int(round(n * (1.0 - test_fraction)))
+    else:
+        raise ValueError(f"split.method must be 'numpy' or 'python_random', got {method!r}")
     is_train = np.zeros(n, dtype=bool)
     is_train[order[:n_train]] = True
     return is_train
 
 
 def write_structures(path: str | Path, structures: Structures, settings: dict,
-                     rejected: list[str] | None = None) -> None:
+                     rejected: list[str] | None = None, source_ids: np.ndarray | None = None,
+                     valid: np.ndarray | None = None) -> None:
     with atomic_h5(path) as h5:
+        h5.create_dataset("source_id", data=np.arange(len(structures)) if source_ids is None
+                          else np.asarray(source_ids, dtype=np.int64))
+        h5.create_dataset("valid", data=np.ones(len(structures), bool) if valid is None else valid)
         h5.create_dataset("numbers", data=structures.numbers)
         h5.create_dataset("positions_A", data=structures.positions)
         h5.create_dataset("cells_A", data=structures.cells)

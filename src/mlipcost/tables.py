@@ -30,11 +30,13 @@ def ladder_table(levels: list[dict], labels: list[Labels],
             "mean_wall_time_s_per_config": mean,
             "median_wall_time_s_per_config": float(np.median(t)) if len(t) else np.nan,
             "mean_time_ratio_to_level_1": mean / base if base else np.nan,
+            "configured_seconds_per_config": entry.get("seconds_per_config", np.nan),
         })
         if job_wall_s is not None:
             job = job_wall_s[lab.level]
             rows[-1]["labelling_jobs_wall_time_s"] = job
-            rows[-1]["workflow_overhead_fraction"] = (job - lab.wall_time_s.sum()) / job if job else np.nan
+            rows[-1]["workflow_overhead_fraction"] = (
+                (job - lab.wall_time_s.sum()) / job if np.isfinite(job) and job > 0 else np.nan)
     return pd.DataFrame(rows)
 
 

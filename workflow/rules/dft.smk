@@ -1,4 +1,6 @@
 rule label_chunk:
+    wildcard_constraints:
+        level=one_of(COMPUTED_LEVELS),
     input:
         "results/structures.h5",
     output:
@@ -20,6 +22,8 @@ rule label_chunk:
 
 
 rule collect_level:
+    wildcard_constraints:
+        level=one_of(COMPUTED_LEVELS),
     input:
         structures="results/structures.h5",
         chunks=expand(
@@ -36,3 +40,23 @@ rule collect_level:
         "../../envs/analysis.yaml"
     script:
         "../scripts/collect_level.py"
+
+
+rule import_level:
+    wildcard_constraints:
+        level=one_of(IMPORTED_LEVELS),
+    input:
+        structures="results/structures.h5",
+        labels=lambda wc: level_entry(config, wc.level)["labels_from"]["path"],
+    output:
+        h5="results/labels/level{level}.h5",
+        xyz="results/labels/level{level}.extxyz",
+    params:
+        level=lambda wc: level_entry(config, wc.level),
+        max_failed_fraction=config["dft"].get("max_failed_fraction", 0.05),
+    log:
+        "logs/import/level{level}.log",
+    conda:
+        "../../envs/analysis.yaml"
+    script:
+        "../scripts/import_level.py"

@@ -37,7 +37,7 @@ rule tables:
         labels=label_files(),
         chunk_benchmarks=expand(
             "results/benchmarks/label_chunk/level{level}_chunk{chunk}.tsv",
-            level=LEVELS,
+            level=COMPUTED_LEVELS,
             chunk=range(N_CHUNKS),
         ),
     output:

@@ -1,4 +1,6 @@
 rule structures:
+    input:
+        [config["structures"]["path"]] if "path" in config["structures"] else [],
     output:
         "results/structures.h5",
     params:

@@ -221,26 +221,42 @@ def collect_level(chunk_paths: list[Path], structures: Structures, out: Path,
         raise RuntimeError(
             f"level {level_name}: {len(failed)} of {n} configurations failed ({failed_fraction:.1%} "
             f"> dft.max_failed_fraction {max_failed_fraction:.1%}):\n  " + "\n  ".join(failed[:20]))
+    write_level_file(
+        out, structures, settings=json.loads(settings_json), level=str(level_name),
+        structures_hash=structures_hash,
+        energy=np.concatenate(parts["energy_eV"])[order],
+        energy_sigma0=np.concatenate(parts["energy_sigma0_eV"])[order],
+        forces=np.concatenate([forces_by_config[i] for i in range(n)]),
+        stress=np.concatenate(stress)[order],
+        wall_time_s=np.concatenate(parts["wall_time_s"])[order],
+        scf_iterations=np.concatenate(parts["scf_iterations"])[order],
+        kmesh=np.concatenate(parts["kmesh"])[order], status=status, reasons=reasons,
+        dft_code_versions=";".join(sorted(versions)), failed_fraction=failed_fraction)
+    return failed
+
+
+def write_level_file(out: Path, structures: Structures, *, settings: dict, level: str,
+                     structures_hash: str, energy, forces, stress, wall_time_s, status, reasons,
+                     energy_sigma0=None, scf_iterations=None, kmesh=None, **attrs) -> None:
+    """The per-level label file (ragged by configuration), for computed and imported labels."""
+    n = len(structures)
+    nan = np.full(n, np.nan)
     with atomic_h5(out) as h5:
         def put(name, data, unit):
             h5.create_dataset(name, data=data).attrs["unit"] = unit
-        put("energy_eV", np.concatenate(parts["energy_eV"])[order], "eV (free energy, total)")
-        put("energy_sigma0_eV", np.concatenate(parts["energy_sigma0_eV"])[order], "eV (sigma -> 0)")
-        put("forces_eV_per_A", np.concatenate([forces_by_config[i] for i in range(n)]), "eV/Å")
-        put("stress_eV_per_A3", np.concatenate(stress)[order],
+        put("energy_eV", energy, "eV (free energy, total)")
+        put("energy_sigma0_eV", nan if energy_sigma0 is None else energy_sigma0, "eV (sigma -> 0)")
+        put("forces_eV_per_A", forces, "eV/Å")
+        put("stress_eV_per_A3", stress,
             "eV/Å³, Voigt xx yy zz yz xz xy, ASE sign (positive = tensile)")
-        put("wall_time_s", np.concatenate(parts["wall_time_s"])[order], "s")
-        put("scf_iterations", np.concatenate(parts["scf_iterations"])[order], "1")
-        put("kmesh", np.concatenate(parts["kmesh"])[order], "Γ-centred divisions")
+        put("wall_time_s", wall_time_s, "s (NaN: not measured)")
+        put("scf_iterations", nan if scf_iterations is None else scf_iterations, "1")
+        put("kmesh", np.zeros((n, 3), int) if kmesh is None else kmesh, "Γ-centred divisions")
         h5.create_dataset("offsets", data=structures.offsets)
         write_strings(h5, "status", status)
         write_strings(h5, "reason", reasons)
-        settings = json.loads(settings_json)
-        write_provenance(h5, "collect_level", settings, level=level_name,
-                         structures_hash=structures_hash, energy_used_by_fits="energy_eV",
-                         dft_code_versions=";".join(sorted(versions)),
-                         failed_fraction=failed_fraction)
-    return failed
+        write_provenance(h5, "labels", settings, level=level, structures_hash=structures_hash,
+                         energy_used_by_fits="energy_eV", **attrs)
 
 
 def read_labels(path: Path) -> Labels:

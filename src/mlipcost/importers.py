@@ -1,0 +1,150 @@
+"""Configurations and labels from files: any ASE format, and the paper's pandas/PyTables HDF.
+
+The paper's HDF files (``Be_structures.h5``: one row per configuration, column ``ASEatoms``;
+``Be_prec_{L}.h5``: columns ``index``, ``energy``, ``forces``, ``stress``) store pickled Python
+objects. Unpickling runs code from the file, so they are read only with an explicit
+``trusted: true`` in the config.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .structures import Structures
+
+
+class UntrustedFileError(PermissionError):
+    pass
+
+
+def _require_trusted(spec: dict, key: str) -> None:
+    if not spec.get("trusted", False):
+        raise UntrustedFileError(
+            f"{key}: {spec['path']} is a pandas/PyTables HDF file of pickled Python objects; "
+            "reading it runs code stored in the file. Set `trusted: true` next to its path only "
+            "for files you trust (e.g. the paper's published data).")
+
+
+def _read_pandas_hdf(path: Path):
+    try:
+        import pandas as pd
+        import tables  # noqa: F401  (pandas needs PyTables for read_hdf)
+    except ImportError as err:
+        raise ImportError("reading the paper's HDF format needs pandas and PyTables: "
+                          "pip install 'mlipcost[paper]'") from err
+    return pd.read_hdf(path)
+
+
+def _existing(path) -> Path:
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"file not found: {path} (check its path in the config)")
+    return path
+
+
+def rescale_factor(rescale: dict | None) -> float:
+    """A uniform scale factor, given directly or as source -> target lattice constant."""
+    if not rescale:
+        return 1.0
+    if "factor" in rescale:
+        return float(rescale["factor"])
+    return float(rescale["to_A"]) / float(rescale["from_A"])
+
+
+def read_structures_file(spec: dict) -> tuple[Structures, np.ndarray]:
+    """(structures, source ids) from ``structures.source`` 'file' or 'paper_hdf'."""
+    path = _existing(spec["path"])
+    if spec["source"] == "paper_hdf":
+        _require_trusted(spec, "structures.path")
+        df = _read_pandas_hdf(path).sort_index()
+        if "ASEatoms" not in df:
+            raise ValueError(f"{path}: no column 'ASEatoms' (columns: {list(df.columns)})")
+        atoms_list = [a.copy() for a in df["ASEatoms"].values]
+        ids = np.asarray(df.index, dtype=np.int64)
+        kinds = ["paper_hdf"] * len(atoms_list)
+    else:
+        from ase.io import read
+
+        atoms_list = read(path, index=":", format=spec.get("format"))
+        ids = np.array([a.info.get("config_id", i) for i, a in enumerate(atoms_list)], dtype=np.int64)
+        kinds = [str(a.info.get("group", "file")) for a in atoms_list]
+    factor = rescale_factor(spec.get("rescale"))
+    if factor != 1.0:
+        for atoms in atoms_list:
+            atoms.set_cell(atoms.cell.array * factor, scale_atoms=True)
+    return Structures.from_atoms(atoms_list, kinds), ids
+
+
+def count_configurations(spec: dict) -> int:
+    """How many configurations a file source holds (for planning the DFT chunks)."""
+    return len(read_structures_file(spec)[0])
+
+
+def import_labels(structures: Structures, source_ids: np.ndarray, spec: dict, level: str) -> dict:
+    """Per-configuration labels of one level from a file, checked against the structures.
+
+    Returns arrays aligned with the structures; configurations the file does not label get
+    status 'missing'. A configuration whose atom count differs is an error naming it.
+    """
+    path = _existing(spec["path"])
+    n = len(structures)
+    position = {int(i): k for k, i in enumerate(source_ids)}
+    energy = np.full(n, np.nan)
+    forces: list = [None] * n
+    stress = np.full((n, 6), np.nan)
+    wall = np.full(n, np.nan)
+
+    def put(k, config_id, e, f, s, t=np.nan):
+        f = np.asarray(f, dtype=float).reshape(-1, 3)
+        if len(f) != structures.n_atoms[k]:
+            raise ValueError(
+                f"{path}: configuration {config_id} (structure {k}) has {len(f)} force rows but "
+                f"{structures.n_atoms[k]} atoms in the structures file: the files do not match")
+        energy[k], forces[k], wall[k] = float(e), f, t
+        if s is not None:
+            s = np.asarray(s, dtype=float)
+            if s.shape == (3, 3):
+                s = s[[0, 1, 2, 1, 0, 0], [0, 1, 2, 2, 2, 1]]
+            if s.shape == (6,):
+                stress[k] = s
+
+    if spec.get("format", "extxyz") == "paper_hdf":
+        _require_trusted(spec, f"dft.levels[{level}].labels_from.path")
+        df = _read_pandas_hdf(path).sort_values(by="index")
+        for column in ("index", "energy", "forces"):
+            if column not in df:
+                raise ValueError(f"{path}: no column {column!r} (columns: {list(df.columns)})")
+        for row in df.itertuples(index=False):
+            config_id = int(row.index)
+            if config_id not in position:
+                raise ValueError(f"{path}: configuration {config_id} is not in the structures file")
+            put(position[config_id], config_id, row.energy, row.forces, getattr(row, "stress", None))
+    else:
+        from ase.io import read
+
+        frames = read(path, index=":", format=spec.get("ase_format"))
+        by_id = all("config_id" in a.info for a in frames)
+        if not by_id and len(frames) != n:
+            raise ValueError(f"{path}: {len(frames)} configurations for {n} structures; align the "
+                             "files or give each frame info['config_id']")
+        for j, atoms in enumerate(frames):
+            config_id = int(atoms.info["config_id"]) if by_id else int(source_ids[j])
+            if config_id not in position:
+                raise ValueError(f"{path}: configuration {config_id} is not in the structures file")
+            try:
+                s = atoms.get_stress(voigt=True)
+            except Exception:  # a label set without stress
+                s = None
+            put(position[config_id], config_id, atoms.get_potential_energy(), atoms.get_forces(),
+                s, float(atoms.info.get("wall_time_s", np.nan)))
+    missing = [k for k in range(n) if forces[k] is None]
+    for k in missing:
+        forces[k] = np.full((structures.n_atoms[k], 3), np.nan)
+    status = np.array(["ok"] * n, dtype=object)
+    reasons = np.array([""] * n, dtype=object)
+    status[missing] = "missing"
+    reasons[missing] = f"no label in {path.name}"
+    return {"energy_eV": energy, "forces_eV_per_A": np.concatenate(forces), "stress_eV_per_A3": stress,
+            "wall_time_s": wall, "status": status, "reason": reasons}

@@ -1,0 +1,125 @@
+"""Regenerating from published multi-level data: the paper's pandas HDF formats and extxyz."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from ase.calculators.lj import LennardJones
+
+from mlipcost.dft.labels import read_labels
+from mlipcost.importers import UntrustedFileError, read_structures_file
+from mlipcost.structures import generate_crystals, split_train_test
+
+REPO = Path(__file__).resolve().parents[1]
+SNAKEMAKE = Path(sys.executable).with_name("snakemake")
+SECONDS = {"1": 8.33, "2": 10.02, "3": 14.80}
+
+
+def write_paper_files(folder: Path, n=12, wrong_atoms_in=None):
+    """Be_structures.h5 and Be_prec_{1..3}.h5 as the paper stores them (ids 100, 101, ...)."""
+    structures = generate_crystals("Be", n, 2, 4, seed=4)
+    atoms = [structures.atoms(i) for i in range(n)]
+    ids = 100 + np.arange(n)
+    pd.DataFrame({"ASEatoms": atoms}, index=ids).to_hdf(folder / "Be_structures.h5", key="df")
+    labels = {}
+    for level, sigma in (("1", 1.0), ("2", 1.05), ("3", 1.1)):
+        rows = []
+        for i, a in zip(ids, atoms):
+            a = a.copy()
+            a.calc = LennardJones(sigma=1.8 * sigma, epsilon=0.5, rc=4.0)
+            forces = a.get_forces()
+            if wrong_atoms_in == (level, i):
+                forces = forces[:-1]
+            rows.append({"index": int(i), "energy": a.get_potential_energy(), "forces": forces,
+                         "stress": a.get_stress(voigt=False)})
+        df = pd.DataFrame(rows).sample(frac=1.0, random_state=1)  # unordered, as on disk
+        df.to_hdf(folder / f"Be_prec_{level}.h5", key="df")
+        labels[level] = {r["index"]: r for r in rows}
+    return labels
+
+
+def config_for(folder: Path) -> dict:
+    return {
+        "element": "Be",
+        "structures": {"source": "paper_hdf", "path": str(folder / "Be_structures.h5"),
+                       "trusted": True, "min_distance_A": 0.5, "volume_per_atom_A3": [2.0, 40.0]},
+        "split": {"test_fraction": 0.5, "seed": 58, "method": "python_random"},
+        "dft": {"code": "vasp", "max_failed_fraction": 0.0, "levels": [
+            {"name": lvl, "cutoff_eV": 300 + 100 * k, "kspacing_per_A": None,
+             "seconds_per_config": SECONDS[lvl],
+             "labels_from": {"path": str(folder / f"Be_prec_{lvl}.h5"), "format": "paper_hdf",
+                             "trusted": True}}
+            for k, lvl in enumerate(SECONDS)]},
+        "descriptors": {"twojmax": [2]},
+        "fit": {"reference_level": "3", "energy_weights": [1, 150], "training_sizes": [3, 6],
+                "samplers": ["random", "leverage"], "repeats": 2},
+        "pareto": {"cost": "configured"},
+    }
+
+
+def run_workflow(folder: Path, config: dict):
+    (folder / "config").mkdir(exist_ok=True)
+    (folder / "config/config.yaml").write_text(yaml.safe_dump(config))
+    return subprocess.run([str(SNAKEMAKE), "-s", str(REPO / "Snakefile"), "--cores", "2", "-q"],
+                          cwd=folder, capture_output=True, text=True, timeout=900)
+
+
+def test_paper_format_runs_to_the_pareto_table_without_dft(tmp_path):
+    labels = write_paper_files(tmp_path)
+    proc = run_workflow(tmp_path, config_for(tmp_path))
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert not (tmp_path / "results/dft").exists()  # no DFT job ran
+    for level in SECONDS:
+        lab = read_labels(tmp_path / f"results/labels/level{level}.h5")
+        for k, config_id in enumerate(100 + np.arange(12)):
+            expected = labels[level][config_id]
+            assert lab.energy[k] == pytest.approx(expected["energy"], abs=1e-12)
+            np.testing.assert_allclose(lab.config_forces(k), expected["forces"], atol=1e-12)
+    sweep = pd.read_csv(tmp_path / "results/sweep/2J2.csv")
+    for level, seconds in SECONDS.items():
+        sel = sweep[sweep["train_level"].astype(str) == level]
+        np.testing.assert_allclose(sel["dft_cost_s"], seconds * sel["size"])
+    assert (tmp_path / "results/pareto/front.csv").stat().st_size > 0
+    ladder = pd.read_csv(tmp_path / "results/tables/table1_ladder.csv")
+    assert list(ladder["cost_source"]) == ["configured"] * 3
+
+
+def test_mismatched_atom_count_names_the_configuration(tmp_path):
+    write_paper_files(tmp_path, wrong_atoms_in=("2", 105))
+    proc = run_workflow(tmp_path, config_for(tmp_path))
+    assert proc.returncode != 0
+    log = (tmp_path / "logs/import/level2.log").read_text()
+    assert "configuration 105" in log and "do not match" in log
+
+
+def test_untrusted_pickle_file_is_refused(tmp_path):
+    write_paper_files(tmp_path, n=4)
+    spec = {"source": "paper_hdf", "path": str(tmp_path / "Be_structures.h5")}
+    with pytest.raises(UntrustedFileError, match="trusted: true"):
+        read_structures_file(spec)
+
+
+def test_rescale_and_extxyz_source(tmp_path):
+    from ase.io import write
+
+    s = generate_crystals("Be", 3, 2, 4, seed=1)
+    write(tmp_path / "w.extxyz.gz", [s.atoms(i) for i in range(3)])
+    spec = {"source": "file", "path": str(tmp_path / "w.extxyz.gz"),
+            "rescale": {"from_A": 3.165, "to_A": 2.29}}
+    scaled, ids = read_structures_file(spec)
+    np.testing.assert_allclose(scaled.cells[1], s.cells[1] * 2.29 / 3.165)
+    assert list(ids) == [0, 1, 2]
+
+
+def test_paper_split_convention():
+    import random
+
+    order = list(range(20))
+    random.seed(58)
+    random.shuffle(order)
+    split = split_train_test(20, 0.5, 58, "python_random")
+    assert sorted(np.flatnonzero(split)) == sorted(order[:10])
