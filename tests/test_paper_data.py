@@ -123,3 +123,23 @@ def test_paper_split_convention():
     random.shuffle(order)
     split = split_train_test(20, 0.5, 58, "python_random")
     assert sorted(np.flatnonzero(split)) == sorted(order[:10])
+
+
+def test_labels_that_come_with_a_file_join_as_an_external_level(tmp_path):
+    """An extxyz with its own DFT labels: structures and an 'external' level from one file."""
+    from ase.calculators.singlepoint import SinglePointCalculator
+    from ase.io import write
+
+    s = generate_crystals("Be", 4, 2, 4, seed=3)
+    frames = []
+    for i in range(4):
+        a = s.atoms(i)
+        a.calc = SinglePointCalculator(a, energy=-3.7 * len(a) + 0.1 * i,
+                                       forces=np.full((len(a), 3), 0.01 * i))
+        frames.append(a)
+    write(tmp_path / "own.extxyz", frames)
+    from mlipcost.importers import import_labels
+    structures, ids = read_structures_file({"source": "file", "path": str(tmp_path / "own.extxyz")})
+    data = import_labels(structures, ids, {"path": str(tmp_path / "own.extxyz")}, "external")
+    np.testing.assert_allclose(data["energy_eV"], [-3.7 * len(f) + 0.1 * i for i, f in enumerate(frames)])
+    assert list(data["status"]) == ["ok"] * 4

@@ -28,14 +28,20 @@ def check_config(config: dict) -> None:
     names = level_names(config)
     if len(set(names)) != len(names):
         raise ConfigError(f"dft.levels: level names must be unique, got {names}")
+    for lvl in config["dft"]["levels"]:
+        if "labels_from" not in lvl:
+            missing = [k for k in ("cutoff_eV", "kspacing_per_A") if k not in lvl]
+            if missing:
+                raise ConfigError(f"dft.levels[{lvl['name']}]: {missing} required (or labels_from "
+                                  "to import the level's labels from a file)")
     ref = str(config["fit"]["reference_level"])
     if ref not in names:
         raise ConfigError(f"fit.reference_level: {ref!r} is not a level; choose one of {names}")
     s = config["structures"]
-    if s["source"] == "crystals":
+    if s["source"] in ("crystals", "generate"):
         missing = [k for k in ("n_configs", "seed") if k not in s]
         if missing:
-            raise ConfigError(f"structures: source 'crystals' needs {missing}")
+            raise ConfigError(f"structures: source {s['source']!r} needs {missing}")
     elif "path" not in s:
         raise ConfigError(f"structures.path is required for source {s['source']!r}")
     if s.get("n_atoms_min", 2) > s.get("n_atoms_max", 16):

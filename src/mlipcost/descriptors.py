@@ -91,7 +91,12 @@ class SnapCalculator:
     def __exit__(self, *exc):
         self.close()
 
-    def _setup(self, atoms: Atoms) -> tuple[np.ndarray, np.ndarray]:
+    def _compute_args(self) -> str:
+        s = self.settings
+        return (f"{s.rcutfac:.17g} {s.rfac0:.17g} {s.twojmax} {s.radelem:.17g} {s.wj:.17g} "
+                f"rmin0 {s.rmin0:.17g} bzeroflag {s.bzeroflag} quadraticflag {s.quadraticflag}")
+
+    def _setup(self, atoms: Atoms, compute: str) -> tuple[np.ndarray, np.ndarray]:
         s = self.settings
         cell = right_handed(atoms.cell.array)
         lammps_cell, rotation = to_lammps_frame(cell)
@@ -122,17 +127,22 @@ class SnapCalculator:
             cmd("pair_coeff * *")
         cmd("neighbor 1.0e-20 nsq")
         cmd("neigh_modify one 10000")
-        cmd(f"compute snap all snap {s.rcutfac:.17g} {s.rfac0:.17g} {s.twojmax} "
-            f"{s.radelem:.17g} {s.wj:.17g} rmin0 {s.rmin0:.17g} "
-            f"bzeroflag {s.bzeroflag} quadraticflag {s.quadraticflag}")
+        cmd(compute)
         cmd("thermo_style custom step pe")
         cmd("run 0")
         return rotation, lammps_cell
 
+    def per_atom(self, atoms: Atoms) -> np.ndarray:
+        """Per-atom bispectrum components B_i (n_atoms × K), from compute sna/atom."""
+        lammps = __import__("lammps")
+        self._setup(atoms, f"compute sna all sna/atom {self._compute_args()}")
+        values = self.lmp.numpy.extract_compute("sna", lammps.LMP_STYLE_ATOM, lammps.LMP_TYPE_ARRAY)
+        return np.array(values[: len(atoms)], copy=True)
+
     def compute(self, atoms: Atoms) -> ConfigRows:
         lammps = __import__("lammps")
         s = self.settings
-        rotation, lammps_cell = self._setup(atoms)
+        rotation, lammps_cell = self._setup(atoms, f"compute snap all snap {self._compute_args()}")
         n = len(atoms)
         snap = np.array(self.lmp.numpy.extract_compute("snap", lammps.LMP_STYLE_GLOBAL,
                                                        lammps.LMP_TYPE_ARRAY), copy=True)

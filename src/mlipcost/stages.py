@@ -30,6 +30,16 @@ def load_structures(element: str, settings: dict):
             settings.get("n_atoms_max", 16), settings["seed"],
             rattle_A=tuple(settings.get("rattle_A", (0.02, 0.15))))
         return structures, np.arange(len(structures))
+    if settings["source"] == "generate":
+        from .generator import generate_diverse
+
+        gen = settings.get("generate", {})
+        structures = generate_diverse(
+            element, settings["n_configs"], settings.get("n_atoms_min", 2),
+            settings.get("n_atoms_max", 16), settings["seed"],
+            tuple(gen.get("volume_per_atom_A3", (6.0, 12.0))), gen.get("min_distance_A", 1.6),
+            oversample=gen.get("oversample", 5), twojmax=gen.get("twojmax", 6))
+        return structures, np.arange(len(structures))
     from .importers import read_structures_file
 
     structures, ids = read_structures_file(settings)
@@ -52,6 +62,11 @@ def make_structures(element: str, settings: dict, split: dict, out: Path, log=pr
                                            split.get("seed", 58), split.get("method", "numpy"))
     write_structures(out, structures, {"element": element, **settings, "split": split},
                      rejected=rejected, source_ids=ids, valid=keep)
+    if settings.get("rescale"):
+        from .importers import rescale_factor
+
+        with h5py.File(out, "r+") as h5:
+            h5.attrs["rescale_factor"] = rescale_factor(settings["rescale"])
     log(f"{len(structures)} configurations, {structures.n_atoms.sum()} atoms, "
         f"{(~keep).sum()} rejected, {structures.is_train.sum()} train")
 

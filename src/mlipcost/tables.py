@@ -23,8 +23,9 @@ def ladder_table(levels: list[dict], labels: list[Labels],
         base = mean if base is None else base
         rows.append({
             "level": str(entry["name"]),
-            "cutoff_eV": entry["cutoff_eV"],
-            "kspacing_per_A": "Γ only" if entry.get("kspacing_per_A") is None else entry["kspacing_per_A"],
+            "cutoff_eV": entry.get("cutoff_eV", np.nan),
+            "kspacing_per_A": ("Γ only" if entry.get("kspacing_per_A", 0) is None
+                               else entry.get("kspacing_per_A", np.nan)),
             "n_ok": int(lab.ok.sum()),
             "n_failed": int((~lab.ok).sum()),
             "mean_wall_time_s_per_config": mean,
