@@ -10,12 +10,18 @@ SNAKEMAKE := $(VENV)/bin/snakemake
 CORES ?= all
 APT_PACKAGES := python3-venv python3-dev g++ make libxc-dev libopenblas-dev liblapack-dev pkg-config
 
-.PHONY: demo test setup system pytest lint dryrun-paper test-workflow report clean
+# Debian's Chromium opens the .test report in `make test`.
+TEST_APT_PACKAGES := chromium
+
+.PHONY: demo test setup system system-test pytest lint dryrun-paper test-workflow clean
 
 setup: $(VENV)/.installed
 
 system:
 	@bash scripts/install-system-packages.sh $(APT_PACKAGES)
+
+system-test:
+	@bash scripts/install-system-packages.sh $(TEST_APT_PACKAGES)
 
 # GPAW 26 compiles its C sources as C++: CC=g++ makes setuptools use the C++ compiler.
 $(VENV)/.installed: pyproject.toml | system
@@ -40,13 +46,15 @@ lint: setup
 dryrun-paper: setup
 	$(SNAKEMAKE) -n -q --configfile config/paper.yaml
 
-test-workflow: setup
+test-workflow: setup system-test
 	rm -rf .test/results .test/logs
 	OMP_NUM_THREADS=1 $(SNAKEMAKE) -s $(CURDIR)/Snakefile --directory .test \
 	  --configfile .test/config/config.yaml --profile profiles/default --cores 2 -q
 	$(SNAKEMAKE) -s $(CURDIR)/Snakefile --directory .test --configfile .test/config/config.yaml \
 	  --report results/report.html
 	$(PY) tests/check_workflow_outputs.py .test/results
+	$(PY) tests/check_report_renders.py .test/results/report.html \
+	  pareto_2J2.png learning_curves.png parity.png
 
 clean:
 	rm -rf results logs .snakemake .test/results .test/logs .test/.snakemake

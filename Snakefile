@@ -29,6 +29,7 @@ localrules:
     import_level,
     pareto,
     tables,
+    model_tables,
 
 
 rule all:
@@ -37,4 +38,5 @@ rule all:
         expand("results/sweep/2J{twojmax}.csv", twojmax=TWOJMAX),
         "results/pareto/front.csv",
         "results/tables/table1_ladder.csv",
+        "results/tables/table2_models.csv",
     default_target: True

@@ -24,3 +24,22 @@ def test_paper_front_counts(shared):
     assert low["dft_cost_min"].max() < window["dft_cost_min"].min()
     bands = budget_bands(front, "dft_cost_min")
     assert len(bands) == 6
+
+
+def test_recommend_on_the_papers_files(shared):
+    from mlipcost.pareto import recommend
+
+    front = paper_front(shared / "reference/paper_2jmax6/3D_pareto")
+    result = recommend(front, 300, max_energy=12, max_force=200)
+    choice = result["choice"]
+    assert choice["dft_cost_min"] <= 300
+    assert choice["test_energy_rmse_meV_per_atom_vs_reference"] <= 12
+    assert choice["test_force_rmse_meV_per_A_vs_reference"] <= 200
+    meeting = front[front["on_front"]
+                    & (front["test_energy_rmse_meV_per_atom_vs_reference"] <= 12)
+                    & (front["test_force_rmse_meV_per_A_vs_reference"] <= 200)]
+    assert choice["dft_cost_min"] == meeting["dft_cost_min"].min()
+    assert result["best_within_double"]["test_energy_rmse_meV_per_atom_vs_reference"] <= \
+        result["best_within_budget"]["test_energy_rmse_meV_per_atom_vs_reference"]
+    none = recommend(front, 1.0, max_energy=1.0)
+    assert none["choice"] is None and none["cheapest_meeting"] is None

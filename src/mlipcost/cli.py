@@ -38,6 +38,36 @@ def _pareto(args) -> int:
     return 0
 
 
+def _recommend(args) -> int:
+    import pandas as pd
+
+    from .pareto import describe, paper_front, recommend
+
+    if args.paper_dir:
+        points, front_col = paper_front(args.paper_dir), "on_front"
+    else:
+        points = pd.read_csv(args.summary)
+        front_col = "on_front_all_2jmax"
+    result = recommend(points, args.budget_minutes, args.max_energy_rmse, args.max_force_rmse,
+                       args.min_md_speed, front_col=front_col)
+    if result["choice"] is not None:
+        print(f"Cheapest front setting meeting the targets within {args.budget_minutes:g} min:")
+        print("  " + describe(result["choice"]))
+    elif result["cheapest_meeting"] is not None:
+        print(f"No front setting meets the targets within {args.budget_minutes:g} min; the cheapest "
+              f"that does needs {result['cheapest_meeting']['dft_cost_min']:.4g} min:")
+        print("  " + describe(result["cheapest_meeting"]))
+    else:
+        print("No setting on the front meets these targets at any budget.")
+    if result["best_within_budget"] is not None:
+        print(f"Most accurate front setting within {args.budget_minutes:g} min:")
+        print("  " + describe(result["best_within_budget"]))
+    if result["best_within_double"] is not None:
+        print(f"Next budget step ({2 * args.budget_minutes:g} min) would buy:")
+        print("  " + describe(result["best_within_double"]))
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="mlipcost", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -52,6 +82,16 @@ def main(argv=None) -> int:
     pareto.add_argument("--max-energy", type=float, default=22.0, help="meV/atom")
     pareto.add_argument("--max-force", type=float, default=200.0, help="meV/Å")
     pareto.set_defaults(func=_pareto)
+    rec = sub.add_parser("recommend", help="the cheapest front settings that meet your targets")
+    source = rec.add_mutually_exclusive_group()
+    source.add_argument("--summary", type=Path, default=Path("results/pareto/summary.csv"),
+                        help="the workflow's pareto/summary.csv (default)")
+    source.add_argument("--paper-dir", type=Path, help="the paper's 3D_pareto folder instead")
+    rec.add_argument("--budget-minutes", type=float, required=True)
+    rec.add_argument("--max-energy-rmse", type=float, help="meV/atom, test vs reference")
+    rec.add_argument("--max-force-rmse", type=float, help="meV/Å, test vs reference")
+    rec.add_argument("--min-md-speed", type=float, help="atoms·timestep/s")
+    rec.set_defaults(func=_recommend)
     args = parser.parse_args(argv)
     try:
         return args.func(args)

@@ -109,3 +109,40 @@ PAPER_OBJECTIVES = ["dft_cost_min", "test_energy_rmse_meV_per_atom_vs_reference"
 def paper_front(folder: str | Path) -> pd.DataFrame:
     summary = summarize(read_paper_3d(folder))
     return front(summary, PAPER_OBJECTIVES)
+
+
+def recommend(points: pd.DataFrame, budget_min: float, max_energy: float | None = None,
+              max_force: float | None = None, min_md_speed: float | None = None,
+              front_col: str = "on_front") -> dict:
+    """The cheapest front setting meeting the targets within the budget, and what twice the
+    budget would buy (the lowest test energy error on the front within it)."""
+    e, f = OBJECTIVES[1], OBJECTIVES[2]
+    pts = points[points[front_col]].copy()
+    ok = pd.Series(True, index=pts.index)
+    if max_energy is not None:
+        ok &= pts[e] <= max_energy
+    if max_force is not None:
+        ok &= pts[f] <= max_force
+    if min_md_speed is not None:
+        if "md_atom_timesteps_per_s" not in pts:
+            raise ValueError("--min-md-speed needs MD speeds (the workflow's pareto/summary.csv)")
+        ok &= pts["md_atom_timesteps_per_s"] >= min_md_speed
+    meeting = pts[ok].sort_values("dft_cost_min")
+    within = meeting[meeting["dft_cost_min"] <= budget_min]
+    result = {"choice": within.iloc[0] if len(within) else None,
+              "cheapest_meeting": meeting.iloc[0] if len(meeting) else None}
+    affordable = pts[pts["dft_cost_min"] <= budget_min]
+    doubled = pts[pts["dft_cost_min"] <= 2 * budget_min]
+    result["best_within_budget"] = affordable.sort_values(e).iloc[0] if len(affordable) else None
+    result["best_within_double"] = doubled.sort_values(e).iloc[0] if len(doubled) else None
+    return result
+
+
+def describe(row) -> str:
+    text = (f"level {row['train_level']}, 2Jmax {int(row['twojmax'])}, energy weight "
+            f"{row['energy_weight']:g}, {int(row['size'])} configurations ({row['sampler']}): "
+            f"DFT {row['dft_cost_min']:.4g} min, test energy {row[OBJECTIVES[1]]:.3g} meV/atom, "
+            f"force {row[OBJECTIVES[2]]:.3g} meV/Å")
+    if "md_atom_timesteps_per_s" in row and pd.notna(row["md_atom_timesteps_per_s"]):
+        text += f", MD {row['md_atom_timesteps_per_s']:.3g} atom-steps/s"
+    return text

@@ -251,8 +251,10 @@ def json_dump(obj, path: Path) -> None:
     write_text(path, json.dumps(obj, indent=2, sort_keys=True, default=str))
 
 
-def run_pareto(sweep_paths: list[Path], out_dir: Path, reference_level: str, log=print) -> None:
-    """Medians over repeats, the 3-objective front per 2Jmax and across 2Jmax, plots, tables."""
+def run_pareto(sweep_paths: list[Path], out_dir: Path, reference_level: str, log=print,
+               md_paths: list[Path] | None = None) -> None:
+    """Medians over repeats; the 3-objective front (DFT cost, test energy and force errors against
+    the reference) per 2Jmax, and across 2Jmax with the model's MD cost as a fourth objective."""
     from .pareto import OBJECTIVES, budget_bands, front, summarize
     from .plots import learning_curves, pareto_plot
 
@@ -260,16 +262,26 @@ def run_pareto(sweep_paths: list[Path], out_dir: Path, reference_level: str, log
     sweep["train_level"] = sweep["train_level"].astype(str)
     summary = summarize(sweep)
     per_2j = pd.concat([front(g) for _, g in summary.groupby("twojmax")], ignore_index=True)
-    across = front(summary).rename(columns={"on_front": "on_front_all_2jmax"})
+    objectives = list(OBJECTIVES)
+    if md_paths:
+        speed = {json.loads(Path(p).read_text())["twojmax"]:
+                 json.loads(Path(p).read_text())["atom_timesteps_per_s"] for p in md_paths}
+        summary["md_cost_s_per_atom_timestep"] = summary["twojmax"].map(lambda j: 1.0 / speed[j])
+        per_2j["md_cost_s_per_atom_timestep"] = per_2j["twojmax"].map(lambda j: 1.0 / speed[j])
+        objectives.append("md_cost_s_per_atom_timestep")
+    across = front(summary, objectives).rename(columns={"on_front": "on_front_all_2jmax"})
     points = per_2j.merge(across[["twojmax", "train_level", "sampler", "size", "energy_weight",
                                   "on_front_all_2jmax"]],
                           on=["twojmax", "train_level", "sampler", "size", "energy_weight"])
     points["dft_cost_min"] = points["dft_cost_s"] / 60.0
     out_dir.mkdir(parents=True, exist_ok=True)
-    with atomic_path(out_dir / "summary.csv", suffix=".tmp") as tmp:
-        points.to_csv(tmp, index=False)
     front_cols = ["twojmax", "train_level", "sampler", "size", "energy_weight", "dft_cost_min",
                   *OBJECTIVES[1:]]
+    if "md_cost_s_per_atom_timestep" in points:
+        points["md_atom_timesteps_per_s"] = 1.0 / points["md_cost_s_per_atom_timestep"]
+        front_cols.append("md_atom_timesteps_per_s")
+    with atomic_path(out_dir / "summary.csv", suffix=".tmp") as tmp:
+        points.to_csv(tmp, index=False)
     on_front = points[points["on_front_all_2jmax"]].sort_values("dft_cost_min")[front_cols]
     write_table(on_front, out_dir / "front")
     for twojmax, grp in points.groupby("twojmax"):
@@ -317,3 +329,64 @@ def run_tables(structures_path: Path, label_paths: list[Path], config: dict, out
     write_table(pd.DataFrame(failures, columns=["level", "config_index", "reason"]),
                 out_dir / "dft_failures")
     log(f"tables written; {len(failures)} failed or rejected DFT calculations listed")
+
+
+def run_md_cost(structures_path: Path, descriptor_path: Path, label_paths: list[Path],
+                config: dict, out_json: Path, log=print) -> None:
+    """Fit the reference-level model on the whole training half, write it as a LAMMPS potential,
+    check pair_style snap reproduces it on test configurations, and time NVE MD."""
+    from .fit import solve
+    from .linalg import StreamingR
+    from .md import md_speed, pair_snap_energy_forces, write_potential
+
+    structures, labels, use = _analysis_set(structures_path, label_paths)
+    desc = read_descriptors(descriptor_path)
+    data = build_fit_data(desc, labels, use)
+    is_train = structures.is_train[data.config_index]
+    train, test = np.flatnonzero(is_train), np.flatnonzero(~is_train)
+    md = config.get("md", {})
+    weight = float(md.get("energy_weight", 150.0))
+    ref = data.levels.index(str(config["fit"]["reference_level"]))
+    k = data.n_features
+    energy, force = StreamingR(k + len(data.levels)), StreamingR(k + len(data.levels))
+    energy.add(np.hstack([data.energy_a[train], data.energy_y[train]]))
+    force.add(np.vstack([np.hstack([data.force_a[c], data.force_y[c]]) for c in train]))
+    coefs = solve(energy.r, force.r, k, weight, config["fit"].get("force_weight", 1.0))[:, ref]
+    settings = descriptor_settings(config["descriptors"], desc.twojmax)
+    coeff, param = write_potential(out_json.parent, out_json.stem, config["element"], settings, coefs)
+    worst_e, worst_f = 0.0, 0.0
+    for c in test[: int(md.get("check_configs", 5))]:
+        i = int(data.config_index[c])
+        atoms = structures.atoms(i)
+        e_model = len(atoms) * (data.energy_a[c] @ coefs)
+        f_model = (data.force_a[c] @ coefs).reshape(-1, 3) @ desc.rotation[i].T
+        e_lmp, f_lmp = pair_snap_energy_forces(atoms, coeff, param, config["element"])
+        worst_e = max(worst_e, abs(e_lmp - e_model) / len(atoms))
+        worst_f = max(worst_f, float(np.abs(f_lmp - f_model).max()))
+    if worst_e > 1e-6:
+        raise RuntimeError(f"2Jmax {desc.twojmax}: LAMMPS pair_style snap differs from the fitted "
+                           f"model by {worst_e:.2e} eV/atom; the written potential is wrong")
+    speed = md_speed(coeff, param, config["element"], int(md.get("n_atoms", 2000)),
+                     int(md.get("steps", 100)))
+    result = {"twojmax": desc.twojmax, "n_bispectrum": settings.n_bispectrum,
+              "n_columns": settings.n_columns, "energy_weight": weight,
+              "train_level": str(config["fit"]["reference_level"]),
+              "max_energy_difference_eV_per_atom": worst_e,
+              "max_force_difference_eV_per_A": worst_f, **speed}
+    json_dump(result, out_json)
+    log(f"2Jmax {desc.twojmax}: LAMMPS matches the model to {worst_e:.1e} eV/atom, "
+        f"{worst_f:.1e} eV/Å; MD {speed['atom_timesteps_per_s']:.3g} atom-timesteps/s")
+
+
+def run_model_tables(summary_path: Path, md_paths: list[Path], config: dict, out_dir: Path,
+                     log=print) -> None:
+    from .tables import model_complexity_table, trained_level_tables
+
+    summary = pd.read_csv(summary_path)
+    md = [json.loads(Path(p).read_text()) for p in md_paths]
+    write_table(model_complexity_table(md), out_dir / "table2_models")
+    weights = sorted(summary["energy_weight"].unique())
+    energy_table, force_table = trained_level_tables(summary, high=weights[-1], low=weights[0])
+    write_table(energy_table, out_dir / "table4_energy_rmse")
+    write_table(force_table, out_dir / "table5_force_rmse")
+    log(f"Tables 2, 4, 5 written (energy weights {weights[-1]:g} and {weights[0]:g})")

@@ -70,3 +70,55 @@ def dft_rmsd_table(labels: list[Labels], reference: str, bulk_index: int | None)
             "force_rmsd_meV_per_A": 1e3 * np.sqrt(np.mean(df ** 2)),
         })
     return pd.DataFrame(rows)
+
+
+# The paper's Table 2 (MD speed of its qSNAP models, atoms·timestep/s), for comparison.
+PAPER_MD_SPEED = {4: 4.0e5, 6: 1.0e5, 8: 4.0e4, 10: 2.0e4}
+
+
+def model_complexity_table(md_results: list[dict]) -> pd.DataFrame:
+    """Table 2: descriptor count and measured MD speed per 2Jmax, ratios next to the paper's."""
+    rows = sorted(md_results, key=lambda r: r["twojmax"])
+    base = rows[0]["atom_timesteps_per_s"]
+    paper_base = PAPER_MD_SPEED.get(rows[0]["twojmax"])
+    out = []
+    for r in rows:
+        paper = PAPER_MD_SPEED.get(r["twojmax"], np.nan)
+        out.append({
+            "twojmax": r["twojmax"],
+            "bispectrum_components": r["n_bispectrum"],
+            "qsnap_columns": r["n_columns"],
+            "md_atom_timesteps_per_s": r["atom_timesteps_per_s"],
+            "md_speed_ratio_to_smallest_2jmax": r["atom_timesteps_per_s"] / base,
+            "paper_md_atom_timesteps_per_s": paper,
+            "paper_speed_ratio_to_smallest_2jmax": paper / paper_base if paper_base else np.nan,
+            "md_atoms": r["n_atoms"],
+            "md_mode": r.get("md_mode", "nve"),
+            "lammps_vs_model_max_energy_diff_eV_per_atom": r["max_energy_difference_eV_per_atom"],
+        })
+    return pd.DataFrame(out)
+
+
+def trained_level_tables(summary: pd.DataFrame, high: float, low: float):
+    """Tables 4 and 5: models trained on each level with the whole training half, at a high and a
+    low energy weight; errors on train, test against their own level, test against the reference.
+    """
+    full = summary[summary["size"] == summary["size"].max()]
+    full = full.groupby(["twojmax", "energy_weight", "train_level"], as_index=False).median(
+        numeric_only=True)
+    energy_rows, force_rows = [], []
+    for (twojmax, weight), grp in full[full["energy_weight"].isin([high, low])].groupby(
+            ["twojmax", "energy_weight"]):
+        for _, r in grp.sort_values("train_level").iterrows():
+            key = {"twojmax": twojmax, "energy_weight": weight, "train_level": r["train_level"]}
+            energy_rows.append({**key,
+                "train_meV_per_atom": r["train_energy_rmse_meV_per_atom_vs_train_level"],
+                "test_self_meV_per_atom": r["test_energy_rmse_meV_per_atom_vs_train_level"],
+                "test_reference_meV_per_atom": r["test_energy_rmse_meV_per_atom_vs_reference"],
+                "test_reference_shifted_meV_per_atom":
+                    r["test_energy_rmse_shifted_meV_per_atom_vs_reference"]})
+            force_rows.append({**key,
+                "train_meV_per_A": r["train_force_rmse_meV_per_A_vs_train_level"],
+                "test_self_meV_per_A": r["test_force_rmse_meV_per_A_vs_train_level"],
+                "test_reference_meV_per_A": r["test_force_rmse_meV_per_A_vs_reference"]})
+    return pd.DataFrame(energy_rows), pd.DataFrame(force_rows)

@@ -1,6 +1,7 @@
 rule pareto:
     input:
-        expand("results/sweep/2J{twojmax}.csv", twojmax=TWOJMAX),
+        sweeps=expand("results/sweep/2J{twojmax}.csv", twojmax=TWOJMAX),
+        md=expand("results/md/2J{twojmax}.json", twojmax=TWOJMAX),
     output:
         summary="results/pareto/summary.csv",
         front="results/pareto/front.csv",
@@ -72,3 +73,57 @@ rule tables:
         "../../envs/analysis.yaml"
     script:
         "../scripts/tables.py"
+
+
+rule md_cost:
+    input:
+        structures="results/structures.h5",
+        descriptors="results/descriptors/2J{twojmax}.h5",
+        labels=label_files(),
+    output:
+        json="results/md/2J{twojmax}.json",
+        coeff="results/md/2J{twojmax}.snapcoeff",
+        param="results/md/2J{twojmax}.snapparam",
+    params:
+        config=config,
+    threads: 1
+    resources:
+        runtime=60,
+        mem_mb=4000,
+    log:
+        "logs/md_cost/2J{twojmax}.log",
+    conda:
+        "../../envs/analysis.yaml"
+    script:
+        "../scripts/md_cost.py"
+
+
+rule model_tables:
+    input:
+        summary="results/pareto/summary.csv",
+        md=expand("results/md/2J{twojmax}.json", twojmax=TWOJMAX),
+    output:
+        table2="results/tables/table2_models.csv",
+        table2_html=report(
+            "results/tables/table2_models.html",
+            caption="../report/table2.rst",
+            category="Models",
+        ),
+        table4_html=report(
+            "results/tables/table4_energy_rmse.html",
+            caption="../report/table4.rst",
+            category="Models",
+        ),
+        table5_html=report(
+            "results/tables/table5_force_rmse.html",
+            caption="../report/table5.rst",
+            category="Models",
+        ),
+    params:
+        config=config,
+    log:
+        "logs/model_tables.log",
+    conda:
+        "../../envs/analysis.yaml"
+    script:
+        "../scripts/model_tables.py"

@@ -1,0 +1,98 @@
+"""Fitted models as LAMMPS potentials: exactness check and MD speed (Table 2)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+from ase import Atoms
+from ase.build import bulk
+
+from .descriptors import SnapSettings
+from .fitsnap_compat import snapcoeff_text, snapparam_text
+from .lammps_io import new_lammps, right_handed, to_lammps_frame
+from .storage import write_text
+
+
+def write_potential(folder: Path, stem: str, element: str, settings: SnapSettings,
+                    coefs: np.ndarray) -> tuple[Path, Path]:
+    coeff, param = folder / f"{stem}.snapcoeff", folder / f"{stem}.snapparam"
+    write_text(coeff, snapcoeff_text(element, settings, coefs))
+    write_text(param, snapparam_text(settings))
+    return coeff, param
+
+
+def _box(lmp, atoms: Atoms, mass: float) -> np.ndarray:
+    cell = right_handed(atoms.cell.array)
+    lammps_cell, rotation = to_lammps_frame(cell)
+    frac = np.linalg.solve(cell.T, atoms.positions.T).T % 1.0
+    (ax, _, _), (bx, by, _), (cx, cy, cz) = lammps_cell
+    for cmd in ("units metal", "atom_style atomic", "atom_modify map array sort 0 2.0",
+                "boundary p p p",
+                f"region box prism 0 {ax:.17g} 0 {by:.17g} 0 {cz:.17g} {bx:.17g} {cx:.17g} {cy:.17g}",
+                "create_box 1 box"):
+        lmp.command(cmd)
+    for x, y, z in frac @ lammps_cell:
+        lmp.command(f"create_atoms 1 single {x:.17g} {y:.17g} {z:.17g} units box remap yes")
+    lmp.command(f"mass 1 {mass}")
+    return rotation
+
+
+def pair_snap_energy_forces(atoms: Atoms, coeff: Path, param: Path, element: str,
+                            mass: float = 9.012) -> tuple[float, np.ndarray]:
+    """Energy (eV) and forces (eV/Å, in the atoms' own frame) from LAMMPS pair_style snap."""
+    lmp = new_lammps()
+    try:
+        rotation = _box(lmp, atoms, mass)
+        lmp.command("pair_style snap")
+        lmp.command(f"pair_coeff * * {coeff} {param} {element}")
+        lmp.command("run 0")
+        energy = float(lmp.get_thermo("pe"))
+        ids = np.array(lmp.numpy.extract_atom("id")[: len(atoms)], copy=True)
+        forces = np.array(lmp.numpy.extract_atom("f")[: len(atoms)], copy=True)
+        forces = forces[np.argsort(ids)] @ rotation.T
+    finally:
+        lmp.close()
+    return energy, forces
+
+
+def md_speed(coeff: Path, param: Path, element: str, n_atoms_min: int = 2000, steps: int = 100,
+             mass: float = 9.012, crystal: dict | None = None) -> dict:
+    """NVE MD of a bulk supercell with pair_style snap: atoms·timestep/s (one process)."""
+    crystal = crystal or {"crystalstructure": "hcp", "a": 2.29, "c": 3.58}
+    unit = bulk(element, **crystal, orthorhombic=True)
+    reps = int(np.ceil((n_atoms_min / len(unit)) ** (1 / 3)))
+    atoms = unit.repeat((reps, reps, reps))
+    while len(atoms) < n_atoms_min:
+        reps += 1
+        atoms = unit.repeat((reps, reps, reps))
+    try:
+        elapsed, mode = _timed_run(atoms, coeff, param, element, mass, steps, nve=True), "nve"
+    except Exception as err:  # an unstable model loses atoms: time its force evaluations instead
+        if "Lost atoms" not in str(err) and "Out of range atoms" not in str(err):
+            raise
+        elapsed = _timed_run(atoms, coeff, param, element, mass, steps, nve=False)
+        mode = "static (NVE lost atoms with this model)"
+    return {"n_atoms": len(atoms), "steps": steps, "seconds": elapsed, "md_mode": mode,
+            "atom_timesteps_per_s": len(atoms) * steps / elapsed}
+
+
+def _timed_run(atoms, coeff, param, element, mass, steps, nve: bool) -> float:
+    """Wall time of ``steps`` velocity-Verlet steps (pair forces every step); without NVE the
+    atoms stay put, so only force evaluations are timed."""
+    lmp = new_lammps()
+    try:
+        _box(lmp, atoms, mass)
+        for cmd in ("pair_style snap", f"pair_coeff * * {coeff} {param} {element}",
+                    "timestep 0.0005", "thermo 0"):
+            lmp.command(cmd)
+        if nve:
+            lmp.command("velocity all create 300.0 4928459 loop geom")
+            lmp.command("fix nve all nve")
+        lmp.command("run 5")
+        start = time.perf_counter()
+        lmp.command(f"run {steps}")
+        return time.perf_counter() - start
+    finally:
+        lmp.close()
