@@ -54,7 +54,7 @@ test-workflow: setup system-test
 	  --report results/report.html
 	$(PY) tests/check_workflow_outputs.py .test/results
 	$(PY) tests/check_report_renders.py .test/results/report.html \
-	  pareto_2J2.png learning_curves.png parity.png
+	  pareto_2J2.png learning_curves.png parity.png pareto_2d.png error_vs_level.png
 
 clean:
 	rm -rf results logs .snakemake .test/results .test/logs .test/.snakemake

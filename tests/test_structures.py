@@ -49,3 +49,14 @@ def test_checks_name_the_configuration_and_reason():
 def test_missing_file_names_the_path(tmp_path):
     with pytest.raises(FileNotFoundError, match="nothere.h5"):
         read_structures(tmp_path / "nothere.h5")
+
+
+def test_checks_reject_non_finite_and_absurd_volume():
+    s = generate_crystals("Be", 6, 2, 4, seed=1)
+    atoms = [s.atoms(i) for i in range(len(s))]
+    atoms[1].positions[0, 0] = np.nan
+    atoms[4].set_cell(atoms[4].cell.array * 3.0, scale_atoms=True)
+    keep, reasons = check_structures(Structures.from_atoms(atoms), "Be", 1.0, 0.5, (2.0, 100.0))
+    assert keep.tolist() == [True, False, True, True, False, True]
+    assert "configuration 1: non-finite" in reasons[0]
+    assert reasons[1].startswith("configuration 4: volume per atom")

@@ -16,8 +16,10 @@ from .storage import atomic_path  # noqa: E402
 
 
 def _save(fig, path: Path) -> None:
-    with atomic_path(path, suffix=path.suffix) as tmp:
-        fig.savefig(tmp, dpi=150, bbox_inches="tight", format=path.suffix.lstrip("."))
+    """PNG (for the report) and PDF (for papers) of every figure."""
+    for target in (path, path.with_suffix(".pdf")):
+        with atomic_path(target, suffix=target.suffix) as tmp:
+            fig.savefig(tmp, dpi=150, bbox_inches="tight", format=target.suffix.lstrip("."))
     plt.close(fig)
 
 
@@ -95,4 +97,60 @@ def learning_curves(summary: pd.DataFrame, path: Path, energy_weight: float, lev
         ax.grid(True, alpha=0.25)
     axes[0].legend(fontsize=7)
     fig.suptitle(f"Learning curves: trained on level {level}, energy weight {energy_weight:g}")
+    _save(fig, path)
+
+
+def _level_key(level) -> tuple:
+    return (len(str(level)), str(level))
+
+
+def pareto_2d(summary: pd.DataFrame, path: Path) -> None:
+    """Test energy vs force RMSE (against the reference) over energy weights, whole training half,
+    one curve per training level, one panel per 2Jmax (the paper's 2D Pareto)."""
+    full = summary[summary["size"] == summary["size"].max()]
+    full = full.groupby(["twojmax", "train_level", "energy_weight"], as_index=False).median(
+        numeric_only=True)
+    twojmaxes = sorted(full["twojmax"].unique())
+    levels = sorted(full["train_level"].astype(str).unique(), key=_level_key)
+    colors = _level_colors(levels)
+    fig, axes = plt.subplots(1, len(twojmaxes), figsize=(5 * len(twojmaxes), 4.2), squeeze=False)
+    for ax, twojmax in zip(axes[0], twojmaxes):
+        for level in levels:
+            grp = full[(full["twojmax"] == twojmax) & (full["train_level"].astype(str) == level)]
+            grp = grp.sort_values("energy_weight")
+            ax.plot(grp["test_force_rmse_meV_per_A_vs_reference"],
+                    grp["test_energy_rmse_meV_per_atom_vs_reference"], marker="o", ms=3,
+                    color=colors[level], label=f"level {level}")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("test force RMSE vs reference (meV/Å)")
+        ax.set_ylabel("test energy RMSE vs reference (meV/atom)")
+        ax.set_title(f"2Jmax {twojmax}: energy weight sweep")
+        ax.grid(True, which="both", alpha=0.25)
+    axes[0][0].legend(fontsize=8)
+    _save(fig, path)
+
+
+def error_vs_level(summary: pd.DataFrame, path: Path, energy_weight: float) -> None:
+    """Test errors against the reference vs training level, one line per 2Jmax (whole training
+    half, one energy weight)."""
+    full = summary[(summary["size"] == summary["size"].max())
+                   & (summary["energy_weight"] == energy_weight)]
+    full = full.groupby(["twojmax", "train_level"], as_index=False).median(numeric_only=True)
+    levels = sorted(full["train_level"].astype(str).unique(), key=_level_key)
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    for twojmax, grp in full.groupby("twojmax"):
+        grp = grp.assign(order=grp["train_level"].astype(str).map(levels.index)).sort_values("order")
+        for ax, col in ((axes[0], "test_energy_rmse_meV_per_atom_vs_reference"),
+                        (axes[1], "test_force_rmse_meV_per_A_vs_reference")):
+            ax.plot(grp["order"], grp[col], marker="o", label=f"2Jmax {twojmax}")
+    for ax, label in ((axes[0], "test energy RMSE vs reference (meV/atom)"),
+                      (axes[1], "test force RMSE vs reference (meV/Å)")):
+        ax.set_xticks(range(len(levels)), levels)
+        ax.set_xlabel("training level")
+        ax.set_ylabel(label)
+        ax.set_yscale("log")
+        ax.grid(True, alpha=0.25)
+    axes[0].legend(fontsize=8)
+    fig.suptitle(f"Error vs training level (whole training half, energy weight {energy_weight:g})")
     _save(fig, path)

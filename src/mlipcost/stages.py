@@ -256,7 +256,7 @@ def run_pareto(sweep_paths: list[Path], out_dir: Path, reference_level: str, log
     """Medians over repeats; the 3-objective front (DFT cost, test energy and force errors against
     the reference) per 2Jmax, and across 2Jmax with the model's MD cost as a fourth objective."""
     from .pareto import OBJECTIVES, budget_bands, front, summarize
-    from .plots import learning_curves, pareto_plot
+    from .plots import error_vs_level, learning_curves, pareto_2d, pareto_plot
 
     sweep = pd.concat([pd.read_csv(p) for p in sweep_paths], ignore_index=True)
     sweep["train_level"] = sweep["train_level"].astype(str)
@@ -294,6 +294,8 @@ def run_pareto(sweep_paths: list[Path], out_dir: Path, reference_level: str, log
     weights = sorted(summary["energy_weight"].unique())
     learning_curves(summary, out_dir / "learning_curves.png",
                     energy_weight=weights[len(weights) // 2], level=str(reference_level))
+    pareto_2d(summary, out_dir / "pareto_2d.png")
+    error_vs_level(summary, out_dir / "error_vs_level.png", energy_weight=weights[-1])
 
 
 def chunk_job_wall_s(benchmarks: list[Path], levels: list[str]) -> dict[str, float]:
@@ -323,6 +325,12 @@ def run_tables(structures_path: Path, label_paths: list[Path], config: dict, out
     reference = str(config["fit"]["reference_level"])
     write_table(dft_rmsd_table(labels, reference, ideal[0] if ideal else None),
                 out_dir / "table3_dft_rmsd")
+    from .tables import statistical_error_metrics
+
+    volumes = np.abs(np.linalg.det(structures.cells))
+    metrics, recommended = statistical_error_metrics(labels, reference, volumes)
+    write_table(metrics, out_dir / "table3b_statistical_error_metrics")
+    log(f"a-priori recommendation (Bayerl et al. criterion): level {recommended}")
     parity_plot(labels, reference, out_dir / "parity.png")
     failures = [{"level": lab.level, "config_index": int(i), "reason": lab.reasons[i]}
                 for lab in labels for i in np.flatnonzero(~lab.ok)]

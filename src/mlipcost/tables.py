@@ -122,3 +122,39 @@ def trained_level_tables(summary: pd.DataFrame, high: float, low: float):
                 "test_self_meV_per_A": r["test_force_rmse_meV_per_A_vs_train_level"],
                 "test_reference_meV_per_A": r["test_force_rmse_meV_per_A_vs_reference"]})
     return pd.DataFrame(energy_rows), pd.DataFrame(force_rows)
+
+
+def statistical_error_metrics(labels: list[Labels], reference: str, volumes: np.ndarray
+                              ) -> tuple[pd.DataFrame, str | None]:
+    """A-priori metrics of Bayerl et al. (Digital Discovery 2022) per level against the reference:
+    energy RMSE and mean absolute deviation per atom (meV/atom), force RMSE (meV/Å), virial RMSE
+    per atom (meV/atom, virial = −stress × volume), and the recommended level.
+
+    Threshold criterion: going from the reference towards cheaper levels, the threshold level is
+    the first whose mean absolute energy deviation exceeds half the largest one; the recommendation
+    is the cheapest level before it (made before any fit).
+    """
+    ref = next(lab for lab in labels if lab.level == reference)
+    rows = []
+    for lab in labels:
+        both = lab.ok & ref.ok
+        de = (lab.energy_per_atom - ref.energy_per_atom)[both]
+        df = (lab.forces - ref.forces)[np.repeat(both, lab.n_atoms)]
+        dv = ((lab.stress - ref.stress) * (volumes / lab.n_atoms)[:, None])[both]
+        rows.append({"level": lab.level,
+                     "energy_rmse_meV_per_atom": 1e3 * np.sqrt(np.mean(de ** 2)),
+                     "energy_mean_abs_deviation_meV_per_atom": 1e3 * np.mean(np.abs(de)),
+                     "force_rmse_meV_per_A": 1e3 * np.sqrt(np.mean(df ** 2)),
+                     "virial_rmse_meV_per_atom": 1e3 * np.sqrt(np.nanmean(dv ** 2))})
+    table = pd.DataFrame(rows)
+    mad = table["energy_mean_abs_deviation_meV_per_atom"].to_numpy()
+    half = 0.5 * mad.max()
+    recommended, threshold = None, None
+    for i in range(len(table) - 1, -1, -1):   # from the reference towards level 1
+        if mad[i] > half:
+            threshold = table["level"].iloc[i]
+            recommended = table["level"].iloc[i + 1] if i + 1 < len(table) else None
+            break
+    table["threshold_level"] = table["level"] == threshold
+    table["recommended_level"] = table["level"] == recommended
+    return table, recommended

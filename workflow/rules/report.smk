@@ -17,6 +17,16 @@ rule pareto:
             caption="../report/learning_curves.rst",
             category="Learning curves",
         ),
+        pareto_2d=report(
+            "results/pareto/pareto_2d.png",
+            caption="../report/pareto_2d.rst",
+            category="Pareto front",
+        ),
+        error_vs_level=report(
+            "results/pareto/error_vs_level.png",
+            caption="../report/error_vs_level.rst",
+            category="Models",
+        ),
         front_table=report(
             "results/pareto/front.html",
             caption="../report/front.rst",
@@ -58,6 +68,11 @@ rule tables:
         parity=report(
             "results/tables/parity.png",
             caption="../report/parity.rst",
+            category="DFT ladder",
+        ),
+        metrics=report(
+            "results/tables/table3b_statistical_error_metrics.html",
+            caption="../report/table3b.rst",
             category="DFT ladder",
         ),
         failures=report(

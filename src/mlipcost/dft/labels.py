@@ -180,7 +180,7 @@ def collect_level(chunk_paths: list[Path], structures: Structures, out: Path,
     n = len(structures)
     parts: dict[str, list] = {k: [] for k in RECORD_FIELDS + ("index", "kmesh", "status", "reason")}
     forces_by_config: dict[int, np.ndarray] = {}
-    stress, settings_json, level_name, versions = [], None, None, set()
+    stress, settings_json, level_name, versions, setups = [], None, None, set(), set()
     for path in chunk_paths:
         with h5py.File(path, "r") as h5:
             if settings_json is None:
@@ -204,6 +204,7 @@ def collect_level(chunk_paths: list[Path], structures: Structures, out: Path,
             parts["status"] += read_strings(h5, "status")
             parts["reason"] += read_strings(h5, "reason")
             versions.update(v for v in read_strings(h5, "code_version") if v)
+            setups.update(v for v in read_strings(h5, "setups") if v)
     index = np.concatenate(parts["index"])
     if sorted(index.tolist()) != list(range(n)):
         missing = sorted(set(range(n)) - set(index.tolist()))
@@ -231,7 +232,8 @@ def collect_level(chunk_paths: list[Path], structures: Structures, out: Path,
         wall_time_s=np.concatenate(parts["wall_time_s"])[order],
         scf_iterations=np.concatenate(parts["scf_iterations"])[order],
         kmesh=np.concatenate(parts["kmesh"])[order], status=status, reasons=reasons,
-        dft_code_versions=";".join(sorted(versions)), failed_fraction=failed_fraction)
+        dft_code_versions=";".join(sorted(versions)), dft_setups=";".join(sorted(setups)),
+        failed_fraction=failed_fraction)
     return failed
 
 
