@@ -43,3 +43,11 @@ def test_recommend_on_the_papers_files(shared):
         result["best_within_budget"]["test_energy_rmse_meV_per_atom_vs_reference"]
     none = recommend(front, 1.0, max_energy=1.0)
     assert none["choice"] is None and none["cheapest_meeting"] is None
+
+
+def test_weak_dominance_handles_ties():
+    import numpy as np
+    pts = np.array([[1, 1, 1, 5], [2, 2, 2, 5]])
+    # the same MD cost (4th objective): strictly, neither beats the other; weakly, the first does
+    assert non_dominated(pts, strict=True).tolist() == [True, True]
+    assert non_dominated(pts, strict=False).tolist() == [True, False]

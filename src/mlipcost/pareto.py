@@ -14,17 +14,22 @@ OBJECTIVES = ["dft_cost_s", "test_energy_rmse_meV_per_atom_vs_reference",
               "test_force_rmse_meV_per_A_vs_reference"]
 
 
-def non_dominated(points: np.ndarray) -> np.ndarray:
-    """Mask of points that no other point beats strictly on every objective (all minimised).
+def non_dominated(points: np.ndarray, strict: bool = True) -> np.ndarray:
+    """Mask of the non-dominated points (all objectives minimised).
 
-    This is the paper's rule: a point is removed only when another is strictly better on all of
-    (cost, energy error, force error).
+    ``strict`` is the paper's rule: a point is removed only when another is strictly better on
+    all of (cost, energy error, force error). Otherwise standard Pareto dominance: removed when
+    another is no worse on every objective and better on one (needed when an objective ties,
+    like the MD cost shared by all models of one 2Jmax).
     """
     points = np.asarray(points, dtype=float)
     keep = np.ones(len(points), dtype=bool)
     for i in range(len(points)):
-        if np.any(np.all(points < points[i], axis=1)):
-            keep[i] = False
+        if strict:
+            dominated = np.all(points < points[i], axis=1)
+        else:
+            dominated = np.all(points <= points[i], axis=1) & np.any(points < points[i], axis=1)
+        keep[i] = not np.any(dominated)
     return keep
 
 
@@ -43,9 +48,9 @@ def summarize(sweep: pd.DataFrame, keys=GROUP_KEYS) -> pd.DataFrame:
     return out.reset_index()
 
 
-def front(summary: pd.DataFrame, objectives=OBJECTIVES) -> pd.DataFrame:
+def front(summary: pd.DataFrame, objectives=OBJECTIVES, strict: bool = True) -> pd.DataFrame:
     out = summary.copy()
-    out["on_front"] = non_dominated(out[objectives].to_numpy())
+    out["on_front"] = non_dominated(out[objectives].to_numpy(), strict)
     return out
 
 

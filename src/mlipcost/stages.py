@@ -17,7 +17,7 @@ from .dft.labels import (STATUS_OK, chunk_bounds, collect_level, label_chunk, re
                          write_chunk, write_extxyz)
 from .dft.ladder import Level
 from .fit import build_fit_data, fit_sweep, leverage_scores
-from .storage import atomic_path, file_hash, write_text
+from .storage import atomic_path, config_hash, file_hash, write_text
 from .structures import (check_structures, generate_crystals, read_structures, split_train_test,
                          write_structures)
 
@@ -60,13 +60,11 @@ def make_structures(element: str, settings: dict, split: dict, out: Path, log=pr
         log(f"rejected {message}")
     structures.is_train = split_train_test(len(structures), split.get("test_fraction", 0.5),
                                            split.get("seed", 58), split.get("method", "numpy"))
-    write_structures(out, structures, {"element": element, **settings, "split": split},
-                     rejected=rejected, source_ids=ids, valid=keep)
-    if settings.get("rescale"):
-        from .importers import rescale_factor
+    from .importers import rescale_factor
 
-        with h5py.File(out, "r+") as h5:
-            h5.attrs["rescale_factor"] = rescale_factor(settings["rescale"])
+    write_structures(out, structures, {"element": element, **settings, "split": split},
+                     rejected=rejected, source_ids=ids, valid=keep,
+                     rescale_factor=rescale_factor(settings.get("rescale")))
     log(f"{len(structures)} configurations, {structures.n_atoms.sum()} atoms, "
         f"{(~keep).sum()} rejected, {structures.is_train.sum()} train")
 
@@ -94,9 +92,10 @@ def run_label_chunk(structures_path: Path, dft: dict, level_name: str, chunk: in
     level = Level.from_config(entry, dft.get("smearing", {}))
     backend = make_backend(dft)
     lo, hi = chunk_bounds(len(structures), dft.get("chunk_size", 10), chunk)
-    records_dir = out.parent / f"{out.stem}.records"
     settings = {**backend.settings(level), "kmesh_rounding": dft.get("kmesh_rounding", "ceil"),
                 "structures_hash": file_hash(structures_path)}
+    # Records are reused on a rerun only when computed from these structures with these settings.
+    records_dir = out.parent / f"{out.stem}.records" / config_hash(settings)
     records = label_chunk(structures, lo, hi, level, backend, records_dir,
                           dft.get("kmesh_rounding", "ceil"), dft.get("max_attempts", 1), log=log,
                           skip=None if valid is None else ~valid,
@@ -264,12 +263,13 @@ def run_pareto(sweep_paths: list[Path], out_dir: Path, reference_level: str, log
     per_2j = pd.concat([front(g) for _, g in summary.groupby("twojmax")], ignore_index=True)
     objectives = list(OBJECTIVES)
     if md_paths:
-        speed = {json.loads(Path(p).read_text())["twojmax"]:
-                 json.loads(Path(p).read_text())["atom_timesteps_per_s"] for p in md_paths}
+        md = [json.loads(Path(p).read_text()) for p in md_paths]
+        speed = {r["twojmax"]: r["atom_timesteps_per_s"] for r in md}
         summary["md_cost_s_per_atom_timestep"] = summary["twojmax"].map(lambda j: 1.0 / speed[j])
         per_2j["md_cost_s_per_atom_timestep"] = per_2j["twojmax"].map(lambda j: 1.0 / speed[j])
         objectives.append("md_cost_s_per_atom_timestep")
-    across = front(summary, objectives).rename(columns={"on_front": "on_front_all_2jmax"})
+    across = front(summary, objectives, strict=len(objectives) == 3).rename(
+        columns={"on_front": "on_front_all_2jmax"})
     points = per_2j.merge(across[["twojmax", "train_level", "sampler", "size", "energy_weight",
                                   "on_front_all_2jmax"]],
                           on=["twojmax", "train_level", "sampler", "size", "energy_weight"])

@@ -208,7 +208,7 @@ def split_train_test(n: int, test_fraction: float, seed: int, method: str = "num
 
 def write_structures(path: str | Path, structures: Structures, settings: dict,
                      rejected: list[str] | None = None, source_ids: np.ndarray | None = None,
-                     valid: np.ndarray | None = None) -> None:
+                     valid: np.ndarray | None = None, rescale_factor: float = 1.0) -> None:
     with atomic_h5(path) as h5:
         h5.create_dataset("source_id", data=np.arange(len(structures)) if source_ids is None
                           else np.asarray(source_ids, dtype=np.int64))
@@ -221,7 +221,8 @@ def write_structures(path: str | Path, structures: Structures, settings: dict,
         h5.create_dataset("is_train", data=structures.is_train)
         write_strings(h5, "kinds", structures.kinds)
         write_strings(h5, "rejected", rejected or [])
-        write_provenance(h5, "structures", settings, n_configs=len(structures))
+        write_provenance(h5, "structures", settings, n_configs=len(structures),
+                         rescale_factor=rescale_factor)
 
 
 def read_structures(path: str | Path) -> Structures:
