@@ -51,3 +51,22 @@ def test_weak_dominance_handles_ties():
     # the same MD cost (4th objective): strictly, neither beats the other; weakly, the first does
     assert non_dominated(pts, strict=True).tolist() == [True, True]
     assert non_dominated(pts, strict=False).tolist() == [True, False]
+
+
+def test_recommend_on_workflow_summary_with_md_speed():
+    import pandas as pd
+
+    from mlipcost.pareto import recommend
+
+    summary = pd.DataFrame({
+        "twojmax": [4, 4, 6, 6], "train_level": ["3", "5", "3", "5"], "sampler": "leverage",
+        "size": [100, 100, 100, 100], "energy_weight": 150.0,
+        "dft_cost_min": [10.0, 80.0, 10.0, 80.0],
+        "test_energy_rmse_meV_per_atom_vs_reference": [9.0, 6.0, 7.0, 4.0],
+        "test_force_rmse_meV_per_A_vs_reference": [150.0, 120.0, 140.0, 100.0],
+        "md_atom_timesteps_per_s": [4e5, 4e5, 1e5, 1e5],
+        "on_front_all_2jmax": True})
+    fast = recommend(summary, 100, max_energy=8, min_md_speed=2e5, front_col="on_front_all_2jmax")
+    assert fast["choice"]["twojmax"] == 4 and fast["choice"]["train_level"] == "5"
+    cheap = recommend(summary, 100, max_energy=8, front_col="on_front_all_2jmax")
+    assert cheap["choice"]["twojmax"] == 6 and cheap["choice"]["dft_cost_min"] == 10.0

@@ -71,3 +71,16 @@ def test_paper_config_carries_the_papers_ladder(shared):
         assert ours["cutoff_eV"] == theirs["encut_eV"]
         assert ours["kspacing_per_A"] == theirs["kspacing_per_A"]
         assert ours["seconds_per_config"] == theirs["seconds_per_config"]
+
+
+def test_paper_from_data_plans_imports_and_no_dft(tmp_path):
+    (tmp_path / "data").mkdir()
+    for name in ["Be_structures.h5"] + [f"Be_prec_{i}.h5" for i in range(1, 7)]:
+        (tmp_path / "data" / name).write_bytes(b"")  # a dry run only needs them to exist
+    proc = subprocess.run([str(SNAKEMAKE), "-s", str(REPO / "Snakefile"), "-n", "--cores", "1",
+                           "--configfile", str(REPO / "config/paper_from_data.yaml")],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "import_level" in proc.stdout and "label_chunk" not in proc.stdout
+    # the study's own config alone, not merged over the demo's
+    assert "config/config.yaml" not in proc.stderr.split("Config file(s):")[-1].splitlines()[0]

@@ -7,6 +7,11 @@ rule pareto:
         front="results/pareto/front.csv",
         front_md="results/pareto/front.md",
         bands="results/pareto/budget_bands.csv",
+        bands_html=report(
+            "results/pareto/budget_bands.html",
+            caption="../report/budget_bands.rst",
+            category="Pareto front",
+        ),
         plots=report(
             expand("results/pareto/pareto_2J{twojmax}.png", twojmax=TWOJMAX),
             caption="../report/pareto.rst",
