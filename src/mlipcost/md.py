@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 from ase import Atoms
 from ase.build import bulk
+from ase.data import atomic_masses, atomic_numbers
 
 from .descriptors import SnapSettings
 from .fitsnap_compat import snapcoeff_text, snapparam_text
@@ -39,12 +40,16 @@ def _box(lmp, atoms: Atoms, mass: float) -> np.ndarray:
     return rotation
 
 
-def pair_snap_energy_forces(atoms: Atoms, coeff: Path, param: Path, element: str,
-                            mass: float = 9.012) -> tuple[float, np.ndarray]:
+def _mass(element: str) -> float:
+    return float(atomic_masses[atomic_numbers[element]])
+
+
+def pair_snap_energy_forces(atoms: Atoms, coeff: Path, param: Path, element: str
+                            ) -> tuple[float, np.ndarray]:
     """Energy (eV) and forces (eV/Å, in the atoms' own frame) from LAMMPS pair_style snap."""
     lmp = new_lammps()
     try:
-        rotation = _box(lmp, atoms, mass)
+        rotation = _box(lmp, atoms, _mass(element))
         lmp.command("pair_style snap")
         lmp.command(f"pair_coeff * * {coeff} {param} {element}")
         lmp.command("run 0")
@@ -58,9 +63,10 @@ def pair_snap_energy_forces(atoms: Atoms, coeff: Path, param: Path, element: str
 
 
 def md_speed(coeff: Path, param: Path, element: str, n_atoms_min: int = 2000, steps: int = 100,
-             mass: float = 9.012, crystal: dict | None = None) -> dict:
+             crystal: dict | None = None) -> dict:
     """NVE MD of a bulk supercell with pair_style snap: atoms·timestep/s (one process)."""
     crystal = crystal or {"crystalstructure": "hcp", "a": 2.29, "c": 3.58}
+    mass = _mass(element)
     unit = bulk(element, **crystal, orthorhombic=True)
     reps = int(np.ceil((n_atoms_min / len(unit)) ** (1 / 3)))
     atoms = unit.repeat((reps, reps, reps))
