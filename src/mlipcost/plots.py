@@ -8,6 +8,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import NullFormatter  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
@@ -123,6 +124,7 @@ def pareto_2d(summary: pd.DataFrame, path: Path) -> None:
                     color=colors[level], label=f"level {level}")
         ax.set_xscale("log")
         ax.set_yscale("log")
+        ax.xaxis.set_minor_formatter(NullFormatter())  # minor labels collide on short log ranges
         ax.set_xlabel("test force RMSE vs reference (meV/Å)")
         ax.set_ylabel("test energy RMSE vs reference (meV/atom)")
         ax.set_title(f"2Jmax {twojmax}: energy weight sweep")
