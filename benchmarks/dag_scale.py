@@ -20,15 +20,17 @@ REPO = Path(__file__).resolve().parents[1]
 def plan(n_configs: int) -> tuple[float, float, int]:
     config = yaml.safe_load((REPO / "config/paper.yaml").read_text())
     config["structures"]["n_configs"] = n_configs
+    n_train = n_configs // 2
+    config["fit"]["training_sizes"] = [s for s in config["fit"]["training_sizes"] if s <= n_train]
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / "config").mkdir()
         (Path(tmp) / "config/config.yaml").write_text(yaml.safe_dump(config))
         cmd = [str(Path(sys.executable).with_name("snakemake")), "-s", str(REPO / "Snakefile"),
-               "-n", "-q", "--cores", "1"]
+               "-n", "--quiet", "rules", "reason", "--cores", "1"]
         wrapper = [sys.executable, "-c",
                    "import resource,subprocess,sys;r=subprocess.run(sys.argv[1:],capture_output=True,text=True);"
                    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss);"
-                   "print(r.stdout);sys.exit(r.returncode)", *cmd]
+                   "print(r.stdout+r.stderr);sys.exit(r.returncode)", *cmd]
         start = time.perf_counter()
         proc = subprocess.run(wrapper, cwd=tmp, capture_output=True, text=True)
         wall = time.perf_counter() - start
