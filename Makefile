@@ -10,10 +10,10 @@ SNAKEMAKE := $(VENV)/bin/snakemake
 CORES ?= all
 APT_PACKAGES := python3-venv python3-dev g++ make libxc-dev libopenblas-dev liblapack-dev pkg-config
 
-# Debian's Chromium opens the .test report in `make test`.
-TEST_APT_PACKAGES := chromium
+# Debian's Chromium opens the .test report; Debian's SLURM and munge make a one-node cluster.
+TEST_APT_PACKAGES := chromium slurmctld slurmd slurm-client munge
 
-.PHONY: demo test setup system system-test pytest lint dryrun-paper test-workflow clean
+.PHONY: demo test setup system system-test pytest lint dryrun-paper test-workflow test-slurm clean
 
 setup: $(VENV)/.installed
 
@@ -35,7 +35,7 @@ demo: setup
 	$(SNAKEMAKE) --profile profiles/default --report results/report.html
 	@echo "results in results/: labels/, descriptors/, leverage/, sweep/, pareto/, tables/, report.html"
 
-test: setup pytest lint dryrun-paper test-workflow
+test: setup pytest lint dryrun-paper test-workflow test-slurm
 
 pytest: setup
 	OMP_NUM_THREADS=1 $(PY) -m pytest -q
@@ -55,6 +55,16 @@ test-workflow: setup system-test
 	$(PY) tests/check_workflow_outputs.py .test/results
 	$(PY) tests/check_report_renders.py .test/results/report.html \
 	  pareto_2J2.png learning_curves.png parity.png pareto_2d.png error_vs_level.png
+
+# The cluster path on a real one-node SLURM started here (needs root for /etc/slurm/slurm.conf);
+# compares with the local .test run, so it runs after test-workflow. Daemons stop on any exit.
+SLURM_STATE ?= $(CURDIR)/.test/slurm-state
+test-slurm: setup system-test test-workflow
+	bash tests/slurm/cluster.sh stop $(SLURM_STATE); rm -rf $(SLURM_STATE)
+	trap 'bash tests/slurm/cluster.sh stop $(SLURM_STATE)' EXIT; \
+	  eval "$$(bash tests/slurm/cluster.sh start $(SLURM_STATE))"; \
+	  PATH=$(CURDIR)/$(VENV)/bin:$$PATH OMP_NUM_THREADS=1 timeout -k 10 1500 \
+	  $(PY) tests/slurm/cluster_tests.py
 
 clean:
 	rm -rf results logs .snakemake .test/results .test/logs .test/.snakemake

@@ -1,0 +1,106 @@
+"""The cluster path on a real single-node SLURM (tests/slurm/cluster.sh), with the real
+snakemake-executor-plugin-slurm. Used by `make test-slurm`, after the local .test run.
+
+1. The .test workflow through --profile tests/slurm/profile completes, and its labels and fit
+   errors equal the local run's (.test/results).
+2. A DFT chunk job is scancel-ed while it runs: the retry completes it; no label lost or duplicated.
+3. A job asking for more than the cluster has fails at once with SLURM's readable error.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pandas as pd
+
+REPO = Path(__file__).resolve().parents[2]
+SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
+LOCAL = REPO / ".test/results"
+
+
+def workflow(workdir: Path, *extra: str, timeout: int = 900) -> subprocess.Popen:
+    workdir.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(REPO / ".test/config", workdir / "config", dirs_exist_ok=True)
+    cmd = ["timeout", "-k", "10", str(timeout), SNAKEMAKE, "-s", str(REPO / "Snakefile"),
+           "--directory", str(workdir), "--profile", str(REPO / "tests/slurm/profile"), *extra]
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def same_results(run: Path) -> None:
+    for local in sorted(LOCAL.glob("labels/level*.h5")):
+        with h5py.File(local) as a, h5py.File(run / "labels" / local.name) as b:
+            assert len(b["energy_eV"]) == len(a["energy_eV"]), f"{local.name}: label count differs"
+            for key in ("energy_eV", "forces_eV_per_A", "stress_eV_per_A3"):
+                np.testing.assert_array_equal(a[key][()], b[key][()], err_msg=f"{local.name} {key}")
+    for local in sorted(LOCAL.glob("sweep/2J*.csv")):
+        a, b = pd.read_csv(local), pd.read_csv(run / "sweep" / local.name)
+        errors = [c for c in a.columns if "rmse" in c]
+        np.testing.assert_array_equal(a[errors].to_numpy(), b[errors].to_numpy(), err_msg=local.name)
+
+
+def check_full_run(base: Path) -> None:
+    start = time.perf_counter()
+    proc = workflow(base / "full")
+    out, _ = proc.communicate()
+    assert proc.returncode == 0, out[-4000:]
+    same_results(base / "full/results")
+    print(f"1. .test through SLURM: completed in {time.perf_counter() - start:.0f} s; labels and "
+          "fit errors identical to the local run")
+
+
+def check_scancel(base: Path) -> None:
+    proc = workflow(base / "scancel")
+    cancelled, deadline = None, time.time() + 600
+    while cancelled is None and time.time() < deadline and proc.poll() is None:
+        jobs = subprocess.run(["squeue", "-h", "-t", "R", "-o", "%i %k"], capture_output=True,
+                              text=True).stdout.split("\n")
+        for line in jobs:
+            if "label_chunk" in line:
+                cancelled = line.split()[0]
+                time.sleep(1.0)  # let it get into the DFT
+                subprocess.run(["scancel", cancelled], check=True)
+                break
+        time.sleep(0.2)
+    out, _ = proc.communicate()
+    assert cancelled is not None, "no running label_chunk job was seen to cancel"
+    assert proc.returncode == 0, out[-4000:]
+    same_results(base / "scancel/results")
+    records = list((base / "scancel/results/dft").rglob("config*.npz"))
+    n_configs = sum(len(h5py.File(p)["energy_eV"]) for p in (base / "scancel/results/labels").glob("*.h5"))
+    assert len(records) == n_configs, f"{len(records)} records for {n_configs} labels"
+    print(f"2. scancel of running DFT job {cancelled}: the retry completed it; {n_configs} labels, "
+          "none lost or duplicated, identical to the local run")
+
+
+def check_over_limit(base: Path) -> None:
+    start = time.perf_counter()
+    proc = workflow(base / "too_big", "--set-resources", "structures:mem_mb=100000000",
+                    timeout=120)
+    out, _ = proc.communicate()
+    elapsed = time.perf_counter() - start
+    assert proc.returncode != 0
+    readable = [line for line in out.splitlines()
+                if "sbatch: error: Memory specification can not be satisfied" in line
+                or "sbatch: error: Batch job submission failed" in line]
+    assert readable, out[-3000:]
+    assert elapsed < 90, f"took {elapsed:.0f} s to fail"
+    print(f"3. a job asking for 100 TB failed after {elapsed:.0f} s: {readable[-1].strip()[:200]}")
+
+
+def main() -> None:
+    assert os.environ.get("SLURM_CONF"), "start tests/slurm/cluster.sh first"
+    with tempfile.TemporaryDirectory(prefix="mlipcost-slurm-") as tmp:
+        base = Path(tmp)
+        check_full_run(base)
+        check_scancel(base)
+        check_over_limit(base)
+
+
+if __name__ == "__main__":
+    main()
