@@ -69,3 +69,30 @@ def test_lammps_frame_rotates_cell_forces_and_stress_together():
     assert np.trace(tensor) == pytest.approx(rotated[:3].sum())
     with pytest.raises(ValueError, match="left-handed"):
         to_lammps_frame(cell[[0, 2, 1]])
+
+
+def test_reference_potential_is_subtracted_from_the_targets():
+    """With a ZBL reference, targets are DFT minus ZBL, per atom for energies (FitSNAP's rule)."""
+    from mlipcost.descriptors import DescriptorMatrix
+    from mlipcost.dft.labels import Labels
+    from mlipcost.fit import build_fit_data
+    from mlipcost.stages import descriptor_settings
+
+    settings = descriptor_settings({"reference_pair": ["pair_style zbl 4.0 4.82",
+                                                       "pair_coeff * * 4 4"]}, 2)
+    assert settings.reference_pair
+    s = generate_crystals("Be", 2, 2, 4, seed=1)
+    with SnapCalculator(settings, "Be") as calc:
+        rows = [calc.compute(s.atoms(i)) for i in range(2)]
+    desc = DescriptorMatrix(np.vstack([r.a for r in rows]), np.concatenate([r.reference for r in rows]),
+                            np.concatenate([r.row_type for r in rows]),
+                            np.concatenate([[0], np.cumsum([len(r.a) for r in rows])]),
+                            np.array([r.rotation for r in rows]), 2)
+    assert np.abs(desc.reference).max() > 0  # ZBL contributes at these distances
+    energy = np.array([-3.7 * n for n in s.n_atoms])
+    labels = Labels(energy, np.zeros((s.n_atoms.sum(), 3)), np.zeros((2, 6)), np.ones(2),
+                    np.ones(2, bool), ["", ""], s.offsets, "1", {})
+    data = build_fit_data(desc, [labels], np.ones(2, bool))
+    for i in range(2):
+        assert data.energy_y[i, 0] == pytest.approx(-3.7 - rows[i].reference[0])
+        np.testing.assert_allclose(data.force_y[i][:, 0], -rows[i].reference[1:])

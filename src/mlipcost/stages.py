@@ -151,7 +151,8 @@ def run_import_level(structures_path: Path, level_entry: dict, out_h5: Path, out
 
 def descriptor_settings(descriptors: dict, twojmax: int) -> SnapSettings:
     keys = ("rcutfac", "rfac0", "rmin0", "wj", "radelem", "bzeroflag", "quadraticflag")
-    return SnapSettings(twojmax=int(twojmax), **{k: descriptors[k] for k in keys if k in descriptors})
+    return SnapSettings(twojmax=int(twojmax), **{k: descriptors[k] for k in keys if k in descriptors},
+                        reference_pair=tuple(descriptors.get("reference_pair", ())))
 
 
 def run_descriptors(structures_path: Path, element: str, descriptors: dict, twojmax: int,
