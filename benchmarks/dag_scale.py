@@ -5,7 +5,6 @@ is visible. Goal (paper scale, 20,000 configurations x 6 levels): <= 30 s and <=
 Run: .venv/bin/python benchmarks/dag_scale.py
 """
 
-import resource
 import subprocess
 import sys
 import tempfile

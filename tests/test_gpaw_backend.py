@@ -1,5 +1,4 @@
 import numpy as np
-import pytest
 from ase.build import bulk
 
 from mlipcost.dft.gpaw_backend import GpawBackend

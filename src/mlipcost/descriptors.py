@@ -8,7 +8,6 @@ xx yy zz yz xz xy, pressure sign). With ``bzeroflag 0`` a first column holds the
 
 from __future__ import annotations
 
-import ctypes
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import h5py
 import numpy as np
 from ase import Atoms
 
-from .lammps_io import new_lammps, right_handed, to_lammps_frame
+from .lammps_io import create_periodic_box, new_lammps
 from .storage import atomic_h5, write_provenance
 
 NKTV2P_BAR = 1.6021765e6  # LAMMPS metal units: eV/Å³ -> bar, as FitSNAP uses it
@@ -98,26 +97,9 @@ class SnapCalculator:
 
     def _setup(self, atoms: Atoms, compute: str) -> tuple[np.ndarray, np.ndarray]:
         s = self.settings
-        cell = right_handed(atoms.cell.array)
-        lammps_cell, rotation = to_lammps_frame(cell)
-        frac = np.linalg.solve(cell.T, atoms.positions.T).T % 1.0
-        positions = frac @ lammps_cell
-        (ax, _, _), (bx, by, _), (cx, cy, cz) = lammps_cell
         cmd = self.lmp.command
         cmd("clear")
-        cmd("units metal")
-        cmd("atom_style atomic")
-        cmd("atom_modify map array sort 0 2.0")
-        cmd("boundary p p p")
-        cmd(f"region box prism 0 {ax:.17g} 0 {by:.17g} 0 {cz:.17g} {bx:.17g} {cx:.17g} {cy:.17g}")
-        cmd("create_box 1 box")
-        n = len(atoms)
-        flat = positions.ravel()
-        self.lmp.create_atoms(n, None, (n * ctypes.c_int)(*([1] * n)),
-                              (3 * n * ctypes.c_double)(*flat))
-        if int(self.lmp.get_natoms()) != n:
-            raise RuntimeError(f"LAMMPS created {int(self.lmp.get_natoms())} of {n} atoms")
-        cmd("mass * 1.0")
+        rotation, lammps_cell = create_periodic_box(self.lmp, atoms)
         rcut = 2.0 * s.rcutfac * s.radelem
         if s.reference_pair:
             for line in s.reference_pair:

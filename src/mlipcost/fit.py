@@ -65,7 +65,7 @@ def build_fit_data(desc: DescriptorMatrix, labels: list[Labels], use: np.ndarray
                    [lab.level for lab in labels], idx)
 
 
-def _augmented_r(data: FitData, configs: np.ndarray) -> tuple[StreamingR, StreamingR, int, int]:
+def augmented_r(data: FitData, configs: np.ndarray) -> tuple[StreamingR, StreamingR, int, int]:
     """R factors of [A | Y] for the energy rows and the force rows of ``configs``."""
     k, n_lev = data.n_features, len(data.levels)
     energy, force = StreamingR(k + n_lev), StreamingR(k + n_lev)
@@ -90,7 +90,7 @@ class SetStats:
 
     @classmethod
     def of(cls, data: FitData, configs: np.ndarray) -> "SetStats":
-        e, f, ne, nf = _augmented_r(data, configs)
+        e, f, ne, nf = augmented_r(data, configs)
         return cls(e.r, f.r, ne, nf, data.energy_a[configs].sum(0), data.energy_y[configs].sum(0))
 
     def errors(self, coefs: np.ndarray, n_features: int) -> dict[str, np.ndarray]:

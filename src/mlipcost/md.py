@@ -12,8 +12,9 @@ from ase.data import atomic_masses, atomic_numbers
 
 from .descriptors import SnapSettings
 from .fitsnap_compat import snapcoeff_text, snapparam_text
-from .lammps_io import new_lammps, right_handed, to_lammps_frame
+from .lammps_io import create_periodic_box, new_lammps
 from .storage import write_text
+from .structures import CRYSTALS
 
 
 def write_potential(folder: Path, stem: str, element: str, settings: SnapSettings,
@@ -22,22 +23,6 @@ def write_potential(folder: Path, stem: str, element: str, settings: SnapSetting
     write_text(coeff, snapcoeff_text(element, settings, coefs))
     write_text(param, snapparam_text(settings))
     return coeff, param
-
-
-def _box(lmp, atoms: Atoms, mass: float) -> np.ndarray:
-    cell = right_handed(atoms.cell.array)
-    lammps_cell, rotation = to_lammps_frame(cell)
-    frac = np.linalg.solve(cell.T, atoms.positions.T).T % 1.0
-    (ax, _, _), (bx, by, _), (cx, cy, cz) = lammps_cell
-    for cmd in ("units metal", "atom_style atomic", "atom_modify map array sort 0 2.0",
-                "boundary p p p",
-                f"region box prism 0 {ax:.17g} 0 {by:.17g} 0 {cz:.17g} {bx:.17g} {cx:.17g} {cy:.17g}",
-                "create_box 1 box"):
-        lmp.command(cmd)
-    for x, y, z in frac @ lammps_cell:
-        lmp.command(f"create_atoms 1 single {x:.17g} {y:.17g} {z:.17g} units box remap yes")
-    lmp.command(f"mass 1 {mass}")
-    return rotation
 
 
 def _mass(element: str) -> float:
@@ -49,14 +34,12 @@ def pair_snap_energy_forces(atoms: Atoms, coeff: Path, param: Path, element: str
     """Energy (eV) and forces (eV/Å, in the atoms' own frame) from LAMMPS pair_style snap."""
     lmp = new_lammps()
     try:
-        rotation = _box(lmp, atoms, _mass(element))
+        rotation, _ = create_periodic_box(lmp, atoms, _mass(element))
         lmp.command("pair_style snap")
         lmp.command(f"pair_coeff * * {coeff} {param} {element}")
         lmp.command("run 0")
         energy = float(lmp.get_thermo("pe"))
-        ids = np.array(lmp.numpy.extract_atom("id")[: len(atoms)], copy=True)
-        forces = np.array(lmp.numpy.extract_atom("f")[: len(atoms)], copy=True)
-        forces = forces[np.argsort(ids)] @ rotation.T
+        forces = np.array(lmp.numpy.extract_atom("f")[: len(atoms)], copy=True) @ rotation.T
     finally:
         lmp.close()
     return energy, forces
@@ -65,7 +48,9 @@ def pair_snap_energy_forces(atoms: Atoms, coeff: Path, param: Path, element: str
 def md_speed(coeff: Path, param: Path, element: str, n_atoms_min: int = 2000, steps: int = 100,
              crystal: dict | None = None) -> dict:
     """NVE MD of a bulk supercell with pair_style snap: atoms·timestep/s (one process)."""
-    crystal = crystal or {"crystalstructure": "hcp", "a": 2.29, "c": 3.58}
+    if crystal is None:  # the element's first crystal of the structures table (Be: hcp)
+        name, params = next(iter(CRYSTALS[element].items()))
+        crystal = {"crystalstructure": name, **params}
     mass = _mass(element)
     unit = bulk(element, **crystal, orthorhombic=True)
     reps = int(np.ceil((n_atoms_min / len(unit)) ** (1 / 3)))
@@ -89,7 +74,7 @@ def _timed_run(atoms, coeff, param, element, mass, steps, nve: bool) -> float:
     atoms stay put, so only force evaluations are timed."""
     lmp = new_lammps()
     try:
-        _box(lmp, atoms, mass)
+        create_periodic_box(lmp, atoms, mass)
         for cmd in ("pair_style snap", f"pair_coeff * * {coeff} {param} {element}",
                     "timestep 0.0005", "thermo 0"):
             lmp.command(cmd)

@@ -344,8 +344,7 @@ def run_md_cost(structures_path: Path, descriptor_path: Path, label_paths: list[
                 config: dict, out_json: Path, log=print) -> None:
     """Fit the reference-level model on the whole training half, write it as a LAMMPS potential,
     check pair_style snap reproduces it on test configurations, and time NVE MD."""
-    from .fit import solve
-    from .linalg import StreamingR
+    from .fit import augmented_r, solve
     from .md import md_speed, pair_snap_energy_forces, write_potential
 
     structures, labels, use = _analysis_set(structures_path, label_paths)
@@ -356,11 +355,9 @@ def run_md_cost(structures_path: Path, descriptor_path: Path, label_paths: list[
     md = config.get("md", {})
     weight = float(md.get("energy_weight", 150.0))
     ref = data.levels.index(str(config["fit"]["reference_level"]))
-    k = data.n_features
-    energy, force = StreamingR(k + len(data.levels)), StreamingR(k + len(data.levels))
-    energy.add(np.hstack([data.energy_a[train], data.energy_y[train]]))
-    force.add(np.vstack([np.hstack([data.force_a[c], data.force_y[c]]) for c in train]))
-    coefs = solve(energy.r, force.r, k, weight, config["fit"].get("force_weight", 1.0))[:, ref]
+    energy, force, _, _ = augmented_r(data, train)
+    coefs = solve(energy.r, force.r, data.n_features, weight,
+                  config["fit"].get("force_weight", 1.0))[:, ref]
     settings = descriptor_settings(config["descriptors"], desc.twojmax)
     coeff, param = write_potential(out_json.parent, out_json.stem, config["element"], settings, coefs)
     worst_e, worst_f = 0.0, 0.0
