@@ -71,9 +71,9 @@ def test_lammps_frame_rotates_cell_forces_and_stress_together():
         to_lammps_frame(cell[[0, 2, 1]])
 
 
-def test_reference_potential_is_subtracted_from_the_targets():
+def test_reference_potential_is_subtracted_from_the_targets(tmp_path):
     """With a ZBL reference, targets are DFT minus ZBL, per atom for energies (FitSNAP's rule)."""
-    from mlipcost.descriptors import DescriptorMatrix
+    from mlipcost.descriptors import DescriptorFile, compute_descriptor_file
     from mlipcost.dft.labels import Labels
     from mlipcost.fit import build_fit_data
     from mlipcost.stages import descriptor_settings
@@ -84,10 +84,8 @@ def test_reference_potential_is_subtracted_from_the_targets():
     s = generate_crystals("Be", 2, 2, 4, seed=1)
     with SnapCalculator(settings, "Be") as calc:
         rows = [calc.compute(s.atoms(i)) for i in range(2)]
-    desc = DescriptorMatrix(np.vstack([r.a for r in rows]), np.concatenate([r.reference for r in rows]),
-                            np.concatenate([r.row_type for r in rows]),
-                            np.concatenate([[0], np.cumsum([len(r.a) for r in rows])]),
-                            np.array([r.rotation for r in rows]), 2)
+    compute_descriptor_file(s, settings, "Be", tmp_path / "2J2.h5", {})
+    desc = DescriptorFile(tmp_path / "2J2.h5")
     assert np.abs(desc.reference).max() > 0  # ZBL contributes at these distances
     energy = np.array([-3.7 * n for n in s.n_atoms])
     labels = Labels(energy, np.zeros((s.n_atoms.sum(), 3)), np.zeros((2, 6)), np.ones(2),
@@ -96,3 +94,28 @@ def test_reference_potential_is_subtracted_from_the_targets():
     for i in range(2):
         assert data.energy_y[i, 0] == pytest.approx(-3.7 - rows[i].reference[0])
         np.testing.assert_allclose(data.force_y[i][:, 0], -rows[i].reference[1:])
+
+
+def test_descriptor_file_reads_rows_in_any_order_and_workers_agree(tmp_path):
+    """Rows read back per configuration equal compute(); two worker processes write the same
+    file as one; stress rows are stored but are not force rows of the fit."""
+    from mlipcost.descriptors import DescriptorFile, compute_descriptor_file
+    from mlipcost.fit import ForceRows
+
+    s = generate_crystals("Be", 40, 2, 6, seed=3)
+    settings = SnapSettings(twojmax=2, stress_rows=True)
+    compute_descriptor_file(s, settings, "Be", tmp_path / "one.h5", {}, block_rows=50)
+    compute_descriptor_file(s, settings, "Be", tmp_path / "two.h5", {}, workers=2)
+    one, two = DescriptorFile(tmp_path / "one.h5"), DescriptorFile(tmp_path / "two.h5")
+    configs = [7, 3, 4, 5, 39, 0, 4]
+    with SnapCalculator(settings, "Be") as calc:
+        direct = [calc.compute(s.atoms(i)).a for i in configs]
+    for got, want in zip(one.read(configs), direct):
+        np.testing.assert_array_equal(got, want)
+    for a, b in zip(one.read(range(40)), two.read(range(40))):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(one.energy_rows[configs], [d[0] for d in direct])
+    forces = ForceRows(one, np.arange(40)).take(configs)
+    for f, d, i in zip(forces, direct, configs):
+        assert len(f) == 3 * s.n_atoms[i]
+        np.testing.assert_array_equal(f, d[1:1 + 3 * s.n_atoms[i]])

@@ -91,3 +91,57 @@ def test_sweep_rows_agree_with_a_direct_fit():
     assert row["test_energy_rmse_meV_per_atom_vs_reference"] == pytest.approx(
         1e3 * np.sqrt(np.mean(d ** 2)), rel=1e-8)
     assert row["dft_cost_s"] == pytest.approx(24.0)
+
+
+def test_fold_rows_and_buffering_give_the_r_of_the_stacked_rows():
+    from mlipcost.linalg import fold_rows
+
+    rng = np.random.default_rng(5)
+    rows = rng.normal(size=(300, 40))
+    gram = rows.T @ rows
+    buffered, single = StreamingR(40, buffer_rows=64), StreamingR(40, buffer_rows=10_000)
+    for start in range(0, 300, 7):
+        buffered.add(rows[start:start + 7])
+        single.add(rows[start:start + 7])
+    for r in (buffered.r, single.r):
+        assert r.shape == (40, 40) and np.allclose(np.tril(r, -1), 0)
+        np.testing.assert_allclose(r.T @ r, gram, rtol=1e-10, atol=1e-9)
+    # two R factors folded with tpqrt's trapezoidal form, including a short (trapezoidal) one
+    top = scipy.linalg.qr(rows[:100], mode="r")[0][:40]
+    short = scipy.linalg.qr(rows[100:125], mode="r")[0][:25]
+    both = fold_rows(top, short, trapezoidal=True)
+    np.testing.assert_allclose(both.T @ both, rows[:125].T @ rows[:125], rtol=1e-10, atol=1e-9)
+
+
+def test_triangular_lstsq_matches_lstsq_well_and_ill_conditioned():
+    from mlipcost.linalg import triangular_lstsq
+
+    rng = np.random.default_rng(6)
+    a = rng.normal(size=(200, 30)) * np.logspace(0, 6, 30)   # κ ≈ 1e6: the triangular path
+    y = rng.normal(size=(200, 2))
+    r = scipy.linalg.qr(np.hstack([a, y]), mode="r")[0][:32]
+    np.testing.assert_allclose(triangular_lstsq(r, 30, 1e-13),
+                               scipy.linalg.lstsq(a, y, cond=1e-13)[0], rtol=1e-8)
+    bad = a.copy()
+    bad[:, 5] = bad[:, 4] * 3.0 + 1e-12 * rng.normal(size=200)   # κ ≫ 1e13: lstsq's cut-off
+    r = scipy.linalg.qr(np.hstack([bad, y]), mode="r")[0][:32]
+    ours = triangular_lstsq(r, 30, 1e-13)
+    ref = scipy.linalg.lstsq(bad, y, cond=1e-13)[0]
+    np.testing.assert_allclose(bad @ ours, bad @ ref, rtol=1e-7, atol=1e-9)
+    assert np.linalg.norm(ours) == pytest.approx(np.linalg.norm(ref), rel=1e-6)  # minimum norm
+
+
+def test_training_half_errors_when_sizes_stop_short_of_it():
+    data = random_fit_data()
+    train, test = np.arange(12), np.arange(12, 24)
+    table = fit_sweep(data, train, test, ["random"], [4, 8], [10.0], 2, 3, {}, "3",
+                      np.ones((24, 3)), 4)
+    row = table[(table["size"] == 8) & (table["train_level"] == "1")
+                & (table["repeat"] == 1)].iloc[0]
+    rng = np.random.default_rng([3, 1, 0])
+    subset = train[sampling_order(12, "random", rng)][:8]
+    a, y = weighted_system(data, subset, 10.0)
+    coefs = scipy.linalg.lstsq(a, y, cond=1e-13)[0]
+    d = np.concatenate([data.force_a[c] @ coefs[:, 0] - data.force_y[c][:, 2] for c in train])
+    assert row["train_force_rmse_meV_per_A_vs_reference"] == pytest.approx(
+        1e3 * np.sqrt(np.mean(d ** 2)), rel=1e-8)

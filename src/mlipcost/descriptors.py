@@ -8,6 +8,8 @@ xx yy zz yz xz xy, pressure sign). With ``bzeroflag 0`` a first column holds the
 
 from __future__ import annotations
 
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -154,18 +156,52 @@ class SnapCalculator:
         return ConfigRows(a, ref, row_type, atom, rotation)
 
 
+_WORKER_CALCULATOR: SnapCalculator | None = None
+
+
+def _start_worker(settings: SnapSettings, element: str) -> None:
+    global _WORKER_CALCULATOR
+    _WORKER_CALCULATOR = SnapCalculator(settings, element)
+
+
+def _worker_compute(batch: list[Atoms]) -> list[ConfigRows]:
+    return [_WORKER_CALCULATOR.compute(atoms) for atoms in batch]
+
+
+def iter_config_rows(structures, settings: SnapSettings, element: str, workers: int = 1,
+                     batch: int = 16):
+    """ConfigRows of every configuration, in order; ``workers`` > 1 spreads them over that many
+    processes, each with its own LAMMPS (configurations are independent, as in FitSNAP's MPI)."""
+    n = len(structures)
+    if workers <= 1 or n <= batch:
+        with SnapCalculator(settings, element) as calc:
+            for i in range(n):
+                yield calc.compute(structures.atoms(i))
+        return
+    batches = ([structures.atoms(i) for i in range(start, min(start + batch, n))]
+               for start in range(0, n, batch))
+    context = multiprocessing.get_context("spawn")  # a forked LAMMPS/MPI state is not safe
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                             initargs=(settings, element)) as pool:
+        for rows in pool.map(_worker_compute, batches):
+            yield from rows
+
+
 def compute_descriptor_file(structures, settings: SnapSettings, element: str, out: Path,
-                            stage_settings: dict, block_rows: int = 65536, log=print) -> None:
+                            stage_settings: dict, block_rows: int = 65536, workers: int = 1,
+                            log=print) -> None:
     """Write ``A`` (unweighted, FitSNAP rows) for every configuration, block by block.
 
     Datasets: ``A`` (rows × columns), ``reference`` (rows), ``row_type``, ``row_atom``,
-    ``row_offsets`` (n_configs + 1), ``rotation`` (n_configs × 3 × 3; labels rotate with it).
+    ``row_offsets`` (n_configs + 1), ``rotation`` (n_configs × 3 × 3; labels rotate with it),
+    ``energy_rows`` (n_configs × columns: each configuration's energy row again, so that the
+    analysis never scans ``A`` for them).
     """
     n_configs = len(structures)
     rows_per_config = 1 + 3 * structures.n_atoms + (6 if settings.stress_rows else 0)
     row_offsets = np.concatenate([[0], np.cumsum(rows_per_config)])
     total = int(row_offsets[-1])
-    with atomic_h5(out) as h5, SnapCalculator(settings, element) as calc:
+    with atomic_h5(out) as h5:
         chunk_rows = max(1, min(block_rows, total))
         dset = h5.create_dataset("A", shape=(total, settings.n_columns), dtype="f8",
                                  chunks=(min(chunk_rows, 4096), settings.n_columns))
@@ -173,10 +209,12 @@ def compute_descriptor_file(structures, settings: SnapSettings, element: str, ou
         rtype = h5.create_dataset("row_type", shape=(total,), dtype="i1")
         ratom = h5.create_dataset("row_atom", shape=(total,), dtype="i4")
         rot = h5.create_dataset("rotation", shape=(n_configs, 3, 3), dtype="f8")
+        energy = h5.create_dataset("energy_rows", shape=(n_configs, settings.n_columns),
+                                   dtype="f8")
         buffer, start = [], 0
-        for i in range(n_configs):
-            rows = calc.compute(structures.atoms(i))
+        for i, rows in enumerate(iter_config_rows(structures, settings, element, workers)):
             rot[i] = rows.rotation
+            energy[i] = rows.a[0]
             buffer.append(rows)
             if sum(len(b.a) for b in buffer) >= block_rows or i == n_configs - 1:
                 stop = start + sum(len(b.a) for b in buffer)
@@ -194,26 +232,57 @@ def compute_descriptor_file(structures, settings: SnapSettings, element: str, ou
         log(f"2Jmax {settings.twojmax}: {total} rows x {settings.n_columns} columns")
 
 
-@dataclass
-class DescriptorMatrix:
-    """The descriptor file, read whole (small problems) with per-configuration row slices."""
+class DescriptorFile:
+    """A descriptor file: row metadata in memory, rows of ``A`` read on demand.
 
-    a: np.ndarray
-    reference: np.ndarray
-    row_type: np.ndarray
-    row_offsets: np.ndarray
-    rotation: np.ndarray
-    twojmax: int
+    ``A`` itself may not fit in memory (20,000 configurations of 50 atoms at 2Jmax 6: 12 GB), so
+    nothing here reads it whole.
+    """
+
+    def __init__(self, path: Path, max_read_rows: int = 32768):
+        self.path = Path(path)
+        if not self.path.exists():
+            raise FileNotFoundError(f"descriptor file not found: {self.path} "
+                                    "(run the 'descriptors' rule)")
+        with h5py.File(self.path, "r") as h5:
+            if "energy_rows" not in h5:
+                raise ValueError(f"{self.path} has no 'energy_rows' (written by an older "
+                                 "mlipcost): delete it and rerun the descriptors rule")
+            self.reference = h5["reference"][()]
+            self.row_type = h5["row_type"][()]
+            self.row_offsets = h5["row_offsets"][()]
+            self.rotation = h5["rotation"][()]
+            self.energy_rows = h5["energy_rows"][()]
+            self.twojmax = int(h5.attrs["twojmax"])
+            self.n_columns = int(h5["A"].shape[1])
+        self.max_read_rows = max_read_rows
+
+    def __len__(self) -> int:
+        return len(self.row_offsets) - 1
 
     def rows(self, i: int) -> slice:
         return slice(int(self.row_offsets[i]), int(self.row_offsets[i + 1]))
 
-
-def read_descriptors(path: Path) -> DescriptorMatrix:
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"descriptor file not found: {path} (run the 'descriptors' rule)")
-    with h5py.File(path, "r") as h5:
-        return DescriptorMatrix(h5["A"][()], h5["reference"][()], h5["row_type"][()],
-                                h5["row_offsets"][()], h5["rotation"][()],
-                                int(h5.attrs["twojmax"]))
+    def read(self, configs) -> list[np.ndarray]:
+        """All rows of each configuration in ``configs`` (any order), reading runs of
+        neighbouring configurations in one go."""
+        configs = np.asarray(configs, dtype=int)
+        out: list[np.ndarray | None] = [None] * len(configs)
+        order = np.argsort(configs, kind="stable")
+        ordered = configs[order]
+        offsets = self.row_offsets
+        with h5py.File(self.path, "r") as h5:
+            dset = h5["A"]
+            start = 0
+            while start < len(ordered):
+                first, stop = ordered[start], start + 1
+                while (stop < len(ordered) and ordered[stop] <= ordered[stop - 1] + 1
+                       and offsets[ordered[stop] + 1] - offsets[first] <= self.max_read_rows):
+                    stop += 1
+                low = int(offsets[first])
+                span = dset[low:int(offsets[ordered[stop - 1] + 1])]
+                for j in range(start, stop):
+                    c = ordered[j]
+                    out[order[j]] = span[offsets[c] - low:offsets[c + 1] - low]
+                start = stop
+        return out

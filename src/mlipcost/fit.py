@@ -7,22 +7,49 @@ The engine does each piece of work once. The descriptor rows are shared by every
 so all levels are fitted together as multiple right-hand sides. For one sampled ordering, nested
 training sizes extend a streamed R factor of [A | Y] (energy rows and force rows kept apart, so that
 every energy weight is a small (2K × K) solve). Errors on the subsample, the training half and the
-test half come from the R factors of those sets, never from re-predicting their rows.
+test half come from the R factors of those sets, never from re-predicting their rows; the first
+ordering, grown to the whole training half, is the training half's R factor. Force rows are read
+from the descriptor file block by block, so memory does not grow with the data.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterator, Sequence
 
 import numpy as np
 import pandas as pd
-import scipy.linalg
 
-from .descriptors import ROW_ENERGY, ROW_FORCE, DescriptorMatrix
+from .descriptors import ROW_ENERGY, ROW_FORCE, DescriptorFile
 from .dft.labels import Labels
-from .linalg import StreamingR, residual_norms2, thin_leverage
+from .linalg import StreamingR, fold_rows, residual_norms2, thin_leverage, triangular_lstsq
 
 LSTSQ_COND = 1e-13  # the paper's and FitSNAP's SVD cut-off
+
+
+class ForceRows:
+    """Force rows of A for each FitData configuration, read from the descriptor file on demand."""
+
+    def __init__(self, desc: DescriptorFile, file_index: np.ndarray):
+        self.desc = desc
+        self.file_index = np.asarray(file_index, dtype=int)
+        offsets = desc.row_offsets
+        is_force = (desc.row_type == ROW_FORCE).astype(np.int64)
+        self.n_force = np.add.reduceat(is_force, offsets[:-1])[self.file_index]
+        if np.any(desc.row_type[offsets[:-1][self.file_index]] != ROW_ENERGY):
+            raise ValueError(f"{desc.path}: a configuration's rows do not start with its energy "
+                             "row; rerun the descriptors rule")
+
+    def __len__(self) -> int:
+        return len(self.file_index)
+
+    def __getitem__(self, c: int) -> np.ndarray:
+        return self.take([c])[0]
+
+    def take(self, configs) -> list[np.ndarray]:
+        configs = np.asarray(configs, dtype=int)
+        rows = self.desc.read(self.file_index[configs])
+        return [r[1:1 + n] for r, n in zip(rows, self.n_force[configs])]
 
 
 @dataclass
@@ -31,7 +58,7 @@ class FitData:
 
     energy_a: np.ndarray           # (n, K) energy rows (per atom)
     energy_y: np.ndarray           # (n, L) energy per atom, eV, one column per level
-    force_a: list[np.ndarray]      # n × (3N_i, K)
+    force_a: Sequence[np.ndarray]  # n × (3N_i, K): a list, or ForceRows reading the file
     force_y: list[np.ndarray]      # n × (3N_i, L) eV/Å
     levels: list[str]
     config_index: np.ndarray       # (n,) index into the structures
@@ -43,38 +70,54 @@ class FitData:
     def __len__(self) -> int:
         return len(self.energy_a)
 
+    def force_rows(self, configs) -> list[np.ndarray]:
+        if isinstance(self.force_a, ForceRows):
+            return self.force_a.take(configs)
+        return [self.force_a[c] for c in configs]
 
-def build_fit_data(desc: DescriptorMatrix, labels: list[Labels], use: np.ndarray) -> FitData:
+    def force_blocks(self, configs, block_rows: int = 16384) -> Iterator[tuple[np.ndarray, ...]]:
+        """(A, Y) force rows of each of ``configs`` (taken as a set, in file order), read about
+        ``block_rows`` rows at a time."""
+        configs = np.sort(np.asarray(configs, dtype=int))
+        start = 0
+        while start < len(configs):
+            stop, rows = start, 0
+            while stop < len(configs) and (rows == 0 or
+                                           rows + len(self.force_y[configs[stop]]) <= block_rows):
+                rows += len(self.force_y[configs[stop]])
+                stop += 1
+            part = configs[start:stop]
+            for c, a in zip(part, self.force_rows(part)):
+                yield a, self.force_y[c]
+            start = stop
+
+
+def build_fit_data(desc: DescriptorFile, labels: list[Labels], use: np.ndarray) -> FitData:
     """Targets minus the reference-potential part, forces rotated into the descriptor frame."""
     idx = np.flatnonzero(use)
-    energy_a, energy_y, force_a, force_y = [], [], [], []
+    energy_y, force_y = [], []
     for i in idx:
         rows = desc.rows(i)
-        a = desc.a[rows]
         rtype = desc.row_type[rows]
         ref = desc.reference[rows]
-        e_rows, f_rows = rtype == ROW_ENERGY, rtype == ROW_FORCE
-        n_atoms = int(f_rows.sum() // 3)
-        energy_a.append(a[e_rows][0])
-        energy_y.append([lab.energy[i] / n_atoms - ref[e_rows][0] for lab in labels])
-        force_a.append(a[f_rows])
+        e_ref, f_ref = ref[rtype == ROW_ENERGY][0], ref[rtype == ROW_FORCE]
+        n_atoms = len(f_ref) // 3
+        energy_y.append([lab.energy[i] / n_atoms - e_ref for lab in labels])
         rot = desc.rotation[i]
-        force_y.append(np.stack([(lab.config_forces(i) @ rot).ravel() - ref[f_rows]
+        force_y.append(np.stack([(lab.config_forces(i) @ rot).ravel() - f_ref
                                  for lab in labels], axis=1))
-    return FitData(np.array(energy_a), np.array(energy_y), force_a, force_y,
-                   [lab.level for lab in labels], idx)
+    return FitData(desc.energy_rows[idx], np.array(energy_y).reshape(len(idx), len(labels)),
+                   ForceRows(desc, idx), force_y, [lab.level for lab in labels], idx)
 
 
 def augmented_r(data: FitData, configs: np.ndarray) -> tuple[StreamingR, StreamingR, int, int]:
     """R factors of [A | Y] for the energy rows and the force rows of ``configs``."""
     k, n_lev = data.n_features, len(data.levels)
     energy, force = StreamingR(k + n_lev), StreamingR(k + n_lev)
-    energy.add(np.hstack([data.energy_a[configs], data.energy_y[configs]]))
-    for start in range(0, len(configs), 256):
-        part = configs[start:start + 256]
-        force.add(np.vstack([np.hstack([data.force_a[c], data.force_y[c]]) for c in part]))
-    n_force_rows = int(sum(len(data.force_a[c]) for c in configs))
-    return energy, force, len(configs), n_force_rows
+    energy.add(data.energy_a[configs], data.energy_y[configs])
+    for block in data.force_blocks(configs):
+        force.add(*block)
+    return energy, force, len(configs), force.n_rows
 
 
 @dataclass
@@ -91,7 +134,13 @@ class SetStats:
     @classmethod
     def of(cls, data: FitData, configs: np.ndarray) -> "SetStats":
         e, f, ne, nf = augmented_r(data, configs)
-        return cls(e.r, f.r, ne, nf, data.energy_a[configs].sum(0), data.energy_y[configs].sum(0))
+        return cls.from_r(data, configs, e, f)
+
+    @classmethod
+    def from_r(cls, data: FitData, configs: np.ndarray, energy: StreamingR,
+               force: StreamingR) -> "SetStats":
+        return cls(energy.r, force.r, len(configs), force.n_rows,
+                   data.energy_a[configs].sum(0), data.energy_y[configs].sum(0))
 
     def errors(self, coefs: np.ndarray, n_features: int) -> dict[str, np.ndarray]:
         """RMSE matrices (coefficient column × target level): energy eV/atom, force eV/Å."""
@@ -105,19 +154,19 @@ class SetStats:
 
 def solve(energy_r: np.ndarray, force_r: np.ndarray, n_features: int,
           energy_weight: float, force_weight: float = 1.0) -> np.ndarray:
-    """Coefficients (K × L) minimising Σ(w_E r_E)² + Σ(w_F r_F)² for every target column."""
-    k = n_features
-    m = np.vstack([energy_weight * energy_r[:, :k], force_weight * force_r[:, :k]])
-    rhs = np.vstack([energy_weight * energy_r[:, k:], force_weight * force_r[:, k:]])
-    coefs, *_ = scipy.linalg.lstsq(m, rhs, cond=LSTSQ_COND, check_finite=False)
-    return coefs
+    """Coefficients (K × L) minimising Σ(w_E r_E)² + Σ(w_F r_F)² for every target column:
+    ``lstsq(cond=1e-13)`` of the weighted rows, from the R factor of [w_F R_F; w_E R_E]."""
+    r = fold_rows(force_weight * force_r, energy_weight * energy_r, trapezoidal=True)
+    return triangular_lstsq(r, n_features, LSTSQ_COND)
 
 
 def leverage_scores(data: FitData, train: np.ndarray, energy_weight: float) -> pd.DataFrame:
     """Regular (energy row) and block (all 1 + 3N rows) leverage of the weighted training matrix."""
     def blocks():
-        for c in train:
-            yield np.vstack([energy_weight * data.energy_a[c][None, :], data.force_a[c]])
+        for start in range(0, len(train), 64):  # one file read per 64 configurations
+            part = train[start:start + 64]
+            for c, force in zip(part, data.force_rows(part)):
+                yield np.vstack([energy_weight * data.energy_a[c][None, :], force])
     per_row, rank = thin_leverage(blocks)
     return pd.DataFrame({
         "config_index": data.config_index[train],
@@ -157,39 +206,60 @@ def fit_sweep(data: FitData, train: np.ndarray, test: np.ndarray, samplers: list
     ``train``/``test`` index the FitData configurations; ``scores[sampler]`` are per training
     configuration; ``cost_s`` is (n, L): the DFT cost of each configuration at each level.
     """
-    k = data.n_features
-    levels = data.levels
+    k, levels = data.n_features, data.levels
     ref = levels.index(reference_level)
-    halves = {"train": SetStats.of(data, train), "test": SetStats.of(data, test)}
+    halves = {"test": SetStats.of(data, test)}
     sizes = sorted({min(int(s), len(train)) for s in sizes})
-    rows = []
+    rows, waiting = [], []
+
+    def record(meta: dict, coefs: np.ndarray, subsample: dict) -> None:
+        """Rows of one (ordering, size): ``coefs`` holds L columns per energy weight."""
+        errs = {"subsample": subsample,
+                **{name: halves[name].errors(coefs, k) for name in ("train", "test")}}
+        for wi, weight in enumerate(energy_weights):
+            for li, level in enumerate(levels):
+                row = {"twojmax": twojmax, "train_level": level, "sampler": meta["sampler"],
+                       "size": meta["size"], "energy_weight": weight,
+                       "force_weight": force_weight, "repeat": meta["repeat"],
+                       "dft_cost_s": float(meta["cost"][li])}
+                c = wi * len(levels) + li
+                for name, e in errs.items():
+                    for target, col in (("train_level", li), ("reference", ref)):
+                        row[f"{name}_energy_rmse_meV_per_atom_vs_{target}"] = \
+                            1e3 * e["energy"][c, col]
+                        row[f"{name}_energy_rmse_shifted_meV_per_atom_vs_{target}"] = \
+                            1e3 * e["energy_shifted"][c, col]
+                        row[f"{name}_force_rmse_meV_per_A_vs_{target}"] = 1e3 * e["force"][c, col]
+                rows.append(row)
+
     for sampler in samplers:
         for repeat in range(repeats):
             rng = np.random.default_rng([seed, repeat, samplers.index(sampler)])
             order = train[sampling_order(len(train), sampler, rng, scores.get(sampler))]
             energy, force = StreamingR(k + len(levels)), StreamingR(k + len(levels))
+            # the first ordering grows on to the whole training half: its R is that half's
+            grow = sizes if "train" in halves else sorted(set(sizes) | {len(train)})
             taken = 0
-            for size in sizes:
-                new = order[taken:size]
-                energy.add(np.hstack([data.energy_a[new], data.energy_y[new]]))
-                force.add(np.vstack([np.hstack([data.force_a[c], data.force_y[c]]) for c in new]))
+            for size in grow:
+                new = np.sort(order[taken:size])
+                energy.add(data.energy_a[new], data.energy_y[new])
+                for block in data.force_blocks(new):
+                    force.add(*block)
                 taken = size
+                if size == len(train) and "train" not in halves:
+                    halves["train"] = SetStats.from_r(data, train, energy, force)
+                if size not in sizes:
+                    continue
                 subset = order[:size]
-                sub = SetStats(energy.r, force.r, size, force.n_rows,
-                               data.energy_a[subset].sum(0), data.energy_y[subset].sum(0))
-                cost = cost_s[subset].sum(0)
-                for weight in energy_weights:
-                    coefs = solve(energy.r, force.r, k, weight, force_weight)
-                    errs = {"subsample": sub.errors(coefs, k),
-                            **{name: s.errors(coefs, k) for name, s in halves.items()}}
-                    for li, level in enumerate(levels):
-                        row = {"twojmax": twojmax, "train_level": level, "sampler": sampler,
-                               "size": size, "energy_weight": weight, "force_weight": force_weight,
-                               "repeat": repeat, "dft_cost_s": float(cost[li])}
-                        for name, e in errs.items():
-                            for target, col in (("train_level", li), ("reference", ref)):
-                                row[f"{name}_energy_rmse_meV_per_atom_vs_{target}"] = 1e3 * e["energy"][li, col]
-                                row[f"{name}_energy_rmse_shifted_meV_per_atom_vs_{target}"] = 1e3 * e["energy_shifted"][li, col]
-                                row[f"{name}_force_rmse_meV_per_A_vs_{target}"] = 1e3 * e["force"][li, col]
-                        rows.append(row)
+                coefs = np.hstack([solve(energy.r, force.r, k, weight, force_weight)
+                                   for weight in energy_weights])
+                meta = {"sampler": sampler, "size": size, "repeat": repeat,
+                        "cost": cost_s[subset].sum(0)}
+                sub = SetStats.from_r(data, subset, energy, force)
+                waiting.append((meta, coefs, sub.errors(coefs, k)))
+            if "train" not in halves:
+                halves["train"] = SetStats.of(data, train)
+            for item in waiting:
+                record(*item)
+            waiting = []
     return pd.DataFrame(rows)

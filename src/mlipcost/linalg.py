@@ -9,28 +9,145 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.linalg
+from scipy.linalg.blas import dsyrk, dtrmm, dtrsm
+from scipy.linalg.lapack import dpotrf, dtpqrt, dtrtri
+
+# tpqrt's inner block size; 32 was the fastest for K ≈ 500 columns on OpenBLAS
+TPQRT_NB = 32
+# largest ||B R⁻¹||_F accepted by the Cholesky update (its backward error grows like ||W||²·eps)
+MAX_UPDATE_NORM = 64.0
+
+
+def fold_rows(r: np.ndarray, rows: np.ndarray, trapezoidal: bool = False) -> np.ndarray:
+    """The R factor of [r; rows], for r the (upper-triangular or shorter) R of earlier rows.
+
+    With a square r this is LAPACK's tpqrt, which does no work on r's zeros. ``trapezoidal``
+    says ``rows`` is itself an R factor (upper trapezoidal), which tpqrt also exploits.
+    """
+    k = r.shape[1]
+    if r.shape[0] == k and k > 0 and len(rows):
+        l = min(len(rows), k) if trapezoidal else 0
+        r_new, _, _, info = dtpqrt(l, min(TPQRT_NB, k), np.asfortranarray(r),
+                                   np.asfortranarray(rows), overwrite_a=1, overwrite_b=1)
+        if info != 0:
+            raise np.linalg.LinAlgError(f"tpqrt failed (info {info})")
+        return r_new
+    stacked = np.vstack([r, rows])
+    out = scipy.linalg.qr(stacked, mode="r", overwrite_a=True, check_finite=False)[0]
+    return np.asfortranarray(out[: min(len(stacked), k)])
+
+
+def cholesky_update(r: np.ndarray, rows_t: np.ndarray) -> np.ndarray | None:
+    """The R factor of [r; B] as chol(I + WᵀW) · r with W = B r⁻¹, or None.
+
+    ``rows_t`` is Bᵀ (K × m, column-major: B's rows stored row-major). [r; B] = [I; W] r
+    exactly, and I + WᵀW has every eigenvalue ≥ 1, so its Cholesky factor is well conditioned
+    whenever ||W|| is moderate, which it is when the new rows resemble those already in r (same
+    data, at most as many rows). The work is two BLAS-3 calls (trsm, syrk) at matrix-multiply
+    speed, 2-3× faster than Householder. Returns None, and the caller uses Householder, when
+    ||W||_F exceeds MAX_UPDATE_NORM or r is singular.
+    """
+    k = r.shape[1]
+    w_t = dtrsm(1.0, r, rows_t, side=0, lower=0, trans_a=1)        # Wᵀ = r⁻ᵀ Bᵀ
+    gram = dsyrk(1.0, w_t, trans=0, beta=1.0, c=np.asfortranarray(np.eye(k)), lower=0)
+    w_norm2 = np.trace(gram) - k
+    if not np.isfinite(w_norm2) or w_norm2 > MAX_UPDATE_NORM ** 2:
+        return None
+    factor, info = dpotrf(gram, lower=0, clean=1, overwrite_a=1)
+    if info != 0:
+        return None
+    return dtrmm(1.0, factor, r, side=0, lower=0)
 
 
 class StreamingR:
-    """Accumulate the R factor of the row-stacked blocks added so far."""
+    """Accumulate the R factor of the row-stacked blocks added so far.
 
-    def __init__(self, n_columns: int):
+    Rows are buffered until ``buffer_rows``, so that every fold is a tall, efficient update
+    whatever the caller's block size. Householder (geqrf/tpqrt) starts R on the first
+    ``2 · n_columns`` rows; later rows are folded in with the Cholesky update, never more rows
+    at once than R already holds (Householder again if its guard refuses).
+    """
+
+    def __init__(self, n_columns: int, buffer_rows: int = 16384):
         self.n_columns = n_columns
-        self.r = np.zeros((0, n_columns))
+        self.buffer_rows = max(buffer_rows, 2 * n_columns)
         self.n_rows = 0
+        self._r = np.zeros((0, n_columns), order="F")
+        self._folded_rows = 0
+        self._buffer = None
+        self._pending_rows = 0
 
-    def add(self, rows: np.ndarray) -> None:
-        if len(rows) == 0:
-            return
-        self.n_rows += len(rows)
-        stacked = np.vstack([self.r, rows])
-        self.r = scipy.linalg.qr(stacked, mode="r", overwrite_a=True, check_finite=False)[0]
-        self.r = self.r[: min(len(stacked), self.n_columns)]
+    def add(self, *column_blocks: np.ndarray) -> None:
+        """Append rows given as one array, or as column blocks side by side (e.g. A and Y)."""
+        n_new = len(column_blocks[0])
+        width = sum(b.shape[1] for b in column_blocks)
+        if width != self.n_columns or any(len(b) != n_new for b in column_blocks):
+            raise ValueError(f"expected rows of {self.n_columns} columns, got "
+                             f"{[b.shape for b in column_blocks]}")
+        done = 0
+        while done < n_new:
+            if self._buffer is None:
+                self._buffer = np.empty((self.buffer_rows, self.n_columns))
+            take = min(n_new - done, self.buffer_rows - self._pending_rows)
+            dest = self._buffer[self._pending_rows:self._pending_rows + take]
+            col = 0
+            for b in column_blocks:
+                dest[:, col:col + b.shape[1]] = b[done:done + take]
+                col += b.shape[1]
+            self._pending_rows += take
+            self.n_rows += take
+            done += take
+            if self._pending_rows == self.buffer_rows:
+                self._fold()
+
+    def _fold(self) -> None:
+        block = self._buffer[:self._pending_rows] if self._pending_rows else None
+        start = 0
+        while block is not None and start < len(block):
+            if self._r.shape[0] < self.n_columns or self._folded_rows < 2 * self.n_columns:
+                stop = min(len(block), start + 2 * self.n_columns)
+                part = block[start:stop]
+                self._r = fold_rows(self._r, np.asfortranarray(part))
+            else:
+                stop = min(len(block), start + self._folded_rows)
+                part = block[start:stop]
+                updated = cholesky_update(self._r, part.T)
+                self._r = updated if updated is not None else \
+                    fold_rows(self._r, np.asfortranarray(part))
+            self._folded_rows += len(part)
+            start = stop
+        self._pending_rows = 0
+
+    @property
+    def r(self) -> np.ndarray:
+        self._fold()
+        return self._r
 
     def copy(self) -> "StreamingR":
-        other = StreamingR(self.n_columns)
-        other.r, other.n_rows = self.r.copy(), self.n_rows
+        other = StreamingR(self.n_columns, self.buffer_rows)
+        other._r, other.n_rows, other._folded_rows = self.r.copy(order="F"), self.n_rows, \
+            self._folded_rows
         return other
+
+
+def triangular_lstsq(r_aug: np.ndarray, n_features: int, cond: float) -> np.ndarray:
+    """``scipy.linalg.lstsq(A, Y, cond=cond)`` from the R factor of [A | Y].
+
+    lstsq drops singular values below ``cond · s_max``; it drops none when κ₂(R) < 1/cond, and
+    then its answer is the unique least-squares solution, which a triangular solve gives
+    (~n² flops instead of an SVD). ||R||_F · ||R⁻¹||_F ≥ κ₂ is the guard, with a factor 10 of
+    margin; otherwise, or if R is singular, the SVD route of lstsq decides (same singular values
+    as A, so the same cut-off).
+    """
+    k = n_features
+    top = r_aug[:k, :k]
+    if len(top) == k and np.all(np.diag(top) != 0):
+        inverse, info = dtrtri(top, lower=0)
+        if info == 0:
+            bound = np.linalg.norm(top) * np.linalg.norm(np.triu(inverse))
+            if np.isfinite(bound) and bound < 0.1 / cond:
+                return scipy.linalg.solve_triangular(top, r_aug[:k, k:], check_finite=False)
+    return scipy.linalg.lstsq(r_aug[:, :k], r_aug[:, k:], cond=cond, check_finite=False)[0]
 
 
 def residual_norms2(r_aug: np.ndarray, n_features: int, coefs: np.ndarray) -> np.ndarray:
@@ -57,4 +174,8 @@ def thin_leverage(blocks, rcond: float | None = None) -> tuple[list[np.ndarray],
         rcond = max(stream.n_rows, stream.n_columns) * np.finfo(float).eps
     rank = int(np.sum(s > rcond * s[0])) if len(s) else 0
     projector = vt[:rank].T / s[:rank]
-    return [np.einsum("ij,ij->i", b @ projector, b @ projector) for b in blocks()], rank
+    leverages = []
+    for b in blocks():
+        p = b @ projector
+        leverages.append(np.einsum("ij,ij->i", p, p))
+    return leverages, rank

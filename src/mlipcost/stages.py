@@ -12,7 +12,7 @@ import h5py
 import numpy as np
 import pandas as pd
 
-from .descriptors import SnapSettings, compute_descriptor_file, read_descriptors
+from .descriptors import DescriptorFile, SnapSettings, compute_descriptor_file
 from .dft.labels import (STATUS_OK, chunk_bounds, collect_level, label_chunk, read_labels,
                          write_chunk, write_extxyz)
 from .dft.ladder import Level
@@ -150,16 +150,17 @@ def run_import_level(structures_path: Path, level_entry: dict, out_h5: Path, out
 
 
 def descriptor_settings(descriptors: dict, twojmax: int) -> SnapSettings:
-    keys = ("rcutfac", "rfac0", "rmin0", "wj", "radelem", "bzeroflag", "quadraticflag")
+    keys = ("rcutfac", "rfac0", "rmin0", "wj", "radelem", "bzeroflag", "quadraticflag",
+            "stress_rows")
     return SnapSettings(twojmax=int(twojmax), **{k: descriptors[k] for k in keys if k in descriptors},
                         reference_pair=tuple(descriptors.get("reference_pair", ())))
 
 
 def run_descriptors(structures_path: Path, element: str, descriptors: dict, twojmax: int,
-                    out: Path, log=print) -> None:
+                    out: Path, workers: int = 1, log=print) -> None:
     settings = descriptor_settings(descriptors, twojmax)
     compute_descriptor_file(read_structures(structures_path), settings, element, out,
-                            {"element": element, **settings.as_dict()}, log=log)
+                            {"element": element, **settings.as_dict()}, workers=workers, log=log)
 
 
 def _analysis_set(structures_path: Path, label_paths: list[Path]):
@@ -176,7 +177,7 @@ def _analysis_set(structures_path: Path, label_paths: list[Path]):
 def run_leverage(structures_path: Path, descriptor_path: Path, label_paths: list[Path],
                  energy_weight: float, out: Path, log=print) -> None:
     structures, labels, use = _analysis_set(structures_path, label_paths)
-    data = build_fit_data(read_descriptors(descriptor_path), labels, use)
+    data = build_fit_data(DescriptorFile(descriptor_path), labels, use)
     train = np.flatnonzero(structures.is_train[data.config_index])
     scores = leverage_scores(data, train, energy_weight)
     with atomic_path(out, suffix=".csv.tmp") as tmp:
@@ -219,7 +220,7 @@ def configuration_costs(labels, config: dict, index: np.ndarray) -> np.ndarray:
 def run_fit_sweep(structures_path: Path, descriptor_path: Path, label_paths: list[Path],
                   leverage_path: Path, config: dict, out: Path, log=print) -> None:
     structures, labels, use = _analysis_set(structures_path, label_paths)
-    desc = read_descriptors(descriptor_path)
+    desc = DescriptorFile(descriptor_path)
     data = build_fit_data(desc, labels, use)
     is_train = structures.is_train[data.config_index]
     train, test = np.flatnonzero(is_train), np.flatnonzero(~is_train)
@@ -348,7 +349,7 @@ def run_md_cost(structures_path: Path, descriptor_path: Path, label_paths: list[
     from .md import md_speed, pair_snap_energy_forces, write_potential
 
     structures, labels, use = _analysis_set(structures_path, label_paths)
-    desc = read_descriptors(descriptor_path)
+    desc = DescriptorFile(descriptor_path)
     data = build_fit_data(desc, labels, use)
     is_train = structures.is_train[data.config_index]
     train, test = np.flatnonzero(is_train), np.flatnonzero(~is_train)

@@ -6,7 +6,7 @@ rule descriptors:
     params:
         element=config["element"],
         descriptors=config["descriptors"],
-    threads: 1
+    threads: config["descriptors"].get("workers", 1)
     resources:
         runtime=120,
         mem_mb=4000,
