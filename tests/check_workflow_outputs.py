@@ -1,5 +1,6 @@
 """Checks what a finished workflow left in its results folder (used by `make test`)."""
 
+import json
 import sys
 from pathlib import Path
 
@@ -19,6 +20,10 @@ def main(results: Path) -> None:
     for path in results.glob("descriptors/2J*.h5"):
         with h5py.File(path) as h5:
             assert h5["A"].shape[1] == h5.attrs["n_columns"]
+            assert h5["energy_rows"].shape == (len(h5["row_offsets"]) - 1, h5.attrs["n_columns"])
+            np.testing.assert_array_equal(h5["energy_rows"][:3], h5["A"][h5["row_offsets"][:3]])
+            if json.loads(h5.attrs["settings_json"]).get("stress_rows"):
+                assert (h5["row_type"][()] == 2).sum() == 6 * (len(h5["row_offsets"]) - 1)
     sweep = pd.concat([pd.read_csv(p) for p in results.glob("sweep/2J*.csv")])
     needed = {"test_energy_rmse_meV_per_atom_vs_reference", "test_force_rmse_meV_per_A_vs_reference",
               "dft_cost_s", "sampler", "size", "energy_weight", "train_level"}

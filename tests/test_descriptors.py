@@ -1,4 +1,5 @@
 import numpy as np
+import pandas as pd
 import pytest
 from ase.build import bulk
 
@@ -119,3 +120,25 @@ def test_descriptor_file_reads_rows_in_any_order_and_workers_agree(tmp_path):
     for f, d, i in zip(forces, direct, configs):
         assert len(f) == 3 * s.n_atoms[i]
         np.testing.assert_array_equal(f, d[1:1 + 3 * s.n_atoms[i]])
+
+
+def test_sweep_from_the_file_equals_the_sweep_in_memory(tmp_path):
+    """Force rows streamed from HDF5 give the same sweep as the same rows held in memory."""
+    from dataclasses import replace
+
+    from mlipcost.descriptors import DescriptorFile, compute_descriptor_file
+    from mlipcost.dft.labels import Labels
+    from mlipcost.fit import build_fit_data, fit_sweep
+
+    s = generate_crystals("Be", 30, 2, 6, seed=4)
+    compute_descriptor_file(s, SnapSettings(twojmax=2), "Be", tmp_path / "2J2.h5", {})
+    rng = np.random.default_rng(0)
+    n_atoms = int(s.n_atoms.sum())
+    labels = [Labels(-3.7 * s.n_atoms + rng.normal(size=30), rng.normal(size=(n_atoms, 3)),
+                     np.zeros((30, 6)), np.ones(30), np.ones(30, bool), [""] * 30, s.offsets,
+                     str(j + 1), {}) for j in range(2)]
+    from_file = build_fit_data(DescriptorFile(tmp_path / "2J2.h5"), labels, np.ones(30, bool))
+    in_memory = replace(from_file, force_a=[from_file.force_a[c] for c in range(30)])
+    args = (np.arange(0, 30, 2), np.arange(1, 30, 2), ["random"], [5, 15], [1.0, 100.0], 2, 1,
+            {}, "2", np.ones((30, 2)), 2)
+    pd.testing.assert_frame_equal(fit_sweep(from_file, *args), fit_sweep(in_memory, *args))

@@ -133,7 +133,7 @@ class SetStats:
 
     @classmethod
     def of(cls, data: FitData, configs: np.ndarray) -> "SetStats":
-        e, f, ne, nf = augmented_r(data, configs)
+        e, f, _, _ = augmented_r(data, configs)
         return cls.from_r(data, configs, e, f)
 
     @classmethod

@@ -7,6 +7,9 @@ rule leverage:
         "results/leverage/2J{twojmax}.csv",
     params:
         energy_weight=config["fit"].get("leverage_energy_weight", 150),
+    threads: config["fit"].get("threads", 1)
+    resources:
+        mem_mb=4000,
     log:
         "logs/leverage/2J{twojmax}.log",
     conda:
@@ -25,7 +28,7 @@ rule fit_sweep:
         "results/sweep/2J{twojmax}.csv",
     params:
         config=config,
-    threads: 1
+    threads: config["fit"].get("threads", 1)
     resources:
         runtime=240,
         mem_mb=8000,
