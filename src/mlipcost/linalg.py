@@ -28,7 +28,7 @@ def fold_rows(r: np.ndarray, rows: np.ndarray, trapezoidal: bool = False) -> np.
     if r.shape[0] == k and k > 0 and len(rows):
         l = min(len(rows), k) if trapezoidal else 0
         r_new, _, _, info = dtpqrt(l, min(TPQRT_NB, k), np.asfortranarray(r),
-                                   np.asfortranarray(rows), overwrite_a=1, overwrite_b=1)
+                                   np.asfortranarray(rows))
         if info != 0:
             raise np.linalg.LinAlgError(f"tpqrt failed (info {info})")
         return r_new
@@ -122,12 +122,6 @@ class StreamingR:
     def r(self) -> np.ndarray:
         self._fold()
         return self._r
-
-    def copy(self) -> "StreamingR":
-        other = StreamingR(self.n_columns, self.buffer_rows)
-        other._r, other.n_rows, other._folded_rows = self.r.copy(order="F"), self.n_rows, \
-            self._folded_rows
-        return other
 
 
 def triangular_lstsq(r_aug: np.ndarray, n_features: int, cond: float) -> np.ndarray:
