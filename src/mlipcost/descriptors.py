@@ -168,12 +168,12 @@ def _worker_compute(batch: list[Atoms]) -> list[ConfigRows]:
     return [_WORKER_CALCULATOR.compute(atoms) for atoms in batch]
 
 
-def iter_config_rows(structures, settings: SnapSettings, element: str, workers: int = 1,
-                     batch: int = 16):
+def iter_config_rows(structures, settings: SnapSettings, element: str, workers: int = 1):
     """ConfigRows of every configuration, in order; ``workers`` > 1 spreads them over that many
     processes, each with its own LAMMPS (configurations are independent, as in FitSNAP's MPI)."""
     n = len(structures)
-    if workers <= 1 or n <= batch:
+    batch = max(1, min(16, n // (2 * max(workers, 1))))  # at least two batches per worker
+    if workers <= 1 or n < 2 * workers:
         with SnapCalculator(settings, element) as calc:
             for i in range(n):
                 yield calc.compute(structures.atoms(i))
