@@ -211,18 +211,19 @@ def compute_descriptor_file(structures, settings: SnapSettings, element: str, ou
         rot = h5.create_dataset("rotation", shape=(n_configs, 3, 3), dtype="f8")
         energy = h5.create_dataset("energy_rows", shape=(n_configs, settings.n_columns),
                                    dtype="f8")
-        buffer, start = [], 0
+        buffer, buffered, start = [], 0, 0
         for i, rows in enumerate(iter_config_rows(structures, settings, element, workers)):
             rot[i] = rows.rotation
             energy[i] = rows.a[0]
             buffer.append(rows)
-            if sum(len(b.a) for b in buffer) >= block_rows or i == n_configs - 1:
-                stop = start + sum(len(b.a) for b in buffer)
+            buffered += len(rows.a)
+            if buffered >= block_rows or i == n_configs - 1:
+                stop = start + buffered
                 dset[start:stop] = np.concatenate([b.a for b in buffer])
                 ref[start:stop] = np.concatenate([b.reference for b in buffer])
                 rtype[start:stop] = np.concatenate([b.row_type for b in buffer])
                 ratom[start:stop] = np.concatenate([b.atom for b in buffer])
-                start, buffer = stop, []
+                start, buffer, buffered = stop, [], 0
         h5.create_dataset("row_offsets", data=row_offsets)
         dset.attrs["unit"] = ("energy rows: per-atom bispectrum sums (1/atom); force rows: 1/Å; "
                               "stress rows: bar")

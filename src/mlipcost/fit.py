@@ -75,9 +75,10 @@ class FitData:
             return self.force_a.take(configs)
         return [self.force_a[c] for c in configs]
 
-    def force_blocks(self, configs, block_rows: int = 16384) -> Iterator[tuple[np.ndarray, ...]]:
-        """(A, Y) force rows of each of ``configs`` (taken as a set, in file order), read about
-        ``block_rows`` rows at a time."""
+    def force_blocks(self, configs, block_rows: int = 16384
+                     ) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+        """(configuration, A, Y) force rows of each of ``configs`` in ascending order (file
+        order), read about ``block_rows`` rows at a time."""
         configs = np.sort(np.asarray(configs, dtype=int))
         start = 0
         while start < len(configs):
@@ -88,7 +89,7 @@ class FitData:
                 stop += 1
             part = configs[start:stop]
             for c, a in zip(part, self.force_rows(part)):
-                yield a, self.force_y[c]
+                yield c, a, self.force_y[c]
             start = stop
 
 
@@ -115,8 +116,8 @@ def augmented_r(data: FitData, configs: np.ndarray) -> tuple[StreamingR, Streami
     k, n_lev = data.n_features, len(data.levels)
     energy, force = StreamingR(k + n_lev), StreamingR(k + n_lev)
     energy.add(data.energy_a[configs], data.energy_y[configs])
-    for block in data.force_blocks(configs):
-        force.add(*block)
+    for _, a, y in data.force_blocks(configs):
+        force.add(a, y)
     return energy, force, len(configs), force.n_rows
 
 
@@ -162,14 +163,14 @@ def solve(energy_r: np.ndarray, force_r: np.ndarray, n_features: int,
 
 def leverage_scores(data: FitData, train: np.ndarray, energy_weight: float) -> pd.DataFrame:
     """Regular (energy row) and block (all 1 + 3N rows) leverage of the weighted training matrix."""
+    configs = np.sort(train)  # force_blocks' order
+
     def blocks():
-        for start in range(0, len(train), 64):  # one file read per 64 configurations
-            part = train[start:start + 64]
-            for c, force in zip(part, data.force_rows(part)):
-                yield np.vstack([energy_weight * data.energy_a[c][None, :], force])
+        for c, force, _ in data.force_blocks(configs):
+            yield np.vstack([energy_weight * data.energy_a[c][None, :], force])
     per_row, rank = thin_leverage(blocks)
     return pd.DataFrame({
-        "config_index": data.config_index[train],
+        "config_index": data.config_index[configs],
         "leverage": [h[0] for h in per_row],
         "block_leverage": [h.sum() for h in per_row],
     }).assign(rank=rank)
@@ -243,8 +244,8 @@ def fit_sweep(data: FitData, train: np.ndarray, test: np.ndarray, samplers: list
             for size in grow:
                 new = np.sort(order[taken:size])
                 energy.add(data.energy_a[new], data.energy_y[new])
-                for block in data.force_blocks(new):
-                    force.add(*block)
+                for _, a, y in data.force_blocks(new):
+                    force.add(a, y)
                 taken = size
                 if size == len(train) and "train" not in halves:
                     halves["train"] = SetStats.from_r(data, train, energy, force)

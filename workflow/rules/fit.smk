@@ -31,7 +31,7 @@ rule fit_sweep:
     threads: config["fit"].get("threads", 1)
     resources:
         runtime=240,
-        mem_mb=8000,
+        mem_mb=4000,
     log:
         "logs/fit_sweep/2J{twojmax}.log",
     conda:
