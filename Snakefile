@@ -35,6 +35,8 @@ localrules:
     pareto,
     tables,
     model_tables,
+    claims,
+    paper_comparison,
 
 
 rule all:
@@ -44,4 +46,6 @@ rule all:
         "results/pareto/front.csv",
         "results/tables/table1_ladder.csv",
         "results/tables/table2_models.csv",
+        "results/claims/claims.csv",
+        ["results/paper/paper_pareto_2J6.png"] if PAPER_DIR else [],
     default_target: True

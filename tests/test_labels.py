@@ -120,3 +120,23 @@ def test_atomic_write_leaves_nothing_on_failure(tmp_path):
             h5["a"] = np.arange(3)
             raise RuntimeError("killed")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_records_are_keyed_on_the_configuration_not_its_position(tmp_path):
+    """A reordered or extended set (a new split, more configurations) reuses every DFT result,
+    and an unreadable record is recomputed, not trusted."""
+    from mlipcost.structures import Structures
+
+    s = generate_crystals("Be", 6, 2, 4, seed=1)
+    backend = FakeBackend()
+    first = label_chunk(s, 0, 6, LEVEL, backend, tmp_path / "rec", "ceil")
+    reordered = Structures.from_atoms([s.atoms(i) for i in (5, 3, 1, 0, 2, 4)])
+    again = label_chunk(reordered, 0, 6, LEVEL, backend, tmp_path / "rec", "ceil")
+    assert len(backend.calls) == 6
+    assert [int(r["index"]) for r in again] == list(range(6))
+    assert float(again[0]["energy_eV"]) == float(first[5]["energy_eV"])
+    victim = sorted((tmp_path / "rec").glob("*.npz"))[0]
+    victim.write_bytes(victim.read_bytes()[:40])
+    messages = []
+    label_chunk(s, 0, 6, LEVEL, backend, tmp_path / "rec", "ceil", log=messages.append)
+    assert len(backend.calls) == 7 and "discarding unreadable record" in messages[0]

@@ -23,7 +23,10 @@ def test_paper_front_counts(shared):
     # levels 1 and 2 survive only as the cheapest, least accurate corner
     assert low["dft_cost_min"].max() < window["dft_cost_min"].min()
     bands = budget_bands(front, "dft_cost_min")
-    assert len(bands) == 6
+    # consecutive front points of one level form a band; the cheapest is level 1, the dearest 6
+    assert bands["front_points"].sum() == 161
+    assert bands["level"].iloc[0] == "1" and bands["level"].iloc[-1] == "6"
+    assert (bands["cost_from"].diff().dropna() > 0).all()
 
 
 def test_recommend_on_the_papers_files(shared):

@@ -60,3 +60,37 @@ def test_checks_reject_non_finite_and_absurd_volume():
     assert keep.tolist() == [True, False, True, True, False, True]
     assert "configuration 1: non-finite" in reasons[0]
     assert reasons[1].startswith("configuration 4: volume per atom")
+
+
+def test_bulk_reference_is_added_without_changing_the_split(tmp_path):
+    from mlipcost.stages import make_structures
+    from mlipcost.structures import BULK_REFERENCE, read_structures
+
+    settings = {"source": "crystals", "n_configs": 10, "n_atoms_min": 2, "n_atoms_max": 6,
+                "seed": 4, "min_distance_A": 1.2, "volume_per_atom_A3": [4, 30]}
+    split = {"test_fraction": 0.5, "seed": 58}
+    make_structures("Be", settings, split, tmp_path / "with.h5", log=lambda m: None)
+    make_structures("Be", {**settings, "bulk_reference": False}, split, tmp_path / "without.h5",
+                    log=lambda m: None)
+    with_ref, without = read_structures(tmp_path / "with.h5"), read_structures(tmp_path / "without.h5")
+    assert len(with_ref) == 11 and with_ref.kinds[-1] == BULK_REFERENCE
+    assert with_ref.n_atoms[-1] == 2 and not with_ref.is_train[-1]   # hcp primitive cell
+    np.testing.assert_array_equal(with_ref.is_train[:10], without.is_train)
+
+
+def test_mixed_source_with_surfaces():
+    from mlipcost.stages import load_structures
+
+    settings = {"source": "mixed", "n_atoms_min": 6, "n_atoms_max": 16,
+                "parts": [{"source": "crystals", "n_configs": 30, "seed": 2,
+                           "surface_fraction": 0.5}]}
+    structures, ids = load_structures("Be", settings)
+    surfaces = [i for i, k in enumerate(structures.kinds) if "surface" in k]
+    assert len(structures) == 30 and len(surfaces) >= 8
+    slab = structures.atoms(surfaces[0])
+    assert 8 <= len(slab) <= 16 and slab.pbc.all()
+    # 8 Å of vacuum: the atoms span much less than the cell along the surface normal
+    normal = np.cross(slab.cell[0], slab.cell[1])
+    normal /= np.linalg.norm(normal)
+    heights = slab.positions @ normal
+    assert slab.cell[2] @ normal - (heights.max() - heights.min()) > 7.5

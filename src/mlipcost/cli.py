@@ -1,5 +1,5 @@
-"""Command line: ``mlipcost fit`` (FitSNAP input files) and ``mlipcost pareto`` (sweep tables or
-the paper's published result files)."""
+"""Command line: ``mlipcost fit`` (FitSNAP input files), ``pareto``, ``tables`` and ``claims`` (the
+paper's published result files or this workflow's results) and ``recommend``."""
 
 from __future__ import annotations
 
@@ -35,6 +35,85 @@ def _pareto(args) -> int:
           f"force <= {args.max_force:g} meV/Å), from levels {sorted(window['train_level'].unique().tolist())}")
     print("levels on the front by DFT budget (min):")
     print(budget_bands(front, "dft_cost_min").to_string(index=False, float_format=lambda v: f"{v:.3g}"))
+    return 0
+
+
+def _print_table(df, title: str) -> None:
+    print(title)
+    print(df.to_string(index=False, float_format=lambda v: f"{v:.4g}", na_rep="n/a"))
+    print()
+
+
+def _tables(args) -> int:
+    """Tables 4/5 analog from the paper's 2D_pareto.csv or a results folder's whole-half fits."""
+    from .claims import read_paper_whole_half
+    from .stages import PAPER_TABLE_WEIGHTS, _read_tables
+    from .tables import trained_level_tables
+
+    weights = {"energy_weighted": args.energy_weighted, "force_weighted": args.force_weighted}
+    if args.paper_dir:
+        path = args.paper_dir / "2D_pareto.csv"
+        if not path.exists():
+            raise FileNotFoundError(f"{path}: missing (the paper's 2D_pareto.csv); pass the "
+                                    "folder that holds it with --paper-dir")
+        whole, source = read_paper_whole_half(path), f"the paper's {path}"
+    else:
+        paths = sorted((args.results / "sweep").glob("whole_half_2J*.csv"))
+        if not paths:
+            raise FileNotFoundError(f"{args.results}/sweep: no whole_half_2J*.csv; run the workflow "
+                                    "(rule whole_half) or pass --paper-dir")
+        whole, source = _read_tables(paths), f"{args.results}/sweep/whole_half_2J*.csv"
+    energy, force = trained_level_tables(whole, weights)
+    reference = "6" if args.paper_dir else "the reference level"
+    print(f"Models trained on the whole training half ({source}); energy-weighted "
+          f"{weights['energy_weighted']:g}, force-weighted {weights['force_weighted']:g} "
+          f"(the paper's: {PAPER_TABLE_WEIGHTS['energy_weighted']:g}, "
+          f"{PAPER_TABLE_WEIGHTS['force_weighted']:g})\n")
+    _print_table(energy, f"Table 4 analog: energy RMSE (meV/atom): train, test vs own level, test vs "
+                         f"{reference} unshifted and mean-shifted")
+    _print_table(force, f"Table 5 analog: force RMSE (meV/Å): train, test vs own level, test vs "
+                        f"{reference}")
+    if args.paper_dir:
+        print("The paper's files hold no mean-shifted errors (n/a). Its printed Tables 4/5 are "
+              "for 2Jmax 10; these files are 2Jmax 6.")
+    return 0
+
+
+def _claims(args) -> int:
+    from .claims import check_claims, paper_evidence, read_claim_texts, workflow_evidence
+    from .stages import _read_tables
+
+    texts = read_claim_texts(args.claims_file) if args.claims_file else None
+    tables = []
+    if args.paper_dir:
+        tables.append(check_claims(paper_evidence(args.paper_dir), texts))
+    if args.results:
+        import pandas as pd
+        import yaml
+
+        summary = args.results / "pareto" / "summary.csv"
+        paths = sorted((args.results / "sweep").glob("whole_half_2J*.csv"))
+        if not summary.exists() or not paths:
+            raise FileNotFoundError(f"{args.results}: needs pareto/summary.csv and "
+                                    "sweep/whole_half_2J*.csv (run the workflow first)")
+        config = yaml.safe_load(args.configfile.read_text()) if args.configfile else None
+        if config is None:
+            raise ValueError("--results needs --configfile (the study's config: its levels, "
+                             "Tables 4/5 and sampler-comparison weights)")
+        from .stages import table_weights
+
+        levels = [str(lvl["name"]) for lvl in config["dft"]["levels"]]
+        evidence = workflow_evidence(
+            pd.read_csv(summary), _read_tables(paths), levels, table_weights(config),
+            config.get("pareto", {}).get("sampler_comparison_energy_weight", 150.0))
+        tables.append(check_claims(evidence, texts))
+    if not tables:
+        raise ValueError("give --paper-dir (the paper's result files) and/or --results with "
+                         "--configfile (a workflow's results)")
+    for table in tables:
+        print(f"== evidence: {table['evidence'].iloc[0]}")
+        for row in table.itertuples():
+            print(f"[{row.claim}] {row.statement}\n    -> {row.verdict.upper()}: {row.numbers}\n")
     return 0
 
 
@@ -82,6 +161,22 @@ def main(argv=None) -> int:
     pareto.add_argument("--max-energy", type=float, default=22.0, help="meV/atom")
     pareto.add_argument("--max-force", type=float, default=200.0, help="meV/Å")
     pareto.set_defaults(func=_pareto)
+    tables = sub.add_parser("tables", help="the Tables 4/5 analog (whole training half, energy- "
+                            "and force-weighted)")
+    where = tables.add_mutually_exclusive_group(required=True)
+    where.add_argument("--paper-dir", type=Path, help="the paper's folder with 2D_pareto.csv")
+    where.add_argument("--results", type=Path, help="a workflow's results folder")
+    tables.add_argument("--energy-weighted", type=float, default=150.0)
+    tables.add_argument("--force-weighted", type=float, default=12.25)
+    tables.set_defaults(func=_tables)
+    claims = sub.add_parser("claims", help="the paper's claims, each tested on the paper's files "
+                            "and/or a workflow's results")
+    claims.add_argument("--paper-dir", type=Path, help="the paper's 2Jmax-6 result folder")
+    claims.add_argument("--results", type=Path, help="a workflow's results folder")
+    claims.add_argument("--configfile", type=Path, help="the config of --results")
+    claims.add_argument("--claims-file", type=Path,
+                        help="the paper's paper_tables.yaml: print its claim texts")
+    claims.set_defaults(func=_claims)
     rec = sub.add_parser("recommend", help="the cheapest front settings that meet your targets")
     source = rec.add_mutually_exclusive_group()
     source.add_argument("--summary", type=Path, default=Path("results/pareto/summary.csv"),

@@ -23,6 +23,32 @@ def level_entry(config: dict, name: str) -> dict:
     return next(lvl for lvl in config["dft"]["levels"] if str(lvl["name"]) == str(name))
 
 
+def source_configurations(structures: dict) -> int:
+    """How many configurations the structures source yields (before the bulk reference)."""
+    if structures["source"] == "mixed":
+        return sum(int(part["n_configs"]) for part in structures["parts"])
+    if "n_configs" in structures:
+        return int(structures["n_configs"])
+    from .importers import count_configurations
+
+    return count_configurations(structures)
+
+
+def planned_configurations(structures: dict) -> int:
+    """Configurations in structures.h5: the source's, plus the bulk reference unless the source
+    already holds one (a file written by this workflow)."""
+    n = source_configurations(structures)
+    if not structures.get("bulk_reference", True):
+        return n
+    if structures["source"] in ("file", "paper_hdf"):
+        from .importers import read_structures_file
+        from .structures import BULK_REFERENCE
+
+        if BULK_REFERENCE in read_structures_file(structures)[0].kinds:
+            return n
+    return n + 1
+
+
 def check_config(config: dict) -> None:
     """Raise ConfigError naming the key and the fix when keys contradict each other."""
     names = level_names(config)
@@ -42,6 +68,10 @@ def check_config(config: dict) -> None:
         missing = [k for k in ("n_configs", "seed") if k not in s]
         if missing:
             raise ConfigError(f"structures: source {s['source']!r} needs {missing}")
+    elif s["source"] == "mixed":
+        if not s.get("parts"):
+            raise ConfigError("structures.parts: source 'mixed' needs a list of parts, e.g. "
+                              "[{source: generate, n_configs: 100, seed: 1}, ...]")
     elif "path" not in s:
         raise ConfigError(f"structures.path is required for source {s['source']!r}")
     if s.get("n_atoms_min", 2) > s.get("n_atoms_max", 16):
@@ -55,7 +85,9 @@ def check_config(config: dict) -> None:
         if missing:
             raise ConfigError(f"pareto.cost is 'configured' but dft.levels {missing} have no "
                               "seconds_per_config; add it or set pareto.cost: measured")
-    n_train = round(s.get("n_configs", 10**12) * (1 - config["split"].get("test_fraction", 0.5)))
+    n_source = (sum(p["n_configs"] for p in s["parts"]) if s["source"] == "mixed"
+                else s.get("n_configs", 10**12))
+    n_train = round(n_source * (1 - config["split"].get("test_fraction", 0.5)))
     too_big = [n for n in config["fit"]["training_sizes"] if n > n_train]
     if too_big:
         raise ConfigError(f"fit.training_sizes {too_big} exceed the {n_train} training "

@@ -198,6 +198,103 @@ def sampling_order(n: int, sampler: str, rng: np.random.Generator,
     return np.concatenate([positive, rng.permutation(zero)])
 
 
+def error_rows(meta: dict, errs: dict[str, dict], energy_weights: list[float], levels: list[str],
+               ref: int, twojmax: int, force_weight: float) -> list[dict]:
+    """Table rows of one fit (one ordering and size, or the whole training half): one per
+    (energy weight, training level). ``errs[set]`` are SetStats.errors of the coefficient columns,
+    L per energy weight; ``meta`` holds sampler, size, repeat and the per-level cost."""
+    rows = []
+    for wi, weight in enumerate(energy_weights):
+        for li, level in enumerate(levels):
+            row = {"twojmax": twojmax, "train_level": level, "sampler": meta["sampler"],
+                   "size": meta["size"], "energy_weight": weight,
+                   "force_weight": force_weight, "repeat": meta["repeat"],
+                   "dft_cost_s": float(meta["cost"][li])}
+            c = wi * len(levels) + li
+            for name, e in errs.items():
+                for target, col in (("train_level", li), ("reference", ref)):
+                    row[f"{name}_energy_rmse_meV_per_atom_vs_{target}"] = 1e3 * e["energy"][c, col]
+                    row[f"{name}_energy_rmse_shifted_meV_per_atom_vs_{target}"] = \
+                        1e3 * e["energy_shifted"][c, col]
+                    row[f"{name}_force_rmse_meV_per_A_vs_{target}"] = 1e3 * e["force"][c, col]
+            rows.append(row)
+    return rows
+
+
+WHOLE_HALF = "whole_half"  # the sampler name of fits on the whole training half
+
+
+def whole_half_fits(data: FitData, train: np.ndarray, test: np.ndarray,
+                    energy_weights: list[float], reference_level: str, cost_s: np.ndarray,
+                    twojmax: int, force_weight: float = 1.0
+                    ) -> tuple[pd.DataFrame, np.ndarray]:
+    """Models trained on the whole training half at each energy weight and training level (the
+    paper's Tables 4 and 5 and its 2D front, Sec. 3.2-3.3): one row per (weight, level), and
+    the coefficients (K × weights·levels, weight-major)."""
+    k, levels = data.n_features, data.levels
+    ref = levels.index(reference_level)
+    energy, force, _, _ = augmented_r(data, train)
+    coefs = np.hstack([solve(energy.r, force.r, k, w, force_weight) for w in energy_weights])
+    errs = {"train": SetStats.from_r(data, train, energy, force).errors(coefs, k),
+            "test": SetStats.of(data, test).errors(coefs, k)}
+    meta = {"sampler": WHOLE_HALF, "size": len(train), "repeat": 0, "cost": cost_s[train].sum(0)}
+    rows = error_rows(meta, errs, list(energy_weights), levels, ref, twojmax, force_weight)
+    return pd.DataFrame(rows), coefs
+
+
+def residual_correlation(data: FitData, test: np.ndarray, coefs: np.ndarray,
+                         energy_weights: list[float], reference_level: str
+                         ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """How far a model's errors follow the DFT error of its training level (the paper's SI,
+    Figs. S4-S7): on the test half, model − reference against training level − reference.
+
+    Returns the per-configuration energy residuals (meV/atom) of every (weight, level) model and
+    one row per model with Pearson's r of the energies and of the force components (the
+    force sums are streamed, so no force array is held).
+    """
+    levels = data.levels
+    ref = levels.index(reference_level)
+    n_lev = len(levels)
+    columns = [(w, li) for w in energy_weights for li in range(n_lev)]
+    per_config = []
+    predicted = data.energy_a[test] @ coefs
+    for c, (weight, li) in enumerate(columns):
+        per_config.append(pd.DataFrame({
+            "config_index": data.config_index[test], "energy_weight": weight,
+            "train_level": levels[li],
+            "dft_error_meV_per_atom": 1e3 * (data.energy_y[test, li] - data.energy_y[test, ref]),
+            "model_error_meV_per_atom": 1e3 * (predicted[:, c] - data.energy_y[test, ref]),
+        }))
+    sums = np.zeros((len(columns), 5))  # Σx, Σy, Σx², Σy², Σxy of force components
+    n_force = 0
+    for _, a, y in data.force_blocks(test):
+        model = a @ coefs
+        for c, (_, li) in enumerate(columns):
+            x, m = y[:, li] - y[:, ref], model[:, c] - y[:, ref]
+            sums[c] += (x.sum(), m.sum(), x @ x, m @ m, x @ m)
+        n_force += len(y)
+    energies = pd.concat(per_config, ignore_index=True)
+    rows = []
+    for c, (weight, li) in enumerate(columns):
+        e = energies[(energies["energy_weight"] == weight)
+                     & (energies["train_level"] == levels[li])]
+        sx, sy, sxx, syy, sxy = sums[c]
+        var_x, var_y = sxx - sx * sx / n_force, syy - sy * sy / n_force
+        force_r = ((sxy - sx * sy / n_force) / np.sqrt(var_x * var_y)
+                   if var_x > 0 and var_y > 0 else np.nan)
+        energy_r = (np.corrcoef(e["dft_error_meV_per_atom"], e["model_error_meV_per_atom"])[0, 1]
+                    if li != ref and len(e) > 2 else np.nan)
+        rows.append({"energy_weight": weight, "train_level": levels[li], "n_test_configs": len(e),
+                     "energy_pearson_r": energy_r, "force_pearson_r": force_r,
+                     "dft_energy_rmsd_meV_per_atom":
+                         float(np.sqrt(np.mean(e["dft_error_meV_per_atom"] ** 2))),
+                     "model_energy_rmse_meV_per_atom":
+                         float(np.sqrt(np.mean(e["model_error_meV_per_atom"] ** 2))),
+                     "dft_force_rmsd_meV_per_A": 1e3 * np.sqrt(sxx / n_force),
+                     "model_force_rmse_meV_per_A": 1e3 * np.sqrt(syy / n_force)})
+    return energies, pd.DataFrame(rows)
+
+
 def fit_sweep(data: FitData, train: np.ndarray, test: np.ndarray, samplers: list[str],
               sizes: list[int], energy_weights: list[float], repeats: int, seed: int,
               scores: dict[str, np.ndarray], reference_level: str, cost_s: np.ndarray,
@@ -214,24 +311,9 @@ def fit_sweep(data: FitData, train: np.ndarray, test: np.ndarray, samplers: list
     rows, waiting = [], []
 
     def record(meta: dict, coefs: np.ndarray, subsample: dict) -> None:
-        """Rows of one (ordering, size): ``coefs`` holds L columns per energy weight."""
         errs = {"subsample": subsample,
                 **{name: halves[name].errors(coefs, k) for name in ("train", "test")}}
-        for wi, weight in enumerate(energy_weights):
-            for li, level in enumerate(levels):
-                row = {"twojmax": twojmax, "train_level": level, "sampler": meta["sampler"],
-                       "size": meta["size"], "energy_weight": weight,
-                       "force_weight": force_weight, "repeat": meta["repeat"],
-                       "dft_cost_s": float(meta["cost"][li])}
-                c = wi * len(levels) + li
-                for name, e in errs.items():
-                    for target, col in (("train_level", li), ("reference", ref)):
-                        row[f"{name}_energy_rmse_meV_per_atom_vs_{target}"] = \
-                            1e3 * e["energy"][c, col]
-                        row[f"{name}_energy_rmse_shifted_meV_per_atom_vs_{target}"] = \
-                            1e3 * e["energy_shifted"][c, col]
-                        row[f"{name}_force_rmse_meV_per_A_vs_{target}"] = 1e3 * e["force"][c, col]
-                rows.append(row)
+        rows.extend(error_rows(meta, errs, energy_weights, levels, ref, twojmax, force_weight))
 
     for sampler in samplers:
         for repeat in range(repeats):

@@ -69,7 +69,8 @@ def read_structures_file(spec: dict) -> tuple[Structures, np.ndarray]:
 
         atoms_list = read(path, index=":", format=spec.get("format"))
         ids = np.array([a.info.get("config_id", i) for i, a in enumerate(atoms_list)], dtype=np.int64)
-        kinds = [str(a.info.get("group", "file")) for a in atoms_list]
+        # a file this workflow wrote carries each configuration's kind (bulk_reference included)
+        kinds = [str(a.info.get("kind", a.info.get("group", "file"))) for a in atoms_list]
     factor = rescale_factor(spec.get("rescale"))
     if factor != 1.0:
         for atoms in atoms_list:
@@ -95,14 +96,15 @@ def import_labels(structures: Structures, source_ids: np.ndarray, spec: dict, le
     forces: list = [None] * n
     stress = np.full((n, 6), np.nan)
     wall = np.full(n, np.nan)
+    cpu = np.full(n, np.nan)
 
-    def put(k, config_id, e, f, s, t=np.nan):
+    def put(k, config_id, e, f, s, t=np.nan, c=np.nan):
         f = np.asarray(f, dtype=float).reshape(-1, 3)
         if len(f) != structures.n_atoms[k]:
             raise ValueError(
                 f"{path}: configuration {config_id} (structure {k}) has {len(f)} force rows but "
                 f"{structures.n_atoms[k]} atoms in the structures file: the files do not match")
-        energy[k], forces[k], wall[k] = float(e), f, t
+        energy[k], forces[k], wall[k], cpu[k] = float(e), f, t, c
         if s is not None:
             s = np.asarray(s, dtype=float)
             if s.shape == (3, 3):
@@ -138,7 +140,8 @@ def import_labels(structures: Structures, source_ids: np.ndarray, spec: dict, le
             except Exception:  # a label set without stress
                 s = None
             put(position[config_id], config_id, atoms.get_potential_energy(), atoms.get_forces(),
-                s, float(atoms.info.get("wall_time_s", np.nan)))
+                s, float(atoms.info.get("wall_time_s", np.nan)),
+                float(atoms.info.get("cpu_time_s", np.nan)))
     missing = [k for k in range(n) if forces[k] is None]
     for k in missing:
         forces[k] = np.full((structures.n_atoms[k], 3), np.nan)
@@ -147,4 +150,4 @@ def import_labels(structures: Structures, source_ids: np.ndarray, spec: dict, le
     status[missing] = "missing"
     reasons[missing] = f"no label in {path.name}"
     return {"energy_eV": energy, "forces_eV_per_A": np.concatenate(forces), "stress_eV_per_A3": stress,
-            "wall_time_s": wall, "status": status, "reason": reasons}
+            "wall_time_s": wall, "cpu_time_s": cpu, "status": status, "reason": reasons}

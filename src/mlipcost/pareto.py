@@ -55,19 +55,37 @@ def front(summary: pd.DataFrame, objectives=OBJECTIVES, strict: bool = True) -> 
 
 
 def budget_bands(front_points: pd.DataFrame, cost_col: str, level_col: str = "train_level",
-                 n_bands: int = 6) -> pd.DataFrame:
-    """Which training levels win the front in logarithmic bands of DFT cost."""
-    pts = front_points[front_points["on_front"]]
-    if pts.empty:
-        return pd.DataFrame(columns=["cost_from", "cost_to", "levels"])
-    edges = np.geomspace(pts[cost_col].min(), pts[cost_col].max() * (1 + 1e-9), n_bands + 1)
+                 by: str = "twojmax") -> pd.DataFrame:
+    """Which training level the front takes in which range of DFT budget, per 2Jmax (the
+    paper's reading of Fig. 7, Sec. 3.5): the front's points sorted by cost, consecutive
+    points of one level merged into one band. A band runs from its cheapest point's cost to the
+    next band's; each row gives the level, its points, and the lowest test errors in the band.
+    """
+    e, f = OBJECTIVES[1], OBJECTIVES[2]
     rows = []
-    for lo, hi in zip(edges[:-1], edges[1:]):
-        sel = pts[(pts[cost_col] >= lo) & (pts[cost_col] < hi)]
-        counts = sel[level_col].value_counts().sort_index()
-        rows.append({"cost_from": lo, "cost_to": hi,
-                     "levels": ", ".join(f"{lvl} ({n})" for lvl, n in counts.items()) or "-"})
-    return pd.DataFrame(rows)
+    for key, pts in front_points[front_points["on_front"]].groupby(by):
+        pts = pts.sort_values([cost_col, e])
+        run_id = (pts[level_col].astype(str) != pts[level_col].astype(str).shift()).cumsum()
+        runs = list(pts.groupby(run_id, sort=True))
+        for i, (_, run) in enumerate(runs):
+            rows.append({by: key, "cost_from": run[cost_col].min(),
+                         "cost_to": runs[i + 1][1][cost_col].min() if i + 1 < len(runs)
+                         else run[cost_col].max(),
+                         "level": str(run[level_col].iloc[0]), "front_points": len(run),
+                         f"best_{e}": run[e].min(), f"best_{f}": run[f].min()})
+    columns = [by, "cost_from", "cost_to", "level", "front_points", f"best_{e}", f"best_{f}"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def level_trend(front_points: pd.DataFrame, cost_col: str, levels: list[str],
+                level_col: str = "train_level") -> float:
+    """Spearman's rank correlation of DFT cost and training level (ladder order) over the front:
+    near +1 when the best level grows with the budget."""
+    pts = front_points[front_points["on_front"]]
+    if len(pts) < 3:
+        return float("nan")
+    order = pts[level_col].astype(str).map({lvl: i for i, lvl in enumerate(levels)})
+    return float(pts[cost_col].rank().corr(order.rank()))
 
 
 # --- the paper's published result files -------------------------------------------------------

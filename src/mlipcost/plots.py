@@ -8,7 +8,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import NullFormatter  # noqa: E402
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
@@ -22,6 +22,18 @@ def _save(fig, path: Path) -> None:
         with atomic_path(target, suffix=target.suffix) as tmp:
             fig.savefig(tmp, dpi=150, bbox_inches="tight", format=target.suffix.lstrip("."))
     plt.close(fig)
+
+
+def tidy_log_axis(axis) -> None:
+    """Readable ticks on a log axis whatever its range: majors at 1-2-5 steps, plain numbers
+    (no 10^x on short ranges), unlabelled minors (their labels collide on short ranges)."""
+    lo, hi = sorted(axis.get_view_interval())
+    decades = np.log10(hi / lo) if lo > 0 and hi > 0 else 10.0
+    subs = ((1.0,) if decades > 4 else (1.0, 3.0) if decades > 2 else (1.0, 2.0, 5.0)
+            if decades > 1.3 else (1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0))
+    axis.set_major_locator(LogLocator(base=10, subs=subs))
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    axis.set_minor_formatter(NullFormatter())
 
 
 def _level_colors(levels):
@@ -46,9 +58,12 @@ def pareto_plot(points: pd.DataFrame, path: Path, cost_col: str, cost_label: str
                        edgecolor="black", linewidth=0.8)
         ax.set_xscale("log")
         ax.set_yscale("log")
-        ax.set_xlabel(cost_label)
         ax.set_ylabel(label)
         ax.grid(True, which="both", alpha=0.25)
+    for ax in axes:
+        tidy_log_axis(ax.xaxis)
+        tidy_log_axis(ax.yaxis)
+    fig.supxlabel(cost_label, fontsize=10)
     axes[0].legend(fontsize=8, title="training level (outlined: front)", title_fontsize=8)
     fig.suptitle(title)
     _save(fig, path)
@@ -77,8 +92,10 @@ def parity_plot(labels: list[Labels], reference: str, path: Path) -> None:
     _save(fig, path)
 
 
-def learning_curves(summary: pd.DataFrame, path: Path, energy_weight: float, level: str) -> None:
-    """Test errors against training size per sampler (median, 16th–84th percentile band)."""
+def learning_curves(summary: pd.DataFrame, path: Path, energy_weight: float, level: str,
+                    title: str | None = None) -> None:
+    """Test errors against training size per sampler (median, 16th–84th percentile band): the
+    paper's sampler comparison (Sec. 3.4)."""
     sel = summary[(summary["energy_weight"] == energy_weight)
                   & (summary["train_level"].astype(str) == str(level))]
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))
@@ -94,10 +111,14 @@ def learning_curves(summary: pd.DataFrame, path: Path, energy_weight: float, lev
     axes[1].set_ylabel("test force RMSE vs reference (meV/Å)")
     for ax in axes:
         ax.set_xlabel("training configurations")
+        ax.set_xscale("log")
         ax.set_yscale("log")
-        ax.grid(True, alpha=0.25)
+        ax.grid(True, which="both", alpha=0.25)
+        tidy_log_axis(ax.xaxis)
+        tidy_log_axis(ax.yaxis)
     axes[0].legend(fontsize=7)
-    fig.suptitle(f"Learning curves: trained on level {level}, energy weight {energy_weight:g}")
+    fig.suptitle(title or f"Sampler comparison: trained on level {level}, energy weight "
+                 f"{energy_weight:g}")
     _save(fig, path)
 
 
@@ -105,11 +126,11 @@ def _level_key(level) -> tuple:
     return (len(str(level)), str(level))
 
 
-def pareto_2d(summary: pd.DataFrame, path: Path) -> None:
-    """Test energy vs force RMSE (against the reference) over energy weights, whole training half,
-    one curve per training level, one panel per 2Jmax (the paper's 2D Pareto)."""
-    full = summary[summary["size"] == summary["size"].max()]
-    full = full.groupby(["twojmax", "train_level", "energy_weight"], as_index=False).median(
+def pareto_2d(whole_half: pd.DataFrame, path: Path, title: str | None = None) -> None:
+    """Test energy vs force RMSE (against the reference) over energy weights, models trained on
+    the whole training half, one curve per training level, one panel per 2Jmax (the paper's 2D
+    front, Sec. 3.3)."""
+    full = whole_half.groupby(["twojmax", "train_level", "energy_weight"], as_index=False).median(
         numeric_only=True)
     twojmaxes = sorted(full["twojmax"].unique())
     levels = sorted(full["train_level"].astype(str).unique(), key=_level_key)
@@ -124,35 +145,83 @@ def pareto_2d(summary: pd.DataFrame, path: Path) -> None:
                     color=colors[level], label=f"level {level}")
         ax.set_xscale("log")
         ax.set_yscale("log")
-        ax.xaxis.set_minor_formatter(NullFormatter())  # minor labels collide on short log ranges
+        tidy_log_axis(ax.xaxis)
+        tidy_log_axis(ax.yaxis)
         ax.set_xlabel("test force RMSE vs reference (meV/Å)")
         ax.set_ylabel("test energy RMSE vs reference (meV/atom)")
-        ax.set_title(f"2Jmax {twojmax}: energy weight sweep")
+        weights = sorted(full["energy_weight"].unique())
+        ax.set_title(f"2Jmax {twojmax}: {len(weights)} energy weights "
+                     f"{weights[0]:g}–{weights[-1]:g}", fontsize=10)
         ax.grid(True, which="both", alpha=0.25)
     axes[0][0].legend(fontsize=8)
+    fig.suptitle(title or "Energy/force trade-off, whole training half")
     _save(fig, path)
 
 
-def error_vs_level(summary: pd.DataFrame, path: Path, energy_weight: float) -> None:
-    """Test errors against the reference vs training level, one line per 2Jmax (whole training
-    half, one energy weight)."""
-    full = summary[(summary["size"] == summary["size"].max())
-                   & (summary["energy_weight"] == energy_weight)]
-    full = full.groupby(["twojmax", "train_level"], as_index=False).median(numeric_only=True)
-    levels = sorted(full["train_level"].astype(str).unique(), key=_level_key)
+def error_vs_level(whole_half: pd.DataFrame, path: Path, weights: dict[str, float]) -> None:
+    """Test errors against the reference vs training level, one line per 2Jmax and weighting
+    (whole training half; solid: energy-weighted, dashed: force-weighted, as Tables 4/5)."""
+    levels = sorted(whole_half["train_level"].astype(str).unique(), key=_level_key)
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-    for twojmax, grp in full.groupby("twojmax"):
-        grp = grp.assign(order=grp["train_level"].astype(str).map(levels.index)).sort_values("order")
-        for ax, col in ((axes[0], "test_energy_rmse_meV_per_atom_vs_reference"),
-                        (axes[1], "test_force_rmse_meV_per_A_vs_reference")):
-            ax.plot(grp["order"], grp[col], marker="o", label=f"2Jmax {twojmax}")
+    styles = dict(zip(weights, ("-", "--", ":")))
+    for name, weight in weights.items():
+        sel = whole_half[np.isclose(whole_half["energy_weight"], weight)]
+        for i, (twojmax, grp) in enumerate(sel.groupby("twojmax")):
+            grp = grp.assign(order=grp["train_level"].astype(str).map(levels.index))
+            grp = grp.sort_values("order")
+            for ax, col in ((axes[0], "test_energy_rmse_meV_per_atom_vs_reference"),
+                            (axes[1], "test_force_rmse_meV_per_A_vs_reference")):
+                ax.plot(grp["order"], grp[col], marker="o", linestyle=styles[name],
+                        color=f"C{i}", label=f"2Jmax {twojmax}, {name.replace('_', ' ')} "
+                                             f"({weight:g})")
     for ax, label in ((axes[0], "test energy RMSE vs reference (meV/atom)"),
                       (axes[1], "test force RMSE vs reference (meV/Å)")):
         ax.set_xticks(range(len(levels)), levels)
         ax.set_xlabel("training level")
         ax.set_ylabel(label)
         ax.set_yscale("log")
+        tidy_log_axis(ax.yaxis)
+        ax.grid(True, which="both", alpha=0.25)
+    axes[0].legend(fontsize=7)
+    fig.suptitle("Error vs training level (whole training half)")
+    _save(fig, path)
+
+
+def residual_correlation_plot(residuals: pd.DataFrame, correlation: pd.DataFrame, path: Path,
+                              energy_weight: float, reference: str) -> None:
+    """Per test configuration: the model's energy error against the reference vs the DFT error
+    of its training level (the paper's SI Figs. S4-S7), one panel per level below the
+    reference, one colour per 2Jmax, Pearson's r in the legend."""
+    sel = residuals[np.isclose(residuals["energy_weight"], energy_weight)
+                    & (residuals["train_level"].astype(str) != str(reference))]
+    levels = sorted(sel["train_level"].astype(str).unique(), key=_level_key)
+    if not levels:
+        return
+    ncols = min(len(levels), 3)
+    nrows = -(-len(levels) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 3.8 * nrows), squeeze=False)
+    for ax, level in zip(axes.ravel(), levels):
+        for i, (twojmax, grp) in enumerate(sel[sel["train_level"].astype(str) == level]
+                                           .groupby("twojmax")):
+            r = correlation[(correlation["twojmax"] == twojmax)
+                            & (correlation["train_level"].astype(str) == level)
+                            & np.isclose(correlation["energy_weight"], energy_weight)]
+            ax.scatter(grp["dft_error_meV_per_atom"], grp["model_error_meV_per_atom"], s=8,
+                       alpha=0.6, color=f"C{i}",
+                       label=f"2Jmax {twojmax}: r = {r['energy_pearson_r'].iloc[0]:.2f} (E), "
+                             f"{r['force_pearson_r'].iloc[0]:.2f} (F)")
+        lim = np.array([ax.get_xlim(), ax.get_ylim()])
+        lo, hi = lim.min(), lim.max()
+        ax.plot([lo, hi], [lo, hi], color="black", lw=0.7)
+        ax.axhline(0, color="grey", lw=0.5)
+        ax.set_title(f"trained on level {level}", fontsize=10)
+        ax.set_xlabel(f"DFT error, level {level} − {reference} (meV/atom)")
+        ax.set_ylabel(f"model − level {reference} (meV/atom)")
+        ax.legend(fontsize=7)
         ax.grid(True, alpha=0.25)
-    axes[0].legend(fontsize=8)
-    fig.suptitle(f"Error vs training level (whole training half, energy weight {energy_weight:g})")
+    for ax in axes.ravel()[len(levels):]:
+        ax.set_visible(False)
+    fig.suptitle(f"Do models inherit their training level's DFT error? Test half, energy weight "
+                 f"{energy_weight:g}, whole training half")
+    fig.tight_layout()
     _save(fig, path)

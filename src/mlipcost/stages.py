@@ -18,17 +18,22 @@ from .dft.labels import (STATUS_OK, chunk_bounds, collect_level, label_chunk, re
 from .dft.ladder import Level
 from .fit import build_fit_data, fit_sweep, leverage_scores
 from .storage import atomic_path, config_hash, file_hash, write_text
-from .structures import (check_structures, generate_crystals, read_structures, split_train_test,
-                         write_structures)
+from .structures import (BULK_REFERENCE, Structures, bulk_reference, check_structures,
+                         generate_crystals, read_structures, split_train_test, write_structures)
 
 
 def load_structures(element: str, settings: dict):
     """(structures, source ids) from the configured source."""
+    if settings["source"] == "mixed":
+        parts = [load_structures(element, {**settings, **part}) for part in settings["parts"]]
+        merged = Structures.concatenate([p[0] for p in parts])
+        return merged, np.arange(len(merged))
     if settings["source"] == "crystals":
         structures = generate_crystals(
             element, settings["n_configs"], settings.get("n_atoms_min", 2),
             settings.get("n_atoms_max", 16), settings["seed"],
-            rattle_A=tuple(settings.get("rattle_A", (0.02, 0.15))))
+            rattle_A=tuple(settings.get("rattle_A", (0.02, 0.15))),
+            surface_fraction=settings.get("surface_fraction", 0.0))
         return structures, np.arange(len(structures))
     if settings["source"] == "generate":
         from .generator import generate_diverse
@@ -58,8 +63,22 @@ def make_structures(element: str, settings: dict, split: dict, out: Path, log=pr
         tuple(settings.get("volume_per_atom_A3", (2.0, 100.0))))
     for message in rejected:
         log(f"rejected {message}")
-    structures.is_train = split_train_test(len(structures), split.get("test_fraction", 0.5),
-                                           split.get("seed", 58), split.get("method", "numpy"))
+    # The split is drawn over the configurations of the source alone, so that the bulk reference
+    # (labelled, never fitted or tested) leaves it unchanged, whether added here or in the file.
+    data = ~structures.is_bulk_reference
+    is_train = np.zeros(len(structures), dtype=bool)
+    is_train[data] = split_train_test(int(data.sum()), split.get("test_fraction", 0.5),
+                                      split.get("seed", 58), split.get("method", "numpy"))
+    if settings.get("bulk_reference", True) and BULK_REFERENCE not in structures.kinds:
+        ideal = bulk_reference(element)
+        structures = Structures.concatenate(
+            [structures, Structures.from_atoms([ideal], [BULK_REFERENCE])])
+        ids = np.append(ids, -1)
+        keep = np.append(keep, True)
+        is_train = np.append(is_train, False)
+        log(f"appended the bulk reference ({ideal.get_chemical_formula()}, "
+            f"{len(ideal)} atoms) as configuration {len(structures) - 1}")
+    structures.is_train = is_train
     from .importers import rescale_factor
 
     write_structures(out, structures, {"element": element, **settings, "split": split},
@@ -84,6 +103,12 @@ def make_backend(dft: dict):
     raise ValueError(f"dft.code: unknown DFT code {dft['code']!r}; use gpaw or vasp")
 
 
+def record_store(dft: dict, out: Path) -> Path:
+    """The root of the per-configuration DFT records: ``dft.record_store``, or ``dft/records``
+    beside the level folders of ``out`` (results/dft/level{L}/chunk{C}.h5)."""
+    return Path(dft["record_store"]) if dft.get("record_store") else out.parent.parent / "records"
+
+
 def run_label_chunk(structures_path: Path, dft: dict, level_name: str, chunk: int,
                     out: Path, log=print) -> None:
     structures = read_structures(structures_path)
@@ -92,18 +117,23 @@ def run_label_chunk(structures_path: Path, dft: dict, level_name: str, chunk: in
     level = Level.from_config(entry, dft.get("smearing", {}))
     backend = make_backend(dft)
     lo, hi = chunk_bounds(len(structures), dft.get("chunk_size", 10), chunk)
-    settings = {**backend.settings(level), "kmesh_rounding": dft.get("kmesh_rounding", "ceil"),
-                "structures_hash": file_hash(structures_path)}
-    # Records are reused on a rerun only when computed from these structures with these settings.
-    records_dir = out.parent / f"{out.stem}.records" / config_hash(settings)
+    settings = {**backend.settings(level), "kmesh_rounding": dft.get("kmesh_rounding", "ceil")}
+    # Records are keyed on the configuration and these settings only: an analysis-only edit (the
+    # split, the set's order) reuses every DFT result.
+    records_dir = record_store(dft, out) / config_hash(settings)
+    if not (records_dir / "settings.json").exists():  # says what the folder's records used
+        json_dump({**settings, "level": level.name, "code_version": backend.version()},
+                  records_dir / "settings.json")
     records = label_chunk(structures, lo, hi, level, backend, records_dir,
                           dft.get("kmesh_rounding", "ceil"), dft.get("max_attempts", 1), log=log,
                           skip=None if valid is None else ~valid,
-                          timeout_s=dft.get("config_timeout_s"))
-    write_chunk(out, records, level, settings)
+                          timeout_s=dft.get("config_timeout_s"),
+                          work_dir=out.parent / f"{out.stem}.work")
+    write_chunk(out, records, level, {**settings, "structures_hash": file_hash(structures_path)})
     total = sum(float(r["wall_time_s"]) for r in records)
     n_ok = sum(str(r["status"]) == STATUS_OK for r in records)
-    log(f"level {level.name} chunk {chunk}: {n_ok}/{len(records)} ok, DFT wall time {total:.1f} s")
+    log(f"level {level.name} chunk {chunk}: {n_ok}/{len(records)} ok, DFT wall time {total:.1f} s "
+        f"(records in {records_dir})")
 
 
 def run_collect_level(structures_path: Path, chunk_paths: list[Path], max_failed_fraction: float,
@@ -128,8 +158,10 @@ def run_import_level(structures_path: Path, level_entry: dict, out_h5: Path, out
     spec = level_entry["labels_from"]
     level = str(level_entry["name"])
     data = import_labels(structures, ids, spec, level)
+    # the bulk reference the workflow added has no label in a file that does not hold it
     missing = [f"configuration {i} (id {ids[i]}): {data['reason'][i]}"
-               for i in np.flatnonzero(data["status"] != STATUS_OK)]
+               for i in np.flatnonzero((data["status"] != STATUS_OK)
+                                       & ~structures.is_bulk_reference)]
     if len(missing) / max(len(structures), 1) > max_failed_fraction:
         raise RuntimeError(f"level {level}: {len(missing)} of {len(structures)} configurations "
                            f"have no label in {spec['path']} (> dft.max_failed_fraction):\n  "
@@ -143,6 +175,7 @@ def run_import_level(structures_path: Path, level_entry: dict, out_h5: Path, out
                      structures_hash=file_hash(structures_path),
                      energy=data["energy_eV"], forces=data["forces_eV_per_A"],
                      stress=data["stress_eV_per_A3"], wall_time_s=data["wall_time_s"],
+                     cpu_time_s=data["cpu_time_s"],
                      status=data["status"], reasons=data["reason"],
                      labels_file_hash=file_hash(spec["path"]))
     write_extxyz(out_xyz, structures, read_labels(out_h5))
@@ -167,7 +200,7 @@ def _analysis_set(structures_path: Path, label_paths: list[Path]):
     """Structures, labels, and the configurations labelled successfully at every level."""
     structures = read_structures(structures_path)
     labels = [read_labels(p) for p in label_paths]
-    use = np.all([lab.ok for lab in labels], axis=0)
+    use = np.all([lab.ok for lab in labels], axis=0) & ~structures.is_bulk_reference
     valid = _valid_mask(structures_path)
     if valid is not None:
         use &= valid
@@ -187,17 +220,19 @@ def run_leverage(structures_path: Path, descriptor_path: Path, label_paths: list
 
 
 def cost_sources(labels, config: dict) -> list[str]:
-    """Per level: 'measured' wall times, or 'configured' seconds per configuration.
+    """Per level: 'measured' wall times, 'measured_cpu' CPU times of the DFT processes, or
+    'configured' seconds per configuration.
 
-    Measured times are used unless ``pareto.cost`` is 'configured' or the level has none
-    (imported labels); a level with neither is an error naming it.
+    ``pareto.cost`` chooses; a level without what it asks for (imported labels without times)
+    uses its ``seconds_per_config``, and a level with neither is an error naming it. With
+    'measured_cpu', a configuration without a CPU time counts its wall time.
     """
-    forced = config.get("pareto", {}).get("cost", "measured") == "configured"
+    mode = config.get("pareto", {}).get("cost", "measured")
     sources = []
     for entry, lab in zip(config["dft"]["levels"], labels):
         measured = bool(np.isfinite(lab.wall_time_s[lab.ok]).all() and lab.ok.any())
-        if not forced and measured:
-            sources.append("measured")
+        if mode != "configured" and measured:
+            sources.append("measured_cpu" if mode == "measured_cpu" else "measured")
         elif "seconds_per_config" in entry:
             sources.append("configured")
         else:
@@ -206,24 +241,38 @@ def cost_sources(labels, config: dict) -> list[str]:
     return sources
 
 
+def measured_seconds(lab, source: str) -> np.ndarray:
+    """Per configuration: the wall time, or for 'measured_cpu' the CPU time (wall where none)."""
+    if source == "measured_cpu" and lab.cpu_time_s is not None:
+        return np.where(np.isfinite(lab.cpu_time_s), lab.cpu_time_s, lab.wall_time_s)
+    return lab.wall_time_s
+
+
 def configuration_costs(labels, config: dict, index: np.ndarray) -> np.ndarray:
     """DFT cost (s) of each configuration (rows) at each level (columns)."""
     columns = []
     for entry, lab, source in zip(config["dft"]["levels"], labels, cost_sources(labels, config)):
-        if source == "measured":
-            columns.append(lab.wall_time_s[index])
-        else:
+        if source == "configured":
             columns.append(np.full(len(index), float(entry["seconds_per_config"])))
+        else:
+            columns.append(measured_seconds(lab, source)[index])
     return np.stack(columns, axis=1)
 
 
-def run_fit_sweep(structures_path: Path, descriptor_path: Path, label_paths: list[Path],
-                  leverage_path: Path, config: dict, out: Path, log=print) -> None:
+def load_fit_problem(structures_path: Path, descriptor_path: Path, label_paths: list[Path]):
+    """(structures, labels, descriptor file, fit data, training and test configurations): what
+    every fitting stage starts from."""
     structures, labels, use = _analysis_set(structures_path, label_paths)
     desc = DescriptorFile(descriptor_path)
     data = build_fit_data(desc, labels, use)
     is_train = structures.is_train[data.config_index]
-    train, test = np.flatnonzero(is_train), np.flatnonzero(~is_train)
+    return structures, labels, desc, data, np.flatnonzero(is_train), np.flatnonzero(~is_train)
+
+
+def run_fit_sweep(structures_path: Path, descriptor_path: Path, label_paths: list[Path],
+                  leverage_path: Path, config: dict, out: Path, log=print) -> None:
+    structures, labels, desc, data, train, test = load_fit_problem(
+        structures_path, descriptor_path, label_paths)
     lev = pd.read_csv(leverage_path).set_index("config_index").loc[data.config_index[train]]
     fit = config["fit"]
     scores = {"leverage": lev["leverage"].to_numpy(),
@@ -239,6 +288,53 @@ def run_fit_sweep(structures_path: Path, descriptor_path: Path, label_paths: lis
         "configurations")
 
 
+# The paper's 2D front (Sec. 3.3, its 2D_pareto.csv): 17 energy weights on the whole half.
+PAPER_WHOLE_HALF_WEIGHTS = [0.01, 0.1, 1, 5, 10, 12.25, 20, 50, 100, 150, 200, 300, 500, 750,
+                            1000, 1500, 2000]
+# Tables 4 and 5 (Sec. 3.2): "higher energy weight" wE:wF = 150:1, "higher force weight" 12.25:1.
+PAPER_TABLE_WEIGHTS = {"energy_weighted": 150.0, "force_weighted": 12.25}
+
+
+def table_weights(config: dict) -> dict[str, float]:
+    tables = config.get("tables", {})
+    return {key: float(tables.get(key, value)) for key, value in PAPER_TABLE_WEIGHTS.items()}
+
+
+def whole_half_weights(config: dict) -> list[float]:
+    weights = config["fit"].get("whole_half_energy_weights", PAPER_WHOLE_HALF_WEIGHTS)
+    return sorted({float(w) for w in weights} | set(table_weights(config).values()))
+
+
+def run_whole_half(structures_path: Path, descriptor_path: Path, label_paths: list[Path],
+                   config: dict, out: Path, residuals_out: Path, correlation_out: Path,
+                   log=print) -> None:
+    """Fits on the whole training half over the energy weights of the 2D front and Tables 4/5,
+    and the correlation of the Table 4/5 models' test errors with the DFT error of their level."""
+    from .fit import residual_correlation, whole_half_fits
+
+    structures, labels, desc, data, train, test = load_fit_problem(
+        structures_path, descriptor_path, label_paths)
+    weights = whole_half_weights(config)
+    reference = str(config["fit"]["reference_level"])
+    table, coefs = whole_half_fits(data, train, test, weights, reference,
+                                   configuration_costs(labels, config, data.config_index),
+                                   desc.twojmax, config["fit"].get("force_weight", 1.0))
+    with atomic_path(out, suffix=".csv.tmp") as tmp:
+        table.to_csv(tmp, index=False)
+    chosen = list(table_weights(config).values())
+    n_lev = len(data.levels)
+    columns = np.concatenate([np.arange(n_lev) + weights.index(w) * n_lev for w in chosen])
+    energies, correlation = residual_correlation(data, test, coefs[:, columns], chosen, reference)
+    energies.insert(0, "twojmax", desc.twojmax)
+    correlation.insert(0, "twojmax", desc.twojmax)
+    with atomic_path(residuals_out, suffix=".csv.tmp") as tmp:
+        energies.to_csv(tmp, index=False)
+    with atomic_path(correlation_out, suffix=".csv.tmp") as tmp:
+        correlation.to_csv(tmp, index=False)
+    log(f"2Jmax {desc.twojmax}: whole-half fits at {len(weights)} energy weights on "
+        f"{len(train)} configurations, tested on {len(test)}")
+
+
 def write_table(df: pd.DataFrame, stem: Path, floatfmt: str = ".4g") -> None:
     """CSV, Markdown, LaTeX and HTML (for the report) versions of one table."""
     with atomic_path(stem.with_suffix(".csv"), suffix=".tmp") as tmp:
@@ -252,52 +348,87 @@ def json_dump(obj, path: Path) -> None:
     write_text(path, json.dumps(obj, indent=2, sort_keys=True, default=str))
 
 
-def run_pareto(sweep_paths: list[Path], out_dir: Path, reference_level: str, log=print,
-               md_paths: list[Path] | None = None) -> None:
-    """Medians over repeats; the 3-objective front (DFT cost, test energy and force errors against
-    the reference) per 2Jmax, and across 2Jmax with the model's MD cost as a fourth objective."""
-    from .pareto import OBJECTIVES, budget_bands, front, summarize
-    from .plots import error_vs_level, learning_curves, pareto_2d, pareto_plot
+def _read_tables(paths: list[Path]) -> pd.DataFrame:
+    table = pd.concat([pd.read_csv(p) for p in paths], ignore_index=True)
+    table["train_level"] = table["train_level"].astype(str)
+    return table
 
-    sweep = pd.concat([pd.read_csv(p) for p in sweep_paths], ignore_index=True)
-    sweep["train_level"] = sweep["train_level"].astype(str)
+
+def run_pareto(sweep_paths: list[Path], out_dir: Path, reference_level: str, log=print,
+               md_paths: list[Path] | None = None, front_samplers: list[str] | None = None,
+               sampler_weight: float = 150.0, whole_half_paths: list[Path] | None = None,
+               residual_paths: list[Path] | None = None,
+               correlation_paths: list[Path] | None = None,
+               table_weights: dict[str, float] | None = None) -> None:
+    """Medians over repeats; the 3-objective front (DFT cost, test energy and force errors against
+    the reference, the paper's rule of Sec. 3.5) per 2Jmax over the settings sampled by
+    ``front_samplers`` (the paper: leverage only; default: every sampler, pooled), and across
+    2Jmax with the model's MD cost as a fourth objective; budget bands per 2Jmax; the figures."""
+    from .pareto import OBJECTIVES, budget_bands, front, summarize
+    from .plots import (error_vs_level, learning_curves, pareto_2d, pareto_plot,
+                        residual_correlation_plot)
+
+    sweep = _read_tables(sweep_paths)
     summary = summarize(sweep)
-    per_2j = pd.concat([front(g) for _, g in summary.groupby("twojmax")], ignore_index=True)
+    samplers = list(front_samplers or sorted(summary["sampler"].unique()))
+    unknown = sorted(set(samplers) - set(summary["sampler"]))
+    if unknown:
+        raise ValueError(f"pareto.samplers {unknown} are not in the sweep (fit.samplers: "
+                         f"{sorted(summary['sampler'].unique())})")
+    summary["in_front_pool"] = summary["sampler"].isin(samplers)
+    pool_label = "+".join(samplers) if len(samplers) > 1 else samplers[0]
+    summary["front_samplers"] = pool_label
+    pool = summary[summary["in_front_pool"]]
+    per_2j = pd.concat([front(g) for _, g in pool.groupby("twojmax")])
+    summary["on_front"] = False
+    summary.loc[per_2j.index, "on_front"] = per_2j["on_front"]
     objectives = list(OBJECTIVES)
     if md_paths:
         md = [json.loads(Path(p).read_text()) for p in md_paths]
         speed = {r["twojmax"]: r["atom_timesteps_per_s"] for r in md}
         summary["md_cost_s_per_atom_timestep"] = summary["twojmax"].map(lambda j: 1.0 / speed[j])
-        per_2j["md_cost_s_per_atom_timestep"] = per_2j["twojmax"].map(lambda j: 1.0 / speed[j])
+        summary["md_atom_timesteps_per_s"] = 1.0 / summary["md_cost_s_per_atom_timestep"]
         objectives.append("md_cost_s_per_atom_timestep")
-    across = front(summary, objectives, strict=len(objectives) == 3).rename(
-        columns={"on_front": "on_front_all_2jmax"})
-    points = per_2j.merge(across[["twojmax", "train_level", "sampler", "size", "energy_weight",
-                                  "on_front_all_2jmax"]],
-                          on=["twojmax", "train_level", "sampler", "size", "energy_weight"])
-    points["dft_cost_min"] = points["dft_cost_s"] / 60.0
+    across = front(summary[summary["in_front_pool"]], objectives, strict=len(objectives) == 3)
+    summary["on_front_all_2jmax"] = False
+    summary.loc[across.index, "on_front_all_2jmax"] = across["on_front"]
+    summary["dft_cost_min"] = summary["dft_cost_s"] / 60.0
     out_dir.mkdir(parents=True, exist_ok=True)
-    front_cols = ["twojmax", "train_level", "sampler", "size", "energy_weight", "dft_cost_min",
-                  *OBJECTIVES[1:]]
-    if "md_cost_s_per_atom_timestep" in points:
-        points["md_atom_timesteps_per_s"] = 1.0 / points["md_cost_s_per_atom_timestep"]
-        front_cols.append("md_atom_timesteps_per_s")
     with atomic_path(out_dir / "summary.csv", suffix=".tmp") as tmp:
-        points.to_csv(tmp, index=False)
-    on_front = points[points["on_front_all_2jmax"]].sort_values("dft_cost_min")[front_cols]
+        summary.to_csv(tmp, index=False)
+    front_cols = ["twojmax", "train_level", "sampler", "size", "energy_weight", "dft_cost_min",
+                  *OBJECTIVES[1:], "on_front_all_2jmax"]
+    if "md_atom_timesteps_per_s" in summary:
+        front_cols.append("md_atom_timesteps_per_s")
+    on_front = summary[summary["on_front"]].sort_values(["twojmax", "dft_cost_min"])[front_cols]
     write_table(on_front, out_dir / "front")
-    for twojmax, grp in points.groupby("twojmax"):
+    for twojmax, grp in summary[summary["in_front_pool"]].groupby("twojmax"):
         pareto_plot(grp, out_dir / f"pareto_2J{twojmax}.png", "dft_cost_min",
-                    "DFT cost of the training set (min)",
-                    OBJECTIVES[1], OBJECTIVES[2], f"Accuracy vs DFT cost, qSNAP 2Jmax {twojmax}")
-        log(f"2Jmax {twojmax}: {int(grp['on_front'].sum())} of {len(grp)} settings on the front")
-    bands = budget_bands(points.assign(on_front=points["on_front_all_2jmax"]), "dft_cost_min")
+                    "DFT cost of the training set (min)", OBJECTIVES[1], OBJECTIVES[2],
+                    f"Accuracy vs DFT cost, qSNAP 2Jmax {twojmax}, {pool_label} sampling")
+        log(f"2Jmax {twojmax}: {int(grp['on_front'].sum())} of {len(grp)} settings "
+            f"({pool_label}) on the front")
+    bands = budget_bands(summary, "dft_cost_min").assign(front_samplers=pool_label)
     write_table(bands, out_dir / "budget_bands")
     weights = sorted(summary["energy_weight"].unique())
-    learning_curves(summary, out_dir / "learning_curves.png",
-                    energy_weight=weights[len(weights) // 2], level=str(reference_level))
-    pareto_2d(summary, out_dir / "pareto_2d.png")
-    error_vs_level(summary, out_dir / "error_vs_level.png", energy_weight=weights[-1])
+    weight = min(weights, key=lambda w: abs(np.log(w / sampler_weight)))
+    note = "" if np.isclose(weight, sampler_weight) else (
+        f" (nearest swept to the configured {sampler_weight:g})")
+    learning_curves(summary, out_dir / "learning_curves.png", energy_weight=weight,
+                    level=str(reference_level),
+                    title=f"Sampler comparison: trained on level {reference_level}, energy weight "
+                          f"{weight:g}{note}")
+    if whole_half_paths:
+        whole = _read_tables(whole_half_paths)
+        pareto_2d(whole, out_dir / "pareto_2d.png")
+        error_vs_level(whole, out_dir / "error_vs_level.png", table_weights or {})
+    if residual_paths and correlation_paths:
+        correlation = _read_tables(correlation_paths)
+        write_table(correlation, out_dir / "residual_correlation")
+        residual_correlation_plot(_read_tables(residual_paths), correlation,
+                                  out_dir / "residual_correlation.png",
+                                  (table_weights or {}).get("energy_weighted", 150.0),
+                                  str(reference_level))
 
 
 def chunk_job_wall_s(benchmarks: list[Path], levels: list[str]) -> dict[str, float]:
@@ -323,16 +454,21 @@ def run_tables(structures_path: Path, label_paths: list[Path], config: dict, out
     ladder = ladder_table(config["dft"]["levels"], labels, job_wall)
     ladder["cost_source"] = cost_sources(labels, config)
     write_table(ladder, out_dir / "table1_ladder")
-    ideal = [i for i, kind in enumerate(structures.kinds) if kind.endswith("/ideal")]
+    bulk = np.flatnonzero(structures.is_bulk_reference)
     reference = str(config["fit"]["reference_level"])
-    write_table(dft_rmsd_table(labels, reference, ideal[0] if ideal else None),
+    write_table(dft_rmsd_table(labels, reference, int(bulk[0]) if len(bulk) else None,
+                               ~structures.is_bulk_reference),
                 out_dir / "table3_dft_rmsd")
-    from .tables import statistical_error_metrics
+    from .tables import statistical_error_metrics, structure_group
 
     volumes = np.abs(np.linalg.det(structures.cells))
-    metrics, recommended = statistical_error_metrics(labels, reference, volumes)
+    metrics, decisions, overall = statistical_error_metrics(
+        labels, reference, volumes, [structure_group(k) for k in structures.kinds],
+        ~structures.is_bulk_reference)
     write_table(metrics, out_dir / "table3b_statistical_error_metrics")
-    log(f"a-priori recommendation (Bayerl et al. criterion): level {recommended}")
+    write_table(decisions, out_dir / "table3c_bayerl_recommendation")
+    log(f"a-priori recommendation (Bayerl et al. eq. 1, ½·MAD): level "
+        f"{overall['recommended_level']}, driven by {', '.join(overall['driven_by'])}")
     parity_plot(labels, reference, out_dir / "parity.png")
     failures = [{"level": lab.level, "config_index": int(i), "reason": lab.reasons[i]}
                 for lab in labels for i in np.flatnonzero(~lab.ok)]
@@ -385,15 +521,66 @@ def run_md_cost(structures_path: Path, descriptor_path: Path, label_paths: list[
         f"{worst_f:.1e} eV/Å; MD {speed['atom_timesteps_per_s']:.3g} atom-timesteps/s")
 
 
-def run_model_tables(summary_path: Path, md_paths: list[Path], config: dict, out_dir: Path,
-                     log=print) -> None:
+def run_model_tables(whole_half_paths: list[Path], md_paths: list[Path],
+                     table_weights: dict[str, float], out_dir: Path, log=print) -> None:
+    """Table 2 (model complexity and MD speed) and Tables 4/5 (the paper's Sec. 3.2: models on
+    the whole training half of each level, energy- and force-weighted)."""
     from .tables import model_complexity_table, trained_level_tables
 
-    summary = pd.read_csv(summary_path)
     md = [json.loads(Path(p).read_text()) for p in md_paths]
     write_table(model_complexity_table(md), out_dir / "table2_models")
-    weights = sorted(summary["energy_weight"].unique())
-    energy_table, force_table = trained_level_tables(summary, high=weights[-1], low=weights[0])
+    energy_table, force_table = trained_level_tables(_read_tables(whole_half_paths),
+                                                     table_weights)
     write_table(energy_table, out_dir / "table4_energy_rmse")
     write_table(force_table, out_dir / "table5_force_rmse")
-    log(f"Tables 2, 4, 5 written (energy weights {weights[-1]:g} and {weights[0]:g})")
+    log("Tables 2, 4, 5 written (energy weights "
+        + ", ".join(f"{k} {v:g}" for k, v in table_weights.items()) + ")")
+
+
+def run_claims(summary_path: Path, whole_half_paths: list[Path], levels: list[str],
+               table_weights: dict[str, float], sampler_weight: float, out_stem: Path,
+               paper_dir: Path | None = None, log=print) -> pd.DataFrame:
+    """The paper's claims tested on this workflow's results (and on the paper's own result files
+    when ``paper_dir`` is given), one table."""
+    from .claims import check_claims, paper_evidence, workflow_evidence
+
+    evidence = workflow_evidence(pd.read_csv(summary_path), _read_tables(whole_half_paths),
+                                 levels, table_weights, sampler_weight)
+    tables = [check_claims(evidence)]
+    if paper_dir is not None:
+        tables.append(check_claims(paper_evidence(paper_dir)))
+    table = pd.concat(tables, ignore_index=True)
+    write_table(table, out_stem)
+    for row in table.itertuples():
+        log(f"claim {row.claim} ({row.evidence}): {row.verdict}")
+    return table
+
+
+def run_paper_comparison(paper_dir: Path, out_dir: Path, log=print) -> None:
+    """The paper's 2Jmax-6 figures and Tables 4/5 analog regenerated from its own result files
+    (3D front, 2D front over 17 weights, sampler comparison with 16/84 % bands)."""
+    from .claims import paper_evidence
+    from .pareto import OBJECTIVES
+    from .plots import learning_curves, pareto_2d, pareto_plot
+    from .tables import trained_level_tables
+
+    ev = paper_evidence(paper_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for twojmax, grp in ev.points.groupby("twojmax"):
+        pareto_plot(grp, out_dir / f"paper_pareto_2J{twojmax}.png", "dft_cost_min",
+                    "DFT cost of the training set (min, the paper's s/configuration × size)",
+                    OBJECTIVES[1], OBJECTIVES[2],
+                    f"The paper's 3D front from its files: 2Jmax {twojmax}, leverage sampling, "
+                    f"{int(grp['on_front'].sum())} of {len(grp)} non-dominated")
+    if ev.whole_half is not None:
+        pareto_2d(ev.whole_half, out_dir / "paper_pareto_2d.png",
+                  title="The paper's 2D front from its 2D_pareto.csv (whole training half)")
+        energy, force = trained_level_tables(ev.whole_half, ev.table_weights)
+        write_table(energy, out_dir / "paper_table4_energy_rmse")
+        write_table(force, out_dir / "paper_table5_force_rmse")
+    if ev.samplers is not None:
+        learning_curves(ev.samplers, out_dir / "paper_learning_curves.png",
+                        energy_weight=ev.sampler_weight, level=ev.reference,
+                        title="The paper's sampler comparison from its files: level 6, energy "
+                              "weight 150, 50 repeats")
+    log(f"paper figures from {paper_dir} written to {out_dir}")

@@ -17,13 +17,11 @@ TWOJMAX = [int(j) for j in config["descriptors"]["twojmax"]]
 
 
 def n_configurations():
-    if "n_configs" in config["structures"]:
-        return config["structures"]["n_configs"]
+    from mlipcost.config import planned_configurations
+
     if not COMPUTED_LEVELS:
         return 0  # every level is imported: no DFT chunks to plan
-    from mlipcost.importers import count_configurations
-
-    return count_configurations(config["structures"])
+    return planned_configurations(config["structures"])
 
 
 N_CHUNKS = n_chunks(n_configurations(), config["dft"].get("chunk_size", 10)) if COMPUTED_LEVELS else 0
@@ -44,3 +42,32 @@ wildcard_constraints:
 
 def label_files():
     return expand("results/labels/level{level}.h5", level=LEVELS)
+
+
+def whole_half_settings():
+    """What the whole-half fits read of the config: weights, the reference, the cost model."""
+    return {
+        "fit": {key: config["fit"][key]
+                for key in ("reference_level", "force_weight", "whole_half_energy_weights")
+                if key in config["fit"]},
+        "tables": config.get("tables", {}),
+        "dft": {"levels": [{k: v for k, v in lvl.items() if k in ("name", "seconds_per_config")}
+                           for lvl in config["dft"]["levels"]]},
+        "pareto": {"cost": config.get("pareto", {}).get("cost", "measured")},
+    }
+
+
+def table_weights():
+    from mlipcost.stages import table_weights as weights
+
+    return weights(config)
+
+
+PAPER_DIR = config.get("compare_with_paper", {}).get("results_dir")
+if PAPER_DIR and not Path(PAPER_DIR).is_dir():
+    if config["compare_with_paper"].get("required", False):
+        raise FileNotFoundError(
+            f"compare_with_paper.results_dir: {PAPER_DIR} is not a folder; point it at the "
+            "paper's 2Jmax-6 result files (3D_pareto/, 2D_pareto.csv, "
+            "sampling_methods_comparison/) or set required: false")
+    PAPER_DIR = None

@@ -38,3 +38,26 @@ rule fit_sweep:
         "../../envs/analysis.yaml"
     script:
         "../scripts/fit_sweep.py"
+
+
+rule whole_half:
+    input:
+        structures="results/structures.h5",
+        descriptors="results/descriptors/2J{twojmax}.h5",
+        labels=label_files(),
+    output:
+        table="results/sweep/whole_half_2J{twojmax}.csv",
+        residuals="results/sweep/residuals_2J{twojmax}.csv",
+        correlation="results/sweep/residual_correlation_2J{twojmax}.csv",
+    params:
+        settings=whole_half_settings(),
+    threads: config["fit"].get("threads", 1)
+    resources:
+        runtime=60,
+        mem_mb=4000,
+    log:
+        "logs/whole_half/2J{twojmax}.log",
+    conda:
+        "../../envs/analysis.yaml"
+    script:
+        "../scripts/whole_half.py"

@@ -2,6 +2,9 @@ rule pareto:
     input:
         sweeps=expand("results/sweep/2J{twojmax}.csv", twojmax=TWOJMAX),
         md=expand("results/md/2J{twojmax}.json", twojmax=TWOJMAX),
+        whole_half=expand("results/sweep/whole_half_2J{twojmax}.csv", twojmax=TWOJMAX),
+        residuals=expand("results/sweep/residuals_2J{twojmax}.csv", twojmax=TWOJMAX),
+        correlation=expand("results/sweep/residual_correlation_2J{twojmax}.csv", twojmax=TWOJMAX),
     output:
         summary="results/pareto/summary.csv",
         front="results/pareto/front.csv",
@@ -32,6 +35,16 @@ rule pareto:
             caption="../report/error_vs_level.rst",
             category="Models",
         ),
+        residual_plot=report(
+            "results/pareto/residual_correlation.png",
+            caption="../report/residual_correlation.rst",
+            category="Models",
+        ),
+        residual_table=report(
+            "results/pareto/residual_correlation.html",
+            caption="../report/residual_correlation_table.rst",
+            category="Models",
+        ),
         front_table=report(
             "results/pareto/front.html",
             caption="../report/front.rst",
@@ -39,12 +52,76 @@ rule pareto:
         ),
     params:
         reference_level=config["fit"]["reference_level"],
+        front_samplers=config.get("pareto", {}).get("samplers"),
+        sampler_weight=config.get("pareto", {}).get("sampler_comparison_energy_weight", 150),
+        table_weights=table_weights(),
     log:
         "logs/pareto.log",
     conda:
         "../../envs/analysis.yaml"
     script:
         "../scripts/pareto.py"
+
+
+rule claims:
+    input:
+        summary="results/pareto/summary.csv",
+        whole_half=expand("results/sweep/whole_half_2J{twojmax}.csv", twojmax=TWOJMAX),
+        paper=[PAPER_DIR] if PAPER_DIR else [],
+    output:
+        csv="results/claims/claims.csv",
+        html=report(
+            "results/claims/claims.html",
+            caption="../report/claims.rst",
+            category="The paper's claims",
+        ),
+    params:
+        levels=LEVELS,
+        table_weights=table_weights(),
+        sampler_weight=config.get("pareto", {}).get("sampler_comparison_energy_weight", 150),
+    log:
+        "logs/claims.log",
+    conda:
+        "../../envs/analysis.yaml"
+    script:
+        "../scripts/claims.py"
+
+
+rule paper_comparison:
+    input:
+        PAPER_DIR if PAPER_DIR else [],
+    output:
+        front=report(
+            "results/paper/paper_pareto_2J6.png",
+            caption="../report/paper_pareto.rst",
+            category="The paper's own results",
+        ),
+        pareto_2d=report(
+            "results/paper/paper_pareto_2d.png",
+            caption="../report/paper_pareto_2d.rst",
+            category="The paper's own results",
+        ),
+        learning=report(
+            "results/paper/paper_learning_curves.png",
+            caption="../report/paper_learning_curves.rst",
+            category="The paper's own results",
+        ),
+        table4=report(
+            "results/paper/paper_table4_energy_rmse.html",
+            caption="../report/paper_table4.rst",
+            category="The paper's own results",
+        ),
+        table5=report(
+            "results/paper/paper_table5_force_rmse.html",
+            caption="../report/paper_table5.rst",
+            category="The paper's own results",
+        ),
+    log:
+        "logs/paper_comparison.log",
+    conda:
+        "../../envs/analysis.yaml"
+    script:
+        "../scripts/paper_comparison.py"
 
 
 rule tables:
@@ -78,6 +155,11 @@ rule tables:
         metrics=report(
             "results/tables/table3b_statistical_error_metrics.html",
             caption="../report/table3b.rst",
+            category="DFT ladder",
+        ),
+        bayerl=report(
+            "results/tables/table3c_bayerl_recommendation.html",
+            caption="../report/table3c.rst",
             category="DFT ladder",
         ),
         failures=report(
@@ -120,7 +202,7 @@ rule md_cost:
 
 rule model_tables:
     input:
-        summary="results/pareto/summary.csv",
+        whole_half=expand("results/sweep/whole_half_2J{twojmax}.csv", twojmax=TWOJMAX),
         md=expand("results/md/2J{twojmax}.json", twojmax=TWOJMAX),
     output:
         table2="results/tables/table2_models.csv",
@@ -140,7 +222,7 @@ rule model_tables:
             category="Models",
         ),
     params:
-        config=config,
+        table_weights=table_weights(),
     log:
         "logs/model_tables.log",
     conda:

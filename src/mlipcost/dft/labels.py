@@ -1,13 +1,17 @@
 """Chunked, resumable labelling and the per-level label files.
 
 A chunk job labels a slice of configurations at one level. Each configuration's result (or its
-failure and reason) is written atomically to ``<records>/config<index>.npz`` as soon as it is known;
-a rerun after a kill skips every configuration that already has a record.
+failure and reason) is written atomically to ``<records>/<configuration key>.npz`` as soon as it is
+known, the key a hash of the configuration alone (species, positions, cell, periodicity), and
+``records`` one folder per DFT settings: a rerun after a kill, a new split, a reordered or
+extended set, or another workflow pointing at the same store reuses every configuration already
+computed with these settings. A record that cannot be read is discarded and recomputed.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import signal
 import time
@@ -61,8 +65,18 @@ def n_chunks(n_configs: int, chunk_size: int) -> int:
     return -(-n_configs // chunk_size)
 
 
-def _record_path(records: Path, index: int) -> Path:
-    return records / f"config{index:07d}.npz"
+def configuration_key(atoms) -> str:
+    """A hash of what the DFT result depends on besides the settings: species, positions (Å),
+    cell (Å) and periodicity, bit for bit."""
+    digest = hashlib.sha256()
+    for array in (atoms.numbers.astype(np.int64), atoms.positions.astype(np.float64),
+                  atoms.cell.array.astype(np.float64), np.asarray(atoms.pbc, dtype=bool)):
+        digest.update(np.ascontiguousarray(array).tobytes())
+    return digest.hexdigest()[:24]
+
+
+def _record_path(records: Path, atoms) -> Path:
+    return records / f"{configuration_key(atoms)}.npz"
 
 
 def _write_record(path: Path, record: dict) -> None:
@@ -78,20 +92,32 @@ def _read_record(path: Path) -> dict:
 
 def label_chunk(structures: Structures, lo: int, hi: int, level: Level, backend,
                 records: Path, rounding: str, max_attempts: int = 1, log=print,
-                skip: np.ndarray | None = None, timeout_s: float | None = None) -> list[dict]:
+                skip: np.ndarray | None = None, timeout_s: float | None = None,
+                work_dir: Path | None = None) -> list[dict]:
     """Label configurations [lo, hi) at ``level``; return one record per configuration.
 
-    ``skip[i]`` marks configurations the structure checks rejected: they are recorded with
-    status ``rejected`` and never computed. ``timeout_s`` limits each attempt's wall time.
+    ``records`` is the store of this level's DFT settings. ``skip[i]`` marks configurations the
+    structure checks rejected: they are recorded with status ``rejected`` and never computed
+    (nor stored). ``timeout_s`` limits each attempt's wall time. The DFT code's own files go
+    under ``work_dir`` (default: ``records``), one folder per configuration index.
     """
     records.mkdir(parents=True, exist_ok=True)
+    work_dir = records if work_dir is None else work_dir
     out = []
     for index in range(lo, hi):
-        path = _record_path(records, index)
-        if path.exists():
-            out.append(_read_record(path))
-            continue
         atoms = structures.atoms(index)
+        path = _record_path(records, atoms)
+        if path.exists() and not (skip is not None and skip[index]):
+            try:
+                record = _read_record(path)
+            except Exception as err:  # a truncated or corrupt record: compute it again
+                log(f"level {level.name} configuration {index}: discarding unreadable record "
+                    f"{path} ({type(err).__name__}: {err}); recomputing")
+                path.unlink()
+            else:
+                record["index"] = index
+                out.append(record)
+                continue
         mesh = kmesh(atoms.cell.array, level.kspacing_per_A, rounding, atoms.pbc)
         n = len(atoms)
         record = {"index": index, "kmesh": np.array(mesh), "n_atoms": n}
@@ -103,7 +129,7 @@ def label_chunk(structures: Structures, lo: int, hi: int, level: Level, backend,
         for attempt in attempts:
             try:
                 with time_limit(timeout_s):
-                    result = backend.calculate(atoms, level, mesh, records / f"config{index:07d}")
+                    result = backend.calculate(atoms, level, mesh, work_dir / f"config{index:07d}")
                 record.update(result)
                 record["status"] = STATUS_OK
                 record["reason"] = ""
@@ -117,10 +143,12 @@ def label_chunk(structures: Structures, lo: int, hi: int, level: Level, backend,
                 "status": STATUS_REJECTED if not attempts else STATUS_FAILED, "reason": reason,
                 "energy_eV": np.nan, "energy_sigma0_eV": np.nan,
                 "forces_eV_per_A": np.full((n, 3), np.nan), "stress_eV_per_A3": np.full(6, np.nan),
-                "wall_time_s": time.perf_counter() - start, "scf_iterations": -1,
+                "wall_time_s": time.perf_counter() - start, "cpu_time_s": np.nan,
+                "scf_iterations": -1,
                 "attempts": max_attempts, "code_version": "", "setups": "",
             })
-        _write_record(path, record)
+        if attempts:
+            _write_record(path, record)
         out.append(record)
     return out
 
@@ -138,6 +166,7 @@ class Labels:
     offsets: np.ndarray
     level: str
     settings: dict
+    cpu_time_s: np.ndarray | None = None   # (n,) CPU time of the DFT process, NaN: not measured
 
     @property
     def n_atoms(self) -> np.ndarray:
@@ -151,14 +180,16 @@ class Labels:
         return self.forces[self.offsets[i]:self.offsets[i + 1]]
 
 
-RECORD_FIELDS = ("energy_eV", "energy_sigma0_eV", "wall_time_s", "scf_iterations", "attempts")
+RECORD_FIELDS = ("energy_eV", "energy_sigma0_eV", "wall_time_s", "cpu_time_s", "scf_iterations",
+                 "attempts")
 
 
 def write_chunk(path: Path, records: list[dict], level: Level, settings: dict) -> None:
     with atomic_h5(path) as h5:
         h5.create_dataset("index", data=np.array([int(r["index"]) for r in records]))
         for name in RECORD_FIELDS:
-            h5.create_dataset(name, data=np.array([r[name] for r in records], dtype=float))
+            h5.create_dataset(name, data=np.array([r.get(name, np.nan) for r in records],
+                                                  dtype=float))
         h5.create_dataset("forces_eV_per_A",
                           data=np.concatenate([np.reshape(r["forces_eV_per_A"], (-1, 3))
                                                for r in records]))
@@ -198,8 +229,8 @@ def collect_level(chunk_paths: list[Path], structures: Structures, out: Path,
                 forces_by_config[int(i)] = forces[starts[j]:starts[j + 1]]
             parts["index"].append(index)
             parts["kmesh"].append(h5["kmesh"][()])
-            for name in RECORD_FIELDS:
-                parts[name].append(h5[name][()])
+            for name in RECORD_FIELDS:  # chunks of older versions lack cpu_time_s
+                parts[name].append(h5[name][()] if name in h5 else np.full(len(index), np.nan))
             stress.append(h5["stress_eV_per_A3"][()])
             parts["status"] += read_strings(h5, "status")
             parts["reason"] += read_strings(h5, "reason")
@@ -230,6 +261,7 @@ def collect_level(chunk_paths: list[Path], structures: Structures, out: Path,
         forces=np.concatenate([forces_by_config[i] for i in range(n)]),
         stress=np.concatenate(stress)[order],
         wall_time_s=np.concatenate(parts["wall_time_s"])[order],
+        cpu_time_s=np.concatenate(parts["cpu_time_s"])[order],
         scf_iterations=np.concatenate(parts["scf_iterations"])[order],
         kmesh=np.concatenate(parts["kmesh"])[order], status=status, reasons=reasons,
         dft_code_versions=";".join(sorted(versions)), dft_setups=";".join(sorted(setups)),
@@ -239,7 +271,8 @@ def collect_level(chunk_paths: list[Path], structures: Structures, out: Path,
 
 def write_level_file(out: Path, structures: Structures, *, settings: dict, level: str,
                      structures_hash: str, energy, forces, stress, wall_time_s, status, reasons,
-                     energy_sigma0=None, scf_iterations=None, kmesh=None, **attrs) -> None:
+                     energy_sigma0=None, scf_iterations=None, kmesh=None, cpu_time_s=None,
+                     **attrs) -> None:
     """The per-level label file (ragged by configuration), for computed and imported labels."""
     n = len(structures)
     nan = np.full(n, np.nan)
@@ -252,6 +285,8 @@ def write_level_file(out: Path, structures: Structures, *, settings: dict, level
         put("stress_eV_per_A3", stress,
             "eV/Å³, Voigt xx yy zz yz xz xy, ASE sign (positive = tensile)")
         put("wall_time_s", wall_time_s, "s (NaN: not measured)")
+        put("cpu_time_s", nan if cpu_time_s is None else cpu_time_s,
+            "s, CPU time of the DFT process (NaN: not measured)")
         put("scf_iterations", nan if scf_iterations is None else scf_iterations, "1")
         put("kmesh", np.zeros((n, 3), int) if kmesh is None else kmesh, "Γ-centred divisions")
         h5.create_dataset("offsets", data=structures.offsets)
@@ -273,6 +308,7 @@ def read_labels(path: Path) -> Labels:
             ok=np.array([s == STATUS_OK for s in status]), reasons=read_strings(h5, "reason"),
             offsets=h5["offsets"][()], level=str(h5.attrs["level"]),
             settings=json.loads(h5.attrs["settings_json"]),
+            cpu_time_s=h5["cpu_time_s"][()] if "cpu_time_s" in h5 else None,
         )
 
 
@@ -287,8 +323,10 @@ def write_extxyz(path: Path, structures: Structures, labels: Labels) -> None:
         atoms.calc = SinglePointCalculator(atoms, energy=float(labels.energy[i]),
                                            forces=labels.config_forces(int(i)),
                                            stress=labels.stress[i])
-        atoms.info.update(config_index=int(i), level=labels.level,
+        atoms.info.update(config_index=int(i), kind=structures.kinds[int(i)], level=labels.level,
                           wall_time_s=float(labels.wall_time_s[i]))
+        if labels.cpu_time_s is not None and np.isfinite(labels.cpu_time_s[i]):
+            atoms.info["cpu_time_s"] = float(labels.cpu_time_s[i])
         frames.append(atoms)
     with atomic_path(path, suffix=".xyz.tmp") as tmp:
         write(tmp, frames, format="extxyz")

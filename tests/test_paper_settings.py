@@ -1,0 +1,130 @@
+"""The paper's settings: Tables 4/5 on the whole training half, Bayerl et al.'s eq. 1, the claims
+checked on the paper's own result files."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.linalg
+
+from mlipcost.fit import residual_correlation, whole_half_fits
+from mlipcost.tables import bayerl_threshold, trained_level_tables
+
+from .test_linalg_fit import random_fit_data, weighted_system
+
+
+def test_table_4_5_fit_equals_direct_weighted_lstsq_on_the_whole_training_half():
+    data = random_fit_data(n_configs=30, k=10, levels=3, seed=5)
+    train, test = np.arange(0, 30, 2), np.arange(1, 30, 2)
+    weights = [12.25, 150.0]
+    cost = np.ones((30, 3))
+    table, coefs = whole_half_fits(data, train, test, weights, "3", cost, twojmax=6)
+    assert len(table) == 6 and set(table["size"]) == {15} and set(table["sampler"]) == {"whole_half"}
+    for wi, weight in enumerate(weights):
+        a, y = weighted_system(data, train, weight)
+        direct = scipy.linalg.lstsq(a, y, cond=1e-13)[0]
+        np.testing.assert_allclose(coefs[:, 3 * wi:3 * wi + 3], direct, rtol=1e-9, atol=1e-12)
+        for li in range(3):
+            row = table[(table["energy_weight"] == weight) & (table["train_level"] == str(li + 1))]
+            e = data.energy_a[test] @ direct[:, li] - data.energy_y[test, 2]
+            f = np.concatenate([data.force_a[c] @ direct[:, li] - data.force_y[c][:, 2]
+                                for c in test])
+            assert row["test_energy_rmse_meV_per_atom_vs_reference"].item() == pytest.approx(
+                1e3 * np.sqrt(np.mean(e ** 2)), rel=1e-9)
+            assert row["test_energy_rmse_shifted_meV_per_atom_vs_reference"].item() == \
+                pytest.approx(1e3 * np.std(e), rel=1e-8)
+            assert row["test_force_rmse_meV_per_A_vs_reference"].item() == pytest.approx(
+                1e3 * np.sqrt(np.mean(f ** 2)), rel=1e-9)
+            assert row["dft_cost_s"].item() == 15
+    energy, force = trained_level_tables(table, {"energy_weighted": 150.0, "force_weighted": 12.25})
+    assert list(energy["weighting"]) == ["energy_weighted"] * 3 + ["force_weighted"] * 3
+    assert list(force["train_level"]) == ["1", "2", "3"] * 2
+
+
+def test_residual_correlation_matches_numpy():
+    data = random_fit_data(n_configs=40, k=8, levels=3, seed=2)
+    train, test = np.arange(20), np.arange(20, 40)
+    _, coefs = whole_half_fits(data, train, test, [150.0], "3", np.ones((40, 3)), twojmax=4)
+    energies, table = residual_correlation(data, test, coefs, [150.0], "3")
+    pred = data.energy_a[test] @ coefs[:, 0]
+    dft = data.energy_y[test, 0] - data.energy_y[test, 2]
+    r = np.corrcoef(dft, pred - data.energy_y[test, 2])[0, 1]
+    row = table[table["train_level"] == "1"].iloc[0]
+    assert row["energy_pearson_r"] == pytest.approx(r, rel=1e-10)
+    fx = np.concatenate([data.force_y[c][:, 0] - data.force_y[c][:, 2] for c in test])
+    fm = np.concatenate([data.force_a[c] @ coefs[:, 0] - data.force_y[c][:, 2] for c in test])
+    assert row["force_pearson_r"] == pytest.approx(np.corrcoef(fx, fm)[0, 1], rel=1e-9)
+    assert len(energies) == 3 * len(test)
+    assert np.isnan(table[table["train_level"] == "3"]["energy_pearson_r"].item())
+
+
+def test_bayerl_eq1_uses_half_the_mean_absolute_deviation_not_half_the_maximum():
+    levels = ["1", "2", "3", "4", "5", "6"]
+    metric = [100.0, 40.0, 30.0, 3.0, 1.0, 0.0]   # level 6 is the reference
+    # ½·max = 50 would make level 1 the threshold and recommend level 2; eq. 1's ½·MAD (13.8)
+    # stops at level 3, the tightest level deviating by at least that much: recommend level 4
+    threshold, recommended, half_mad = bayerl_threshold(metric, levels)
+    assert half_mad == pytest.approx(0.5 * np.mean(np.abs(np.array(metric) - np.mean(metric))))
+    assert (threshold, recommended) == ("3", "4")
+    # a flat ladder has no threshold: the cheapest level is recommended
+    assert bayerl_threshold([0.0] * 6, levels) == (None, "1", 0.0)
+
+
+def test_bayerl_recommendation_names_the_metric_and_the_groups():
+    from mlipcost.dft.labels import Labels
+    from mlipcost.tables import statistical_error_metrics
+
+    rng = np.random.default_rng(0)
+    n, atoms = 8, 2
+    offsets = np.arange(0, n * atoms + 1, atoms)
+    ref_f = rng.normal(size=(n * atoms, 3))
+
+    def level(name, de, df):
+        return Labels(energy=-3.0 * atoms + de * atoms * np.ones(n),
+                      forces=ref_f + df * rng.normal(size=ref_f.shape),
+                      stress=np.zeros((n, 6)), wall_time_s=np.ones(n), ok=np.ones(n, bool),
+                      reasons=[""] * n, offsets=offsets, level=name, settings={})
+    labels = [level("1", 0.5, 1.0), level("2", 0.05, 0.5), level("3", 0.0, 0.0)]
+    metrics, decisions, overall = statistical_error_metrics(
+        labels, "3", np.full(n, 20.0), ["hcp"] * 4 + ["surface"] * 4)
+    assert set(metrics["group"]) == {"all", "hcp", "surface"}
+    assert set(decisions["metric"]) == {"AEAD", "E-RMSE", "F-RMSE", "V-RMSE"}
+    # forces deviate at level 2 already (½·MAD of F-RMSE is below level 2's): level 3 needed
+    assert overall["recommended_level"] == "3"
+    assert "F-RMSE" in overall["driven_by"]
+
+
+def test_claims_on_the_papers_own_files(shared):
+    from mlipcost.claims import check_claims, paper_evidence, read_claim_texts
+
+    texts = read_claim_texts(shared / "reference/paper_tables.yaml")
+    table = check_claims(paper_evidence(shared / "reference/paper_2jmax6"), texts)
+    assert len(table) == len(texts) == 8
+    verdicts = dict(zip(table["claim"], table["verdict"]))
+    assert "161 non-dominated of 432, 146 inside the window" in table["numbers"][0]
+    assert verdicts[1] == "holds" and verdicts[2] == "holds" and verdicts[8] == "holds"
+    # 2Jmax 10 and a second 2Jmax are not in the paper's files
+    assert verdicts[3] == verdicts[6] == "not testable"
+    # at 2Jmax 6 the force weight does not help level 3 (16.43 vs 12.18 meV/atom)
+    assert verdicts[4] == "does not hold" and "12.18" in table["numbers"][3]
+
+
+def test_tables_cli_on_the_papers_2d_file(shared, capsys):
+    from mlipcost.cli import main
+
+    assert main(["tables", "--paper-dir", str(shared / "reference/paper_2jmax6")]) == 0
+    out = capsys.readouterr().out
+    line = next(l for l in out.splitlines() if "energy_weighted" in l and l.split()[3] == "3")
+    assert "12.18" in line  # level 3, energy-weighted, test vs level 6 (meV/atom)
+
+
+def test_budget_bands_merge_consecutive_levels():
+    from mlipcost.pareto import budget_bands
+
+    pts = pd.DataFrame({"twojmax": 6, "train_level": ["1", "3", "3", "4", "3", "4"],
+                        "dft_cost_min": [1, 2, 3, 4, 5, 6], "on_front": True,
+                        "test_energy_rmse_meV_per_atom_vs_reference": [9, 8, 7, 6, 5, 4],
+                        "test_force_rmse_meV_per_A_vs_reference": [9, 8, 7, 6, 5, 4]})
+    bands = budget_bands(pts, "dft_cost_min")
+    assert list(bands["level"]) == ["1", "3", "4", "3", "4"]
+    assert list(bands["front_points"]) == [1, 2, 1, 1, 1]
+    assert list(bands["cost_to"]) == [2, 4, 5, 6, 6]

@@ -1,0 +1,10 @@
+import sys
+from pathlib import Path
+
+sys.stdout = sys.stderr = open(snakemake.log[0], "w", buffering=1)
+from mlipcost.stages import run_claims  # noqa: E402
+
+run_claims(Path(snakemake.input.summary), [Path(p) for p in snakemake.input.whole_half],
+           snakemake.params.levels, snakemake.params.table_weights,
+           snakemake.params.sampler_weight, Path(snakemake.output.csv).with_suffix(""),
+           paper_dir=Path(snakemake.input.paper[0]) if snakemake.input.paper else None)
