@@ -48,4 +48,9 @@ rule all:
         "results/tables/table2_models.csv",
         "results/claims/claims.csv",
         ["results/paper/paper_pareto_2J6.png"] if PAPER_DIR else [],
+        (
+            ["results/tables/reference_convergence.csv"]
+            if "convergence_check" in config["dft"]
+            else []
+        ),
     default_target: True

@@ -136,6 +136,84 @@ def run_label_chunk(structures_path: Path, dft: dict, level_name: str, chunk: in
         f"(records in {records_dir})")
 
 
+def check_sample(structures, n: int) -> np.ndarray:
+    """``n`` configurations spread evenly over the set (the bulk reference left out)."""
+    candidates = np.flatnonzero(~structures.is_bulk_reference)
+    n = min(n, len(candidates))
+    return candidates[np.unique(np.linspace(0, len(candidates) - 1, n).round().astype(int))]
+
+
+def convergence_table(labels: list, check, sample: np.ndarray, reference: str) -> pd.DataFrame:
+    """The reference level's own error against a tighter setting next to the RMSD of the next
+    level below it to the reference, on ``sample`` (and that RMSD on the whole set)."""
+    ref = next(lab for lab in labels if lab.level == reference)
+    below = labels[[lab.level for lab in labels].index(reference) - 1]
+
+    def rmsd(a, b, configs):
+        configs = configs[a.ok[configs] & b.ok[configs]]
+        de = (a.energy_per_atom - b.energy_per_atom)[configs]
+        atoms = np.concatenate([np.arange(a.offsets[i], a.offsets[i + 1]) for i in configs])
+        df = (a.forces - b.forces)[atoms]
+        return {"energy_meV_per_atom": 1e3 * np.sqrt(np.mean(de ** 2)),
+                "energy_mean_shifted_meV_per_atom": 1e3 * np.std(de),
+                "force_meV_per_A": 1e3 * np.sqrt(np.mean(df ** 2)), "n_configs": len(configs)}
+    everything = np.flatnonzero(ref.ok & below.ok)
+    top = rmsd(ref, check, sample)
+    lower = rmsd(below, ref, sample)
+    lower_all = rmsd(below, ref, everything)
+    rows = []
+    for metric in ("energy_meV_per_atom", "energy_mean_shifted_meV_per_atom", "force_meV_per_A"):
+        rows.append({"metric": metric.replace("_meV", " (meV").replace("_per_", "/") + ")",
+                     f"level_{reference}_vs_tighter": top[metric],
+                     f"level_{below.level}_vs_level_{reference}": lower[metric],
+                     f"level_{below.level}_vs_level_{reference}_whole_set": lower_all[metric],
+                     "ratio": top[metric] / lower[metric] if lower[metric] else np.nan,
+                     "converged_by_the_one_fifth_rule": bool(top[metric] <= 0.2 * lower[metric]),
+                     "n_sample": top["n_configs"]})
+    return pd.DataFrame(rows)
+
+
+def run_reference_check(structures_path: Path, dft: dict, label_paths: list[Path],
+                        reference: str, out: Path, log=print) -> None:
+    """Label a sample of configurations at ``dft.convergence_check``'s tighter setting (records
+    in the store, so a rerun costs nothing) and tabulate how converged the reference level is."""
+    from .dft.labels import Labels
+
+    check = dft["convergence_check"]
+    structures = read_structures(structures_path)
+    labels = [read_labels(p) for p in label_paths]
+    ref_entry = next(lvl for lvl in dft["levels"] if str(lvl["name"]) == str(reference))
+    level = Level.from_config({"name": "tighter", "cutoff_eV": check["cutoff_eV"],
+                               "kspacing_per_A": check["kspacing_per_A"]},
+                              dft.get("smearing", {}))
+    backend = make_backend(dft)
+    settings = {**backend.settings(level), "kmesh_rounding": dft.get("kmesh_rounding", "ceil")}
+    store = record_store(dft, out.parent.parent / "dft" / "check" / "x.h5")
+    records_dir = store / config_hash(settings)
+    sample = check_sample(structures, int(check.get("n_configs", 10)))
+    n = len(structures)
+    energy, ok = np.full(n, np.nan), np.zeros(n, bool)
+    forces = np.full((int(structures.n_atoms.sum()), 3), np.nan)
+    for i in sample:
+        record = label_chunk(structures, int(i), int(i) + 1, level, backend, records_dir,
+                             dft.get("kmesh_rounding", "ceil"), log=log,
+                             timeout_s=dft.get("config_timeout_s"),
+                             work_dir=out.parent / "reference_check.work")[0]
+        if str(record["status"]) == STATUS_OK:
+            energy[i], ok[i] = float(record["energy_eV"]), True
+            forces[structures.offsets[i]:structures.offsets[i + 1]] = record["forces_eV_per_A"]
+        log(f"configuration {i}: {record['status']}")
+    tighter = Labels(energy=energy, forces=forces, stress=np.full((n, 6), np.nan),
+                     wall_time_s=np.full(n, np.nan), ok=ok, reasons=[""] * n,
+                     offsets=structures.offsets, level="tighter", settings=settings)
+    table = convergence_table(labels, tighter, sample, str(reference))
+    table.insert(0, "tighter_setting", f"{check['cutoff_eV']:g} eV, {check['kspacing_per_A']:g} Å⁻¹")
+    table.insert(1, "reference_setting",
+                 f"{ref_entry['cutoff_eV']:g} eV, {ref_entry['kspacing_per_A']:g} Å⁻¹")
+    write_table(table, out.with_suffix(""))
+    log(table.to_string(index=False))
+
+
 def run_collect_level(structures_path: Path, chunk_paths: list[Path], max_failed_fraction: float,
                       out_h5: Path, out_xyz: Path, log=print) -> None:
     structures = read_structures(structures_path)

@@ -40,6 +40,12 @@ wildcard_constraints:
     twojmax=r"\d+",
 
 
+def labelling_settings():
+    """The dft section less what does not change a label (an edit of those reruns nothing)."""
+    return {k: v for k, v in config["dft"].items()
+            if k not in ("convergence_check", "max_failed_fraction")}
+
+
 def label_files():
     return expand("results/labels/level{level}.h5", level=LEVELS)
 

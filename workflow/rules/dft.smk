@@ -6,7 +6,7 @@ rule label_chunk:
     output:
         "results/dft/level{level}/chunk{chunk}.h5",
     params:
-        dft=config["dft"],
+        dft=labelling_settings(),
     threads: 1
     resources:
         runtime=lambda wc, attempt: 60 * attempt,
@@ -60,3 +60,28 @@ rule import_level:
         "../../envs/analysis.yaml"
     script:
         "../scripts/import_level.py"
+
+
+rule reference_check:
+    input:
+        structures="results/structures.h5",
+        labels=label_files(),
+    output:
+        report(
+            "results/tables/reference_convergence.csv",
+            caption="../report/reference_convergence.rst",
+            category="DFT ladder",
+        ),
+    params:
+        dft=config["dft"],
+        reference=config["fit"]["reference_level"],
+    threads: 1
+    resources:
+        runtime=lambda wc, attempt: 240 * attempt,
+        mem_mb=lambda wc, attempt: 4000 * attempt,
+    log:
+        "logs/reference_check.log",
+    conda:
+        "../../envs/dft-{}.yaml".format(config["dft"]["code"])
+    script:
+        "../scripts/reference_check.py"
