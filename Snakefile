@@ -41,15 +41,15 @@ localrules:
 
 rule all:
     input:
-        expand("results/labels/level{level}.h5", level=LEVELS),
-        expand("results/sweep/2J{twojmax}.csv", twojmax=TWOJMAX),
-        "results/pareto/front.csv",
-        "results/tables/table1_ladder.csv",
-        "results/tables/table2_models.csv",
-        "results/claims/claims.csv",
-        ["results/paper/paper_pareto_2J6.png"] if PAPER_DIR else [],
+        expand(f"{RESULTS}/labels/level{{level}}.h5", level=LEVELS),
+        expand(f"{RESULTS}/sweep/2J{{twojmax}}.csv", twojmax=TWOJMAX),
+        f"{RESULTS}/pareto/front.csv",
+        f"{RESULTS}/tables/table1_ladder.csv",
+        f"{RESULTS}/tables/table2_models.csv",
+        f"{RESULTS}/claims/claims.csv",
+        [f"{RESULTS}/paper/paper_pareto_2J6.png"] if PAPER_DIR else [],
         (
-            ["results/tables/reference_convergence.csv"]
+            [f"{RESULTS}/tables/reference_convergence.csv"]
             if "convergence_check" in config["dft"]
             else []
         ),

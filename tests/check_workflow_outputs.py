@@ -32,6 +32,17 @@ def main(results: Path) -> None:
     for name in ("pareto/front.csv", "pareto/front.md", "tables/table1_ladder.csv",
                  "tables/table1_ladder.md", "tables/table3_dft_rmsd.csv", "report.html"):
         assert (results / name).stat().st_size > 0, f"missing {name}"
+    whole = pd.concat([pd.read_csv(p) for p in results.glob("sweep/whole_half_2J*.csv")])
+    assert {150.0, 12.25} <= set(whole["energy_weight"]) and len(set(whole["energy_weight"])) >= 17
+    assert set(whole["sampler"]) == {"whole_half"}
+    table4 = pd.read_csv(results / "tables/table4_energy_rmse.csv")
+    assert set(table4["weighting"]) == {"energy_weighted", "force_weighted"}
+    claims = pd.read_csv(results / "claims/claims.csv")
+    assert len(claims[claims["evidence"] == "this workflow"]) == 8
+    assert set(claims["verdict"]) <= {"holds", "does not hold", "not testable"}
+    assert (results / "tables/table3c_bayerl_recommendation.csv").exists()
+    table3 = pd.read_csv(results / "tables/table3_dft_rmsd.csv")
+    assert np.isfinite(table3["energy_rmsd_bulk_shifted_meV_per_atom"]).all()
     pngs = list(results.glob("pareto/pareto_2J*.png"))
     assert pngs and all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
     assert not list(results.rglob(".*.tmp")), "temporary files left behind"

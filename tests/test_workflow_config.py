@@ -84,3 +84,31 @@ def test_paper_from_data_plans_imports_and_no_dft(tmp_path):
     assert "import_level" in proc.stdout and "label_chunk" not in proc.stdout
     # the study's own config alone, not merged over the demo's
     assert "config/config.yaml" not in proc.stderr.split("Config file(s):")[-1].splitlines()[0]
+
+
+def test_paper_config_plans_the_papers_settings(tmp_path):
+    """Tables 4/5 at 150 and 12.25 on the whole training half; the front on leverage sampling
+    with the configured cost (Sec. 3.5); 17 weights for the 2D front."""
+    from mlipcost.stages import PAPER_WHOLE_HALF_WEIGHTS, table_weights, whole_half_weights
+
+    config = load("config/paper.yaml")
+    assert table_weights(config) == {"energy_weighted": 150.0, "force_weighted": 12.25}
+    assert whole_half_weights(config) == sorted(PAPER_WHOLE_HALF_WEIGHTS)
+    assert config["pareto"] == {"cost": "configured", "samplers": ["leverage"],
+                                "sampler_comparison_energy_weight": 150}
+    proc = subprocess.run([str(SNAKEMAKE), "-s", str(REPO / "Snakefile"), "-n", "--cores", "1",
+                           "--configfile", str(REPO / "config/paper.yaml")],
+                          cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    whole = [line for line in proc.stdout.splitlines() if line.startswith("whole_half ")]
+    assert whole and whole[0].split()[1] == "4"   # one whole-half job per 2Jmax
+    assert "claims" in proc.stdout and "model_tables" in proc.stdout
+
+
+def test_results_dir_moves_every_output(tmp_path):
+    config = load()
+    config["results_dir"] = "results/other"
+    proc = dry_run(tmp_path, config)
+    assert proc.returncode == 0, proc.stderr
+    assert "results/other/labels/level1.h5" in proc.stdout
+    assert " results/labels/" not in proc.stdout

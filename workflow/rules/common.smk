@@ -10,6 +10,11 @@ from mlipcost.dft.labels import n_chunks
 
 check_config(config)
 
+# Where this study's results and logs go: results/ and logs/ unless results_dir names another
+# folder (one per study when sweeping config files).
+RESULTS = config.get("results_dir", "results").rstrip("/")
+LOGS = f"{RESULTS}/logs" if "results_dir" in config else "logs"
+
 LEVELS = level_names(config)
 COMPUTED_LEVELS = computed_levels(config)
 IMPORTED_LEVELS = imported_levels(config)
@@ -47,7 +52,7 @@ def labelling_settings():
 
 
 def label_files():
-    return expand("results/labels/level{level}.h5", level=LEVELS)
+    return expand(f"{RESULTS}/labels/level{{level}}.h5", level=LEVELS)
 
 
 def whole_half_settings():

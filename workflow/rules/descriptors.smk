@@ -1,8 +1,8 @@
 rule descriptors:
     input:
-        "results/structures.h5",
+        f"{RESULTS}/structures.h5",
     output:
-        "results/descriptors/2J{twojmax}.h5",
+        f"{RESULTS}/descriptors/2J{{twojmax}}.h5",
     params:
         element=config["element"],
         descriptors=config["descriptors"],
@@ -11,7 +11,7 @@ rule descriptors:
         runtime=120,
         mem_mb=4000,
     log:
-        "logs/descriptors/2J{twojmax}.log",
+        f"{LOGS}/descriptors/2J{{twojmax}}.log",
     conda:
         "../../envs/analysis.yaml"
     script:

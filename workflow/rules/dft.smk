@@ -2,9 +2,9 @@ rule label_chunk:
     wildcard_constraints:
         level=one_of(COMPUTED_LEVELS),
     input:
-        "results/structures.h5",
+        f"{RESULTS}/structures.h5",
     output:
-        "results/dft/level{level}/chunk{chunk}.h5",
+        f"{RESULTS}/dft/level{{level}}/chunk{{chunk}}.h5",
     params:
         dft=labelling_settings(),
     threads: 1
@@ -12,9 +12,9 @@ rule label_chunk:
         runtime=lambda wc, attempt: 60 * attempt,
         mem_mb=lambda wc, attempt: 2000 * attempt,
     log:
-        "logs/dft/level{level}/chunk{chunk}.log",
+        f"{LOGS}/dft/level{{level}}/chunk{{chunk}}.log",
     benchmark:
-        "results/benchmarks/label_chunk/level{level}_chunk{chunk}.tsv"
+        f"{RESULTS}/benchmarks/label_chunk/level{{level}}_chunk{{chunk}}.tsv"
     conda:
         "../../envs/dft-{}.yaml".format(config["dft"]["code"])
     script:
@@ -25,17 +25,17 @@ rule collect_level:
     wildcard_constraints:
         level=one_of(COMPUTED_LEVELS),
     input:
-        structures="results/structures.h5",
+        structures=f"{RESULTS}/structures.h5",
         chunks=expand(
-            "results/dft/level{{level}}/chunk{chunk}.h5", chunk=range(N_CHUNKS)
+            f"{RESULTS}/dft/level{{{{level}}}}/chunk{{chunk}}.h5", chunk=range(N_CHUNKS)
         ),
     output:
-        h5="results/labels/level{level}.h5",
-        xyz="results/labels/level{level}.extxyz",
+        h5=f"{RESULTS}/labels/level{{level}}.h5",
+        xyz=f"{RESULTS}/labels/level{{level}}.extxyz",
     params:
         max_failed_fraction=config["dft"].get("max_failed_fraction", 0.05),
     log:
-        "logs/collect/level{level}.log",
+        f"{LOGS}/collect/level{{level}}.log",
     conda:
         "../../envs/analysis.yaml"
     script:
@@ -46,16 +46,16 @@ rule import_level:
     wildcard_constraints:
         level=one_of(IMPORTED_LEVELS),
     input:
-        structures="results/structures.h5",
+        structures=f"{RESULTS}/structures.h5",
         labels=lambda wc: level_entry(config, wc.level)["labels_from"]["path"],
     output:
-        h5="results/labels/level{level}.h5",
-        xyz="results/labels/level{level}.extxyz",
+        h5=f"{RESULTS}/labels/level{{level}}.h5",
+        xyz=f"{RESULTS}/labels/level{{level}}.extxyz",
     params:
         level=lambda wc: level_entry(config, wc.level),
         max_failed_fraction=config["dft"].get("max_failed_fraction", 0.05),
     log:
-        "logs/import/level{level}.log",
+        f"{LOGS}/import/level{{level}}.log",
     conda:
         "../../envs/analysis.yaml"
     script:
@@ -64,11 +64,11 @@ rule import_level:
 
 rule reference_check:
     input:
-        structures="results/structures.h5",
+        structures=f"{RESULTS}/structures.h5",
         labels=label_files(),
     output:
         report(
-            "results/tables/reference_convergence.csv",
+            f"{RESULTS}/tables/reference_convergence.csv",
             caption="../report/reference_convergence.rst",
             category="DFT ladder",
         ),
@@ -80,7 +80,7 @@ rule reference_check:
         runtime=lambda wc, attempt: 240 * attempt,
         mem_mb=lambda wc, attempt: 4000 * attempt,
     log:
-        "logs/reference_check.log",
+        f"{LOGS}/reference_check.log",
     conda:
         "../../envs/dft-{}.yaml".format(config["dft"]["code"])
     script:

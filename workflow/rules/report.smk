@@ -1,52 +1,52 @@
 rule pareto:
     input:
-        sweeps=expand("results/sweep/2J{twojmax}.csv", twojmax=TWOJMAX),
-        md=expand("results/md/2J{twojmax}.json", twojmax=TWOJMAX),
-        whole_half=expand("results/sweep/whole_half_2J{twojmax}.csv", twojmax=TWOJMAX),
-        residuals=expand("results/sweep/residuals_2J{twojmax}.csv", twojmax=TWOJMAX),
-        correlation=expand("results/sweep/residual_correlation_2J{twojmax}.csv", twojmax=TWOJMAX),
+        sweeps=expand(f"{RESULTS}/sweep/2J{{twojmax}}.csv", twojmax=TWOJMAX),
+        md=expand(f"{RESULTS}/md/2J{{twojmax}}.json", twojmax=TWOJMAX),
+        whole_half=expand(f"{RESULTS}/sweep/whole_half_2J{{twojmax}}.csv", twojmax=TWOJMAX),
+        residuals=expand(f"{RESULTS}/sweep/residuals_2J{{twojmax}}.csv", twojmax=TWOJMAX),
+        correlation=expand(f"{RESULTS}/sweep/residual_correlation_2J{{twojmax}}.csv", twojmax=TWOJMAX),
     output:
-        summary="results/pareto/summary.csv",
-        front="results/pareto/front.csv",
-        front_md="results/pareto/front.md",
-        bands="results/pareto/budget_bands.csv",
+        summary=f"{RESULTS}/pareto/summary.csv",
+        front=f"{RESULTS}/pareto/front.csv",
+        front_md=f"{RESULTS}/pareto/front.md",
+        bands=f"{RESULTS}/pareto/budget_bands.csv",
         bands_html=report(
-            "results/pareto/budget_bands.html",
+            f"{RESULTS}/pareto/budget_bands.html",
             caption="../report/budget_bands.rst",
             category="Pareto front",
         ),
         plots=report(
-            expand("results/pareto/pareto_2J{twojmax}.png", twojmax=TWOJMAX),
+            expand(f"{RESULTS}/pareto/pareto_2J{{twojmax}}.png", twojmax=TWOJMAX),
             caption="../report/pareto.rst",
             category="Pareto front",
         ),
         learning=report(
-            "results/pareto/learning_curves.png",
+            f"{RESULTS}/pareto/learning_curves.png",
             caption="../report/learning_curves.rst",
             category="Learning curves",
         ),
         pareto_2d=report(
-            "results/pareto/pareto_2d.png",
+            f"{RESULTS}/pareto/pareto_2d.png",
             caption="../report/pareto_2d.rst",
             category="Pareto front",
         ),
         error_vs_level=report(
-            "results/pareto/error_vs_level.png",
+            f"{RESULTS}/pareto/error_vs_level.png",
             caption="../report/error_vs_level.rst",
             category="Models",
         ),
         residual_plot=report(
-            "results/pareto/residual_correlation.png",
+            f"{RESULTS}/pareto/residual_correlation.png",
             caption="../report/residual_correlation.rst",
             category="Models",
         ),
         residual_table=report(
-            "results/pareto/residual_correlation.html",
+            f"{RESULTS}/pareto/residual_correlation.html",
             caption="../report/residual_correlation_table.rst",
             category="Models",
         ),
         front_table=report(
-            "results/pareto/front.html",
+            f"{RESULTS}/pareto/front.html",
             caption="../report/front.rst",
             category="Pareto front",
         ),
@@ -56,7 +56,7 @@ rule pareto:
         sampler_weight=config.get("pareto", {}).get("sampler_comparison_energy_weight", 150),
         table_weights=table_weights(),
     log:
-        "logs/pareto.log",
+        f"{LOGS}/pareto.log",
     conda:
         "../../envs/analysis.yaml"
     script:
@@ -65,13 +65,13 @@ rule pareto:
 
 rule claims:
     input:
-        summary="results/pareto/summary.csv",
-        whole_half=expand("results/sweep/whole_half_2J{twojmax}.csv", twojmax=TWOJMAX),
+        summary=f"{RESULTS}/pareto/summary.csv",
+        whole_half=expand(f"{RESULTS}/sweep/whole_half_2J{{twojmax}}.csv", twojmax=TWOJMAX),
         paper=[PAPER_DIR] if PAPER_DIR else [],
     output:
-        csv="results/claims/claims.csv",
+        csv=f"{RESULTS}/claims/claims.csv",
         html=report(
-            "results/claims/claims.html",
+            f"{RESULTS}/claims/claims.html",
             caption="../report/claims.rst",
             category="The paper's claims",
         ),
@@ -80,7 +80,7 @@ rule claims:
         table_weights=table_weights(),
         sampler_weight=config.get("pareto", {}).get("sampler_comparison_energy_weight", 150),
     log:
-        "logs/claims.log",
+        f"{LOGS}/claims.log",
     conda:
         "../../envs/analysis.yaml"
     script:
@@ -92,32 +92,32 @@ rule paper_comparison:
         PAPER_DIR if PAPER_DIR else [],
     output:
         front=report(
-            "results/paper/paper_pareto_2J6.png",
+            f"{RESULTS}/paper/paper_pareto_2J6.png",
             caption="../report/paper_pareto.rst",
             category="The paper's own results",
         ),
         pareto_2d=report(
-            "results/paper/paper_pareto_2d.png",
+            f"{RESULTS}/paper/paper_pareto_2d.png",
             caption="../report/paper_pareto_2d.rst",
             category="The paper's own results",
         ),
         learning=report(
-            "results/paper/paper_learning_curves.png",
+            f"{RESULTS}/paper/paper_learning_curves.png",
             caption="../report/paper_learning_curves.rst",
             category="The paper's own results",
         ),
         table4=report(
-            "results/paper/paper_table4_energy_rmse.html",
+            f"{RESULTS}/paper/paper_table4_energy_rmse.html",
             caption="../report/paper_table4.rst",
             category="The paper's own results",
         ),
         table5=report(
-            "results/paper/paper_table5_force_rmse.html",
+            f"{RESULTS}/paper/paper_table5_force_rmse.html",
             caption="../report/paper_table5.rst",
             category="The paper's own results",
         ),
     log:
-        "logs/paper_comparison.log",
+        f"{LOGS}/paper_comparison.log",
     conda:
         "../../envs/analysis.yaml"
     script:
@@ -126,51 +126,51 @@ rule paper_comparison:
 
 rule tables:
     input:
-        structures="results/structures.h5",
+        structures=f"{RESULTS}/structures.h5",
         labels=label_files(),
         chunk_benchmarks=expand(
-            "results/benchmarks/label_chunk/level{level}_chunk{chunk}.tsv",
+            f"{RESULTS}/benchmarks/label_chunk/level{{level}}_chunk{{chunk}}.tsv",
             level=COMPUTED_LEVELS,
             chunk=range(N_CHUNKS),
         ),
     output:
-        ladder="results/tables/table1_ladder.csv",
-        ladder_md="results/tables/table1_ladder.md",
-        rmsd="results/tables/table3_dft_rmsd.csv",
+        ladder=f"{RESULTS}/tables/table1_ladder.csv",
+        ladder_md=f"{RESULTS}/tables/table1_ladder.md",
+        rmsd=f"{RESULTS}/tables/table3_dft_rmsd.csv",
         ladder_html=report(
-            "results/tables/table1_ladder.html",
+            f"{RESULTS}/tables/table1_ladder.html",
             caption="../report/table1.rst",
             category="DFT ladder",
         ),
         rmsd_html=report(
-            "results/tables/table3_dft_rmsd.html",
+            f"{RESULTS}/tables/table3_dft_rmsd.html",
             caption="../report/table3.rst",
             category="DFT ladder",
         ),
         parity=report(
-            "results/tables/parity.png",
+            f"{RESULTS}/tables/parity.png",
             caption="../report/parity.rst",
             category="DFT ladder",
         ),
         metrics=report(
-            "results/tables/table3b_statistical_error_metrics.html",
+            f"{RESULTS}/tables/table3b_statistical_error_metrics.html",
             caption="../report/table3b.rst",
             category="DFT ladder",
         ),
         bayerl=report(
-            "results/tables/table3c_bayerl_recommendation.html",
+            f"{RESULTS}/tables/table3c_bayerl_recommendation.html",
             caption="../report/table3c.rst",
             category="DFT ladder",
         ),
         failures=report(
-            "results/tables/dft_failures.html",
+            f"{RESULTS}/tables/dft_failures.html",
             caption="../report/failures.rst",
             category="DFT ladder",
         ),
     params:
         config=config,
     log:
-        "logs/tables.log",
+        f"{LOGS}/tables.log",
     conda:
         "../../envs/analysis.yaml"
     script:
@@ -179,13 +179,13 @@ rule tables:
 
 rule md_cost:
     input:
-        structures="results/structures.h5",
-        descriptors="results/descriptors/2J{twojmax}.h5",
+        structures=f"{RESULTS}/structures.h5",
+        descriptors=f"{RESULTS}/descriptors/2J{{twojmax}}.h5",
         labels=label_files(),
     output:
-        json="results/md/2J{twojmax}.json",
-        coeff="results/md/2J{twojmax}.snapcoeff",
-        param="results/md/2J{twojmax}.snapparam",
+        json=f"{RESULTS}/md/2J{{twojmax}}.json",
+        coeff=f"{RESULTS}/md/2J{{twojmax}}.snapcoeff",
+        param=f"{RESULTS}/md/2J{{twojmax}}.snapparam",
     params:
         config=config,
     threads: 1
@@ -193,7 +193,7 @@ rule md_cost:
         runtime=60,
         mem_mb=4000,
     log:
-        "logs/md_cost/2J{twojmax}.log",
+        f"{LOGS}/md_cost/2J{{twojmax}}.log",
     conda:
         "../../envs/analysis.yaml"
     script:
@@ -202,29 +202,29 @@ rule md_cost:
 
 rule model_tables:
     input:
-        whole_half=expand("results/sweep/whole_half_2J{twojmax}.csv", twojmax=TWOJMAX),
-        md=expand("results/md/2J{twojmax}.json", twojmax=TWOJMAX),
+        whole_half=expand(f"{RESULTS}/sweep/whole_half_2J{{twojmax}}.csv", twojmax=TWOJMAX),
+        md=expand(f"{RESULTS}/md/2J{{twojmax}}.json", twojmax=TWOJMAX),
     output:
-        table2="results/tables/table2_models.csv",
+        table2=f"{RESULTS}/tables/table2_models.csv",
         table2_html=report(
-            "results/tables/table2_models.html",
+            f"{RESULTS}/tables/table2_models.html",
             caption="../report/table2.rst",
             category="Models",
         ),
         table4_html=report(
-            "results/tables/table4_energy_rmse.html",
+            f"{RESULTS}/tables/table4_energy_rmse.html",
             caption="../report/table4.rst",
             category="Models",
         ),
         table5_html=report(
-            "results/tables/table5_force_rmse.html",
+            f"{RESULTS}/tables/table5_force_rmse.html",
             caption="../report/table5.rst",
             category="Models",
         ),
     params:
         table_weights=table_weights(),
     log:
-        "logs/model_tables.log",
+        f"{LOGS}/model_tables.log",
     conda:
         "../../envs/analysis.yaml"
     script:

@@ -2,13 +2,13 @@ rule structures:
     input:
         [config["structures"]["path"]] if "path" in config["structures"] else [],
     output:
-        "results/structures.h5",
+        f"{RESULTS}/structures.h5",
     params:
         element=config["element"],
         settings=config["structures"],
         split=config["split"],
     log:
-        "logs/structures.log",
+        f"{LOGS}/structures.log",
     conda:
         "../../envs/analysis.yaml"
     script:

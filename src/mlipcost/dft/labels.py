@@ -35,6 +35,10 @@ class TimeLimitExceeded(RuntimeError):
     pass
 
 
+class NotInRecordStore(LookupError):
+    """An offline study asked for a calculation its record store does not hold."""
+
+
 @contextlib.contextmanager
 def time_limit(seconds: float | None):
     """Raise TimeLimitExceeded in this (main) thread after ``seconds``; no limit when None."""
@@ -134,13 +138,17 @@ def label_chunk(structures: Structures, lo: int, hi: int, level: Level, backend,
                 record["status"] = STATUS_OK
                 record["reason"] = ""
                 break
+            except NotInRecordStore as err:  # nothing was computed: never stored, not retried
+                reason, attempts = f"{type(err).__name__}: {err}", ()
+                break
             except Exception as err:  # recorded with its reason, never dropped
                 reason = f"{type(err).__name__}: {err}".strip()
                 log(f"level {level.name} configuration {index} attempt {attempt} failed: {reason}")
                 log(traceback.format_exc(limit=3))
         else:
             record.update({
-                "status": STATUS_REJECTED if not attempts else STATUS_FAILED, "reason": reason,
+                "status": STATUS_REJECTED if skip is not None and skip[index] else STATUS_FAILED,
+                "reason": reason,
                 "energy_eV": np.nan, "energy_sigma0_eV": np.nan,
                 "forces_eV_per_A": np.full((n, 3), np.nan), "stress_eV_per_A3": np.full(6, np.nan),
                 "wall_time_s": time.perf_counter() - start, "cpu_time_s": np.nan,
