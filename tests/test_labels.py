@@ -140,3 +140,15 @@ def test_records_are_keyed_on_the_configuration_not_its_position(tmp_path):
     messages = []
     label_chunk(s, 0, 6, LEVEL, backend, tmp_path / "rec", "ceil", log=messages.append)
     assert len(backend.calls) == 7 and "discarding unreadable record" in messages[0]
+
+
+def test_offline_labelling_takes_records_and_never_stores_a_miss(tmp_path):
+    from mlipcost.stages import OfflineBackend
+
+    s = generate_crystals("Be", 4, 2, 4, seed=1)
+    label_chunk(s, 0, 2, LEVEL, FakeBackend(), tmp_path / "rec", "ceil")
+    offline = OfflineBackend(FakeBackend(), tmp_path / "rec")
+    records = label_chunk(s, 0, 4, LEVEL, offline, tmp_path / "rec", "ceil")
+    assert [str(r["status"]) for r in records] == ["ok", "ok", "failed", "failed"]
+    assert "NotInRecordStore" in str(records[2]["reason"])
+    assert len(list((tmp_path / "rec").glob("*.npz"))) == 2

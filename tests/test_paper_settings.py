@@ -128,3 +128,22 @@ def test_budget_bands_merge_consecutive_levels():
     assert list(bands["level"]) == ["1", "3", "4", "3", "4"]
     assert list(bands["front_points"]) == [1, 2, 1, 1, 1]
     assert list(bands["cost_to"]) == [2, 4, 5, 6, 6]
+
+
+def test_bulk_shift_uses_the_bulk_reference_outside_the_data():
+    from mlipcost.dft.labels import Labels
+    from mlipcost.tables import dft_rmsd_table
+
+    offsets = np.arange(0, 9, 2)    # four configurations of two atoms; the last is the bulk
+    forces = np.zeros((8, 3))
+
+    def level(name, energies):
+        return Labels(energy=2 * np.asarray(energies, float), forces=forces,
+                      stress=np.zeros((4, 6)), wall_time_s=np.ones(4), ok=np.ones(4, bool),
+                      reasons=[""] * 4, offsets=offsets, level=name, settings={})
+    low, ref = level("1", [1.0, 2.0, 3.0, 0.5]), level("2", [0.0, 0.0, 0.0, 0.0])
+    data = np.array([True, True, True, False])
+    row = dft_rmsd_table([low, ref], "2", 3, data).iloc[0]
+    assert row["n_configs"] == 3
+    assert row["energy_rmsd_bulk_shifted_meV_per_atom"] == pytest.approx(
+        1e3 * np.sqrt(np.mean(np.array([0.5, 1.5, 2.5]) ** 2)))

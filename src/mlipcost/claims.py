@@ -11,15 +11,14 @@ verdicts can be read side by side. A verdict is ``holds``, ``does not hold`` or 
 
 from __future__ import annotations
 
-import gzip
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .pareto import OBJECTIVES, budget_bands, level_trend, paper_front, summarize
+from .pareto import (OBJECTIVES, budget_bands, level_trend, paper_front, read_size_files,
+                     summarize)
 
 HOLDS, FAILS, UNTESTABLE = "holds", "does not hold", "not testable"
 E_REF, F_REF = OBJECTIVES[1], OBJECTIVES[2]
@@ -364,14 +363,7 @@ SAMPLER_NAMES = {"Random": "random", "Leverage": "leverage", "Block Leverage": "
 def read_paper_samplers(folder: str | Path) -> pd.DataFrame:
     """The paper's ``sampling_methods_comparison/n{size}.csv`` (50 repeats per sampler) as one
     table per repeat in this workflow's column names (meV)."""
-    files = sorted(Path(folder).glob("n*.csv*"), key=lambda p: int(re.findall(r"\d+", p.name)[0]))
-    if not files:
-        raise FileNotFoundError(f"no n{{size}}.csv files in {folder}")
-    frames = []
-    for path in files:
-        with (gzip.open(path, "rt") if path.suffix == ".gz" else open(path)) as fh:
-            frames.append(pd.read_csv(fh, index_col=0))
-    raw = pd.concat(frames, ignore_index=True)
+    raw = read_size_files(folder)
     return pd.DataFrame({
         "twojmax": raw["2Jmax"].astype(int),
         "train_level": raw["Train Precision"].astype(int).astype(str),

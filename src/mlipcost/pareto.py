@@ -93,13 +93,8 @@ def level_trend(front_points: pd.DataFrame, cost_col: str, levels: list[str],
 PAPER_SECONDS_PER_CONFIG = {1: 8.33, 2: 10.02, 3: 14.80, 4: 19.18, 5: 91.99, 6: 996.14}
 
 
-def read_paper_3d(folder: str | Path,
-                  seconds_per_config: dict[int, float] = PAPER_SECONDS_PER_CONFIG) -> pd.DataFrame:
-    """The paper's ``3D_pareto/n{size}.csv.gz`` files in this workflow's column names.
-
-    RMSE columns are published in eV units (converted to meV here); cost is the paper's
-    seconds per configuration × size, in minutes.
-    """
+def read_size_files(folder: str | Path) -> pd.DataFrame:
+    """The rows of a folder of the paper's per-size result files ``n{size}.csv(.gz)``."""
     folder = Path(folder)
     files = sorted(folder.glob("n*.csv*"), key=lambda p: int(re.findall(r"\d+", p.name)[0]))
     if not files:
@@ -108,7 +103,17 @@ def read_paper_3d(folder: str | Path,
     for path in files:
         with (gzip.open(path, "rt") if path.suffix == ".gz" else open(path)) as fh:
             frames.append(pd.read_csv(fh, index_col=0))
-    raw = pd.concat(frames, ignore_index=True)
+    return pd.concat(frames, ignore_index=True)
+
+
+def read_paper_3d(folder: str | Path,
+                  seconds_per_config: dict[int, float] = PAPER_SECONDS_PER_CONFIG) -> pd.DataFrame:
+    """The paper's ``3D_pareto/n{size}.csv.gz`` files in this workflow's column names.
+
+    RMSE columns are published in eV units (converted to meV here); cost is the paper's
+    seconds per configuration × size, in minutes.
+    """
+    raw = read_size_files(folder)
     df = pd.DataFrame({
         "twojmax": raw["2Jmax"].astype(int),
         "train_level": raw["Train Precision"].astype(int),

@@ -69,7 +69,7 @@ def dft_rmsd_table(labels: list[Labels], reference: str, bulk_index: int | None,
         atom_ok = np.repeat(both, lab.n_atoms)
         df = (lab.forces - ref.forces)[atom_ok]
         bulk = np.nan
-        if bulk_index is not None and both[bulk_index]:
+        if bulk_index is not None and lab.ok[bulk_index] and ref.ok[bulk_index]:
             shift = lab.energy_per_atom[bulk_index] - ref.energy_per_atom[bulk_index]
             bulk = 1e3 * np.sqrt(np.mean((de - shift) ** 2))
         rows.append({

@@ -130,6 +130,7 @@ def label_chunk(structures: Structures, lo: int, hi: int, level: Level, backend,
         attempts = range(1, max_attempts + 1)
         if skip is not None and skip[index]:
             attempts, reason = (), "rejected by the structure checks (see structures.h5 'rejected')"
+        store = bool(attempts)   # rejected or not in an offline store: nothing to keep
         for attempt in attempts:
             try:
                 with time_limit(timeout_s):
@@ -138,14 +139,14 @@ def label_chunk(structures: Structures, lo: int, hi: int, level: Level, backend,
                 record["status"] = STATUS_OK
                 record["reason"] = ""
                 break
-            except NotInRecordStore as err:  # nothing was computed: never stored, not retried
-                reason, attempts = f"{type(err).__name__}: {err}", ()
+            except NotInRecordStore as err:  # nothing was computed: not stored, not retried
+                reason, store = f"{type(err).__name__}: {err}", False
                 break
             except Exception as err:  # recorded with its reason, never dropped
                 reason = f"{type(err).__name__}: {err}".strip()
                 log(f"level {level.name} configuration {index} attempt {attempt} failed: {reason}")
                 log(traceback.format_exc(limit=3))
-        else:
+        if "status" not in record:
             record.update({
                 "status": STATUS_REJECTED if skip is not None and skip[index] else STATUS_FAILED,
                 "reason": reason,
@@ -155,7 +156,7 @@ def label_chunk(structures: Structures, lo: int, hi: int, level: Level, backend,
                 "scf_iterations": -1,
                 "attempts": max_attempts, "code_version": "", "setups": "",
             })
-        if attempts:
+        if store:
             _write_record(path, record)
         out.append(record)
     return out
