@@ -143,3 +143,58 @@ def test_labels_that_come_with_a_file_join_as_an_external_level(tmp_path):
     data = import_labels(structures, ids, {"path": str(tmp_path / "own.extxyz")}, "external")
     np.testing.assert_allclose(data["energy_eV"], [-3.7 * len(f) + 0.1 * i for i, f in enumerate(frames)])
     assert list(data["status"]) == ["ok"] * 4
+
+
+def test_non_finite_labels_are_failures_never_labels(tmp_path):
+    """A NaN energy or force component in a label file is a failed calculation of that
+    configuration, named with its reason; it never reaches a fit."""
+    from ase.calculators.singlepoint import SinglePointCalculator
+    from ase.io import write
+
+    from mlipcost.importers import import_labels
+
+    s = generate_crystals("Be", 4, 2, 4, seed=3)
+    frames = []
+    for i in range(4):
+        a = s.atoms(i)
+        forces = np.full((len(a), 3), 0.01)
+        if i == 2:
+            forces[0, 1] = np.nan
+        a.calc = SinglePointCalculator(a, energy=np.nan if i == 1 else -3.7 * len(a), forces=forces)
+        frames.append(a)
+    write(tmp_path / "own.extxyz", frames)
+    structures, ids = read_structures_file({"source": "file", "path": str(tmp_path / "own.extxyz")})
+    data = import_labels(structures, ids, {"path": str(tmp_path / "own.extxyz")}, "1")
+    assert list(data["status"]) == ["ok", "failed", "failed", "ok"]
+    assert "non-finite energy in own.extxyz (configuration 1)" in data["reason"][1]
+    assert "non-finite forces" in data["reason"][2]
+
+
+def test_a_dft_result_with_nan_is_recorded_as_failed(tmp_path):
+    from mlipcost.dft.labels import label_chunk
+    from mlipcost.dft.ladder import Level
+
+    class NanBackend:
+        code = "fake"
+
+        def settings(self, level):
+            return {}
+
+        def calculate(self, atoms, level, mesh, workdir):
+            return {"energy_eV": np.nan, "energy_sigma0_eV": np.nan,
+                    "forces_eV_per_A": np.zeros((len(atoms), 3)), "stress_eV_per_A3": np.zeros(6),
+                    "wall_time_s": 1.0, "scf_iterations": 3, "attempts": 1, "code_version": "x",
+                    "setups": ""}
+    s = generate_crystals("Be", 2, 2, 4, seed=3)
+    records = label_chunk(s, 0, 2, Level("1", 200.0, None), NanBackend(), tmp_path, "ceil",
+                          log=lambda m: None)
+    assert [str(r["status"]) for r in records] == ["failed", "failed"]
+    assert "NonFiniteLabel: non-finite energy returned" in str(records[0]["reason"])
+
+
+def test_nan_errors_never_enter_a_front():
+    from mlipcost.pareto import non_dominated
+
+    pts = np.array([[1.0, 5.0, 5.0], [2.0, np.nan, 1.0], [3.0, 4.0, 4.0], [0.5, 9.0, 9.0]])
+    assert non_dominated(pts).tolist() == [True, False, True, True]
+    assert non_dominated(pts, strict=False).tolist() == [True, False, True, True]

@@ -149,5 +149,13 @@ def import_labels(structures: Structures, source_ids: np.ndarray, spec: dict, le
     reasons = np.array([""] * n, dtype=object)
     status[missing] = "missing"
     reasons[missing] = f"no label in {path.name}"
+    # a NaN or infinite energy or force is a failed calculation, never a label
+    for k in set(range(n)) - set(missing):
+        bad = [name for name, value in (("energy", energy[k]), ("forces", forces[k]))
+               if not np.all(np.isfinite(value))]
+        if bad:
+            status[k] = "failed"
+            reasons[k] = (f"non-finite {' and '.join(bad)} in {path.name} (configuration "
+                          f"{source_ids[k]})")
     return {"energy_eV": energy, "forces_eV_per_A": np.concatenate(forces), "stress_eV_per_A3": stress,
             "wall_time_s": wall, "cpu_time_s": cpu, "status": status, "reason": reasons}

@@ -23,8 +23,11 @@ def non_dominated(points: np.ndarray, strict: bool = True) -> np.ndarray:
     like the MD cost shared by all models of one 2Jmax).
     """
     points = np.asarray(points, dtype=float)
-    keep = np.ones(len(points), dtype=bool)
-    for i in range(len(points)):
+    # a point with a NaN objective (a failed fit) neither joins the front nor removes others
+    finite = np.isfinite(points).all(axis=1)
+    keep = finite.copy()
+    points = np.where(finite[:, None], points, np.inf)
+    for i in np.flatnonzero(finite):
         if strict:
             dominated = np.all(points < points[i], axis=1)
         else:

@@ -13,7 +13,7 @@ check_config(config)
 # Where this study's results and logs go: results/ and logs/ unless results_dir names another
 # folder (one per study when sweeping config files).
 RESULTS = config.get("results_dir", "results").rstrip("/")
-LOGS = f"{RESULTS}/logs" if "results_dir" in config else "logs"
+LOGS = "logs" if RESULTS == "results" else f"{RESULTS}/logs"
 
 LEVELS = level_names(config)
 COMPUTED_LEVELS = computed_levels(config)

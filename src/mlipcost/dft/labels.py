@@ -58,6 +58,17 @@ def time_limit(seconds: float | None):
         signal.signal(signal.SIGALRM, previous)
 
 
+class NonFiniteLabel(ValueError):
+    """A calculation that returned NaN or infinite energies or forces: a failure, never a label."""
+
+
+def check_finite(energy, forces) -> None:
+    bad = [name for name, value in (("energy", energy), ("forces", forces))
+           if not np.all(np.isfinite(value))]
+    if bad:
+        raise NonFiniteLabel(f"non-finite {' and '.join(bad)} returned")
+
+
 def chunk_bounds(n_configs: int, chunk_size: int, chunk: int) -> tuple[int, int]:
     lo = chunk * chunk_size
     if lo >= n_configs or chunk < 0:
@@ -135,6 +146,7 @@ def label_chunk(structures: Structures, lo: int, hi: int, level: Level, backend,
             try:
                 with time_limit(timeout_s):
                     result = backend.calculate(atoms, level, mesh, work_dir / f"config{index:07d}")
+                check_finite(result["energy_eV"], result["forces_eV_per_A"])
                 record.update(result)
                 record["status"] = STATUS_OK
                 record["reason"] = ""
