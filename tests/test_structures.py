@@ -74,7 +74,9 @@ def test_bulk_reference_is_added_without_changing_the_split(tmp_path):
                     log=lambda m: None)
     with_ref, without = read_structures(tmp_path / "with.h5"), read_structures(tmp_path / "without.h5")
     assert len(with_ref) == 11 and with_ref.kinds[-1] == BULK_REFERENCE
-    assert with_ref.n_atoms[-1] == 2 and not with_ref.is_train[-1]   # hcp primitive cell
+    assert not with_ref.is_train[-1]
+    # an ideal hcp supercell of about the median size of the set
+    assert abs(with_ref.n_atoms[-1] - np.median(with_ref.n_atoms[:10])) <= 2
     np.testing.assert_array_equal(with_ref.is_train[:10], without.is_train)
 
 

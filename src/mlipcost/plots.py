@@ -18,6 +18,8 @@ from .storage import atomic_path  # noqa: E402
 
 def _save(fig, path: Path) -> None:
     """PNG (for the report) and PDF (for papers) of every figure."""
+    if not fig.get_layout_engine():
+        fig.tight_layout()  # keeps a panel's axis label out of its neighbour
     for target in (path, path.with_suffix(".pdf")):
         with atomic_path(target, suffix=target.suffix) as tmp:
             fig.savefig(tmp, dpi=150, bbox_inches="tight", format=target.suffix.lstrip("."))
@@ -29,8 +31,10 @@ def tidy_log_axis(axis) -> None:
     (no 10^x on short ranges), unlabelled minors (their labels collide on short ranges)."""
     lo, hi = sorted(axis.get_view_interval())
     decades = np.log10(hi / lo) if lo > 0 and hi > 0 else 10.0
+    # about four to eight labels whatever the range
     subs = ((1.0,) if decades > 4 else (1.0, 3.0) if decades > 2 else (1.0, 2.0, 5.0)
-            if decades > 1.3 else (1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0))
+            if decades > 1.0 else (1.0, 2.0, 3.0, 5.0) if decades > 0.5
+            else (1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0))
     axis.set_major_locator(LogLocator(base=10, subs=subs))
     axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     axis.set_minor_formatter(NullFormatter())
@@ -109,6 +113,7 @@ def learning_curves(summary: pd.DataFrame, path: Path, energy_weight: float, lev
                             color=line.get_color(), alpha=0.15)
     axes[0].set_ylabel("test energy RMSE vs reference (meV/atom)")
     axes[1].set_ylabel("test force RMSE vs reference (meV/Å)")
+    sizes = sorted(int(v) for v in sel["size"].unique())
     for ax in axes:
         ax.set_xlabel("training configurations")
         ax.set_xscale("log")
@@ -116,6 +121,9 @@ def learning_curves(summary: pd.DataFrame, path: Path, energy_weight: float, lev
         ax.grid(True, which="both", alpha=0.25)
         tidy_log_axis(ax.xaxis)
         tidy_log_axis(ax.yaxis)
+        if len(sizes) <= 10:  # label the sizes that were fitted
+            ax.set_xticks(sizes, [str(v) for v in sizes],
+                          rotation=45 if len(sizes) > 6 else 0)
     axes[0].legend(fontsize=7)
     fig.suptitle(title or f"Sampler comparison: trained on level {level}, energy weight "
                  f"{energy_weight:g}")

@@ -70,7 +70,7 @@ def make_structures(element: str, settings: dict, split: dict, out: Path, log=pr
     is_train[data] = split_train_test(int(data.sum()), split.get("test_fraction", 0.5),
                                       split.get("seed", 58), split.get("method", "numpy"))
     if settings.get("bulk_reference", True) and BULK_REFERENCE not in structures.kinds:
-        ideal = bulk_reference(element)
+        ideal = bulk_reference(element, int(np.median(structures.n_atoms)))
         structures = Structures.concatenate(
             [structures, Structures.from_atoms([ideal], [BULK_REFERENCE])])
         ids = np.append(ids, -1)
