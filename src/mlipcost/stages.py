@@ -211,6 +211,9 @@ def run_reference_check(structures_path: Path, dft: dict, label_paths: list[Path
     settings = {**backend.settings(level), "kmesh_rounding": dft.get("kmesh_rounding", "ceil")}
     store = record_store(dft, out.parent.parent / "dft" / "check" / "x.h5")
     records_dir = store / config_hash(settings)
+    if not (records_dir / "settings.json").exists():
+        json_dump({**settings, "level": "tighter (dft.convergence_check)",
+                   "code_version": backend.version()}, records_dir / "settings.json")
     sample = check_sample(structures, int(check.get("n_configs", 10)))
     n = len(structures)
     energy, ok = np.full(n, np.nan), np.zeros(n, bool)
