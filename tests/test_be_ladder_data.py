@@ -124,5 +124,8 @@ def test_every_committed_record_is_readable_and_belongs_to_the_set(ladder):
         for path in folder.glob("*.npz"):
             assert path.stem in keys, f"{path}: not a configuration of the set"
             with np.load(path) as record:
-                assert str(record["status"]) == STATUS_OK, f"{path}: {record['reason']}"
-                assert np.isfinite(record["energy_eV"]) and np.isfinite(record["forces_eV_per_A"]).all()
+                if str(record["status"]) == STATUS_OK:
+                    assert np.isfinite(record["energy_eV"])
+                    assert np.isfinite(record["forces_eV_per_A"]).all()
+                else:  # a failed calculation is kept with its reason, never as a label
+                    assert str(record["reason"]) and np.isnan(record["energy_eV"]), path

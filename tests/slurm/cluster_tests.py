@@ -71,7 +71,8 @@ def check_scancel(base: Path) -> None:
     assert cancelled is not None, "no running label_chunk job was seen to cancel"
     assert proc.returncode == 0, out[-4000:]
     same_results(base / "scancel/results")
-    records = list((base / "scancel/results/dft").rglob("config*.npz"))
+    # one record per (configuration, level settings), keyed on both: none lost, none twice
+    records = list((base / "scancel/results/dft/records").rglob("*.npz"))
     n_configs = sum(len(h5py.File(p)["energy_eV"]) for p in (base / "scancel/results/labels").glob("*.h5"))
     assert len(records) == n_configs, f"{len(records)} records for {n_configs} labels"
     print(f"2. scancel of running DFT job {cancelled}: the retry completed it; {n_configs} labels, "
