@@ -71,10 +71,18 @@ def check_scancel(base: Path) -> None:
     assert cancelled is not None, "no running label_chunk job was seen to cancel"
     assert proc.returncode == 0, out[-4000:]
     same_results(base / "scancel/results")
-    # one record per (configuration, level settings), keyed on both: none lost, none twice
+    # one record per (distinct configuration, level settings), keyed on both: none lost, none
+    # twice (identical configurations, e.g. an ideal cell and the bulk reference, share one)
+    from mlipcost.dft.labels import configuration_key
+    from mlipcost.structures import read_structures
+
+    structures = read_structures(base / "scancel/results/structures.h5")
+    distinct = len({configuration_key(a) for a in structures})
+    levels = list((base / "scancel/results/labels").glob("*.h5"))
     records = list((base / "scancel/results/dft/records").rglob("*.npz"))
-    n_configs = sum(len(h5py.File(p)["energy_eV"]) for p in (base / "scancel/results/labels").glob("*.h5"))
-    assert len(records) == n_configs, f"{len(records)} records for {n_configs} labels"
+    n_configs = sum(len(h5py.File(p)["energy_eV"]) for p in levels)
+    assert len(records) == distinct * len(levels), \
+        f"{len(records)} records for {distinct} distinct configurations x {len(levels)} levels"
     print(f"2. scancel of running DFT job {cancelled}: the retry completed it; {n_configs} labels, "
           "none lost or duplicated, identical to the local run")
 
