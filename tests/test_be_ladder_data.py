@@ -74,29 +74,21 @@ def test_a_slice_is_labelled_at_every_level_from_the_store(ladder, tmp_path):
 def test_convergence_check_as_the_readme_reports_it(ladder):
     """Level 6 against 700 eV / 0.25 Å⁻¹ on the check sample: the one-fifth rule holds for
     energies (0.17) and not for forces (0.33), as data/be_ladder/README.md says."""
-    from mlipcost.dft.labels import Labels
-    from mlipcost.stages import convergence_table
+    from mlipcost.stages import convergence_table, labels_from_store, record_folder
 
     config, structures = ladder
-    dft = config["dft"]
+    dft = {**config["dft"], "record_store": str(REPO / config["dft"]["record_store"]),
+           "offline": True}
     backend = make_backend(dft)
-    n = len(structures)
     sample = np.array(CHECK_SAMPLE)
 
     def labels(entry, name):
         level = Level.from_config(entry, dft["smearing"])
-        settings = {**backend.settings(level), "kmesh_rounding": dft["kmesh_rounding"]}
-        store = REPO / dft["record_store"] / config_hash(settings)
-        energy, ok = np.full(n, np.nan), np.zeros(n, bool)
-        forces = np.full((int(structures.n_atoms.sum()), 3), np.nan)
-        for i in sample:
-            record = label_chunk(structures, int(i), int(i) + 1, level,
-                                 OfflineBackend(backend, store), store, "ceil")[0]
-            assert str(record["status"]) == STATUS_OK, f"{name}: configuration {i} missing"
-            energy[i], ok[i] = float(record["energy_eV"]), True
-            forces[structures.offsets[i]:structures.offsets[i + 1]] = record["forces_eV_per_A"]
-        return Labels(energy, forces, np.zeros((n, 6)), np.ones(n), ok, [""] * n,
-                      structures.offsets, name, {})
+        folder, _ = record_folder(dft, REPO / "results/dft", backend, level)
+        lab = labels_from_store(structures, sample, level, OfflineBackend(backend, folder),
+                                folder, dft["kmesh_rounding"], log=lambda m: None)
+        assert lab.ok[sample].all(), f"{name}: configurations {sample[~lab.ok[sample]]} missing"
+        return lab
     levels = {e["name"]: e for e in dft["levels"]}
     tighter = {"name": "tighter", **{k: dft["convergence_check"][k]
                                      for k in ("cutoff_eV", "kspacing_per_A")}}

@@ -47,7 +47,7 @@ def _print_table(df, title: str) -> None:
 def _tables(args) -> int:
     """Tables 4/5 analog from the paper's 2D_pareto.csv or a results folder's whole-half fits."""
     from .claims import read_paper_whole_half
-    from .stages import PAPER_TABLE_WEIGHTS, _read_tables
+    from .stages import PAPER_TABLE_WEIGHTS, read_result_tables
     from .tables import trained_level_tables
 
     weights = {"energy_weighted": args.energy_weighted, "force_weighted": args.force_weighted}
@@ -62,7 +62,7 @@ def _tables(args) -> int:
         if not paths:
             raise FileNotFoundError(f"{args.results}/sweep: no whole_half_2J*.csv; run the workflow "
                                     "(rule whole_half) or pass --paper-dir")
-        whole, source = _read_tables(paths), f"{args.results}/sweep/whole_half_2J*.csv"
+        whole, source = read_result_tables(paths), f"{args.results}/sweep/whole_half_2J*.csv"
     energy, force = trained_level_tables(whole, weights)
     reference = "6" if args.paper_dir else "the reference level"
     print(f"Models trained on the whole training half ({source}); energy-weighted "
@@ -81,7 +81,7 @@ def _tables(args) -> int:
 
 def _claims(args) -> int:
     from .claims import check_claims, paper_evidence, read_claim_texts, workflow_evidence
-    from .stages import _read_tables
+    from .stages import read_result_tables
 
     texts = read_claim_texts(args.claims_file) if args.claims_file else None
     tables = []
@@ -104,7 +104,7 @@ def _claims(args) -> int:
 
         levels = [str(lvl["name"]) for lvl in config["dft"]["levels"]]
         evidence = workflow_evidence(
-            pd.read_csv(summary), _read_tables(paths), levels, table_weights(config),
+            pd.read_csv(summary), read_result_tables(paths), levels, table_weights(config),
             config.get("pareto", {}).get("sampler_comparison_energy_weight", 150.0))
         tables.append(check_claims(evidence, texts))
     if not tables:

@@ -36,17 +36,17 @@ def source_configurations(structures: dict) -> int:
 
 def planned_configurations(structures: dict) -> int:
     """Configurations in structures.h5: the source's, plus the bulk reference unless the source
-    already holds one (a file written by this workflow)."""
-    n = source_configurations(structures)
-    if not structures.get("bulk_reference", True):
-        return n
+    already holds one (a file written by this workflow). A file is read once."""
     if structures["source"] in ("file", "paper_hdf"):
         from .importers import read_structures_file
         from .structures import BULK_REFERENCE
 
-        if BULK_REFERENCE in read_structures_file(structures)[0].kinds:
-            return n
-    return n + 1
+        kinds = read_structures_file(structures)[0].kinds
+        has_reference = BULK_REFERENCE in kinds
+        n = len(kinds)
+    else:
+        n, has_reference = source_configurations(structures), False
+    return n + int(structures.get("bulk_reference", True) and not has_reference)
 
 
 def check_config(config: dict) -> None:
@@ -85,8 +85,9 @@ def check_config(config: dict) -> None:
         if missing:
             raise ConfigError(f"pareto.cost is 'configured' but dft.levels {missing} have no "
                               "seconds_per_config; add it or set pareto.cost: measured")
-    n_source = (sum(p["n_configs"] for p in s["parts"]) if s["source"] == "mixed"
-                else s.get("n_configs", 10**12))
+    # a file source is counted (and the sizes checked against it) when the structures are made
+    n_source = (source_configurations(s) if s["source"] in ("crystals", "generate", "mixed")
+                else 10**12)
     n_train = round(n_source * (1 - config["split"].get("test_fraction", 0.5)))
     too_big = [n for n in config["fit"]["training_sizes"] if n > n_train]
     if too_big:

@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 from .descriptors import DescriptorFile, SnapSettings, compute_descriptor_file
-from .dft.labels import (STATUS_OK, chunk_bounds, collect_level, label_chunk, read_labels,
-                         write_chunk, write_extxyz)
+from .dft.labels import (STATUS_OK, Labels, chunk_bounds, collect_level, label_chunk,
+                         read_labels, write_chunk, write_extxyz)
 from .dft.ladder import Level
 from .fit import build_fit_data, fit_sweep, leverage_scores
 from .storage import atomic_path, config_hash, file_hash, write_text
@@ -122,10 +122,37 @@ def make_backend(dft: dict):
     raise ValueError(f"dft.code: unknown DFT code {dft['code']!r}; use gpaw or vasp")
 
 
-def record_store(dft: dict, out: Path) -> Path:
-    """The root of the per-configuration DFT records: ``dft.record_store``, or ``dft/records``
-    beside the level folders of ``out`` (results/dft/level{L}/chunk{C}.h5)."""
-    return Path(dft["record_store"]) if dft.get("record_store") else out.parent.parent / "records"
+def record_folder(dft: dict, dft_dir: Path, backend, level: Level) -> tuple[Path, dict]:
+    """The folder of ``level``'s per-configuration records and the settings that key it: under
+    ``dft.record_store``, or ``<results>/dft/records`` (``dft_dir`` is ``<results>/dft``). A
+    folder gets a settings.json saying what its records used (not in offline studies)."""
+    settings = {**backend.settings(level), "kmesh_rounding": dft.get("kmesh_rounding", "ceil")}
+    root = Path(dft["record_store"]) if dft.get("record_store") else dft_dir / "records"
+    folder = root / config_hash(settings)
+    if not dft.get("offline", False) and not (folder / "settings.json").exists():
+        json_dump({**settings, "level": level.name, "code_version": backend.version()},
+                  folder / "settings.json")
+    return folder, settings
+
+
+def labels_from_store(structures, configs, level: Level, backend, folder: Path,
+                      rounding: str = "ceil", log=print, timeout_s: float | None = None,
+                      work_dir: Path | None = None) -> Labels:
+    """``level``'s labels of ``configs`` (the rest NaN, not ok), from the record folder or, for
+    what it lacks, from ``backend``."""
+    n = len(structures)
+    energy, ok = np.full(n, np.nan), np.zeros(n, bool)
+    forces = np.full((int(structures.n_atoms.sum()), 3), np.nan)
+    for i in configs:
+        record = label_chunk(structures, int(i), int(i) + 1, level, backend, folder, rounding,
+                             log=log, timeout_s=timeout_s, work_dir=work_dir)[0]
+        if str(record["status"]) == STATUS_OK:
+            energy[i], ok[i] = float(record["energy_eV"]), True
+            forces[structures.offsets[i]:structures.offsets[i + 1]] = record["forces_eV_per_A"]
+        log(f"level {level.name} configuration {i}: {record['status']}")
+    return Labels(energy=energy, forces=forces, stress=np.full((n, 6), np.nan),
+                  wall_time_s=np.full(n, np.nan), ok=ok, reasons=[""] * n,
+                  offsets=structures.offsets, level=level.name, settings={})
 
 
 def run_label_chunk(structures_path: Path, dft: dict, level_name: str, chunk: int,
@@ -136,15 +163,11 @@ def run_label_chunk(structures_path: Path, dft: dict, level_name: str, chunk: in
     level = Level.from_config(entry, dft.get("smearing", {}))
     backend = make_backend(dft)
     lo, hi = chunk_bounds(len(structures), dft.get("chunk_size", 10), chunk)
-    settings = {**backend.settings(level), "kmesh_rounding": dft.get("kmesh_rounding", "ceil")}
     # Records are keyed on the configuration and these settings only: an analysis-only edit (the
     # split, the set's order) reuses every DFT result.
-    records_dir = record_store(dft, out) / config_hash(settings)
+    records_dir, settings = record_folder(dft, out.parent.parent, backend, level)
     if dft.get("offline", False):
         backend = OfflineBackend(backend, records_dir)
-    elif not (records_dir / "settings.json").exists():  # says what the folder's records used
-        json_dump({**settings, "level": level.name, "code_version": backend.version()},
-                  records_dir / "settings.json")
     records = label_chunk(structures, lo, hi, level, backend, records_dir,
                           dft.get("kmesh_rounding", "ceil"), dft.get("max_attempts", 1), log=log,
                           skip=None if valid is None else ~valid,
@@ -198,8 +221,6 @@ def run_reference_check(structures_path: Path, dft: dict, label_paths: list[Path
                         reference: str, out: Path, log=print) -> None:
     """Label a sample of configurations at ``dft.convergence_check``'s tighter setting (records
     in the store, so a rerun costs nothing) and tabulate how converged the reference level is."""
-    from .dft.labels import Labels
-
     check = dft["convergence_check"]
     structures = read_structures(structures_path)
     labels = [read_labels(p) for p in label_paths]
@@ -208,28 +229,15 @@ def run_reference_check(structures_path: Path, dft: dict, label_paths: list[Path
                                "kspacing_per_A": check["kspacing_per_A"]},
                               dft.get("smearing", {}))
     backend = make_backend(dft)
-    settings = {**backend.settings(level), "kmesh_rounding": dft.get("kmesh_rounding", "ceil")}
-    store = record_store(dft, out.parent.parent / "dft" / "check" / "x.h5")
-    records_dir = store / config_hash(settings)
-    if not (records_dir / "settings.json").exists():
-        json_dump({**settings, "level": "tighter (dft.convergence_check)",
-                   "code_version": backend.version()}, records_dir / "settings.json")
+    dft_dir = out.parent.parent / "dft"
+    records_dir, _ = record_folder(dft, dft_dir, backend, level)
+    if dft.get("offline", False):
+        backend = OfflineBackend(backend, records_dir)
     sample = check_sample(structures, int(check.get("n_configs", 10)))
-    n = len(structures)
-    energy, ok = np.full(n, np.nan), np.zeros(n, bool)
-    forces = np.full((int(structures.n_atoms.sum()), 3), np.nan)
-    for i in sample:
-        record = label_chunk(structures, int(i), int(i) + 1, level, backend, records_dir,
-                             dft.get("kmesh_rounding", "ceil"), log=log,
-                             timeout_s=dft.get("config_timeout_s"),
-                             work_dir=out.parent / "reference_check.work")[0]
-        if str(record["status"]) == STATUS_OK:
-            energy[i], ok[i] = float(record["energy_eV"]), True
-            forces[structures.offsets[i]:structures.offsets[i + 1]] = record["forces_eV_per_A"]
-        log(f"configuration {i}: {record['status']}")
-    tighter = Labels(energy=energy, forces=forces, stress=np.full((n, 6), np.nan),
-                     wall_time_s=np.full(n, np.nan), ok=ok, reasons=[""] * n,
-                     offsets=structures.offsets, level="tighter", settings=settings)
+    tighter = labels_from_store(structures, sample, level, backend, records_dir,
+                                dft.get("kmesh_rounding", "ceil"), log=log,
+                                timeout_s=dft.get("config_timeout_s"),
+                                work_dir=dft_dir / "check.work")
     table = convergence_table(labels, tighter, sample, str(reference))
     table.insert(0, "tighter_setting", f"{check['cutoff_eV']:g} eV, {check['kspacing_per_A']:g} Å⁻¹")
     table.insert(1, "reference_setting",
@@ -450,7 +458,8 @@ def json_dump(obj, path: Path) -> None:
     write_text(path, json.dumps(obj, indent=2, sort_keys=True, default=str))
 
 
-def _read_tables(paths: list[Path]) -> pd.DataFrame:
+def read_result_tables(paths: list[Path]) -> pd.DataFrame:
+    """Result tables (sweep, whole-half, residual) of several 2Jmax as one, levels as text."""
     table = pd.concat([pd.read_csv(p) for p in paths], ignore_index=True)
     table["train_level"] = table["train_level"].astype(str)
     return table
@@ -470,7 +479,7 @@ def run_pareto(sweep_paths: list[Path], out_dir: Path, reference_level: str, log
     from .plots import (error_vs_level, learning_curves, pareto_2d, pareto_plot,
                         residual_correlation_plot)
 
-    sweep = _read_tables(sweep_paths)
+    sweep = read_result_tables(sweep_paths)
     summary = summarize(sweep)
     samplers = list(front_samplers or sorted(summary["sampler"].unique()))
     unknown = sorted(set(samplers) - set(summary["sampler"]))
@@ -521,13 +530,13 @@ def run_pareto(sweep_paths: list[Path], out_dir: Path, reference_level: str, log
                     title=f"Sampler comparison: trained on level {reference_level}, energy weight "
                           f"{weight:g}{note}")
     if whole_half_paths:
-        whole = _read_tables(whole_half_paths)
+        whole = read_result_tables(whole_half_paths)
         pareto_2d(whole, out_dir / "pareto_2d.png")
         error_vs_level(whole, out_dir / "error_vs_level.png", table_weights or {})
     if residual_paths and correlation_paths:
-        correlation = _read_tables(correlation_paths)
+        correlation = read_result_tables(correlation_paths)
         write_table(correlation, out_dir / "residual_correlation")
-        residual_correlation_plot(_read_tables(residual_paths), correlation,
+        residual_correlation_plot(read_result_tables(residual_paths), correlation,
                                   out_dir / "residual_correlation.png",
                                   (table_weights or {}).get("energy_weighted", 150.0),
                                   str(reference_level))
@@ -631,7 +640,7 @@ def run_model_tables(whole_half_paths: list[Path], md_paths: list[Path],
 
     md = [json.loads(Path(p).read_text()) for p in md_paths]
     write_table(model_complexity_table(md), out_dir / "table2_models")
-    energy_table, force_table = trained_level_tables(_read_tables(whole_half_paths),
+    energy_table, force_table = trained_level_tables(read_result_tables(whole_half_paths),
                                                      table_weights)
     write_table(energy_table, out_dir / "table4_energy_rmse")
     write_table(force_table, out_dir / "table5_force_rmse")
@@ -646,7 +655,7 @@ def run_claims(summary_path: Path, whole_half_paths: list[Path], levels: list[st
     when ``paper_dir`` is given), one table."""
     from .claims import check_claims, paper_evidence, workflow_evidence
 
-    evidence = workflow_evidence(pd.read_csv(summary_path), _read_tables(whole_half_paths),
+    evidence = workflow_evidence(pd.read_csv(summary_path), read_result_tables(whole_half_paths),
                                  levels, table_weights, sampler_weight)
     tables = [check_claims(evidence)]
     if paper_dir is not None:
