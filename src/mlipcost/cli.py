@@ -1,5 +1,5 @@
 """Command line: ``mlipcost fit`` (FitSNAP input files), ``pareto``, ``tables`` and ``claims`` (the
-paper's published result files or this workflow's results) and ``recommend``."""
+paper's published result files or this workflow's results), ``recommend`` and ``plan``."""
 
 from __future__ import annotations
 
@@ -147,6 +147,106 @@ def _recommend(args) -> int:
     return 0
 
 
+def _plan(args) -> int:
+    import numpy as np
+
+    from .pareto import read_paper_3d
+    from .plan import (ERROR_UNITS, accuracy_line, compare_with_actual, plan, predict_errors,
+                       seconds_per_configuration)
+    from .stages import read_result_tables
+
+    if args.paper_dir:
+        runs, cost_col = read_paper_3d(args.paper_dir), "dft_cost_min"
+        source = f"the paper's {args.paper_dir}"
+    else:
+        paths = sorted((args.results / "sweep").glob("2J*.csv"))
+        if not paths:
+            raise FileNotFoundError(f"{args.results}/sweep: no 2J*.csv sweep tables; run the "
+                                    "workflow's fit_sweep first or pass --paper-dir")
+        runs, cost_col = read_result_tables(paths), "dft_cost_s"
+        source = f"{args.results}/sweep/2J*.csv"
+    for name in ("max_pilot_size", "confidence", "budget_minutes", "max_energy_rmse",
+                 "max_force_rmse", "pool_size"):
+        value = getattr(args, name)
+        if value is not None and not (np.isfinite(value) and value > 0):
+            raise ValueError(f"--{name.replace('_', '-')} {value}: must be a positive number")
+    if not args.confidence < 1:
+        raise ValueError(f"--confidence {args.confidence}: a fraction below 1 (e.g. 0.9)")
+    predict_sizes = args.predict_size or [int(runs["size"].max())]
+    predictions = predict_errors(runs, args.max_pilot_size, predict_sizes, args.confidence)
+    compared = compare_with_actual(predictions, runs)
+    pilot_sizes = predictions["pilot_sizes"].iloc[0]
+    print(f"Learning curves RMSE(n)^2 = floor + amplitude * n^-exponent fitted on sizes "
+          f"{pilot_sizes} of {source} (medians over repeats; test errors vs the reference "
+          f"level); {100 * args.confidence:g} % intervals from resampled repeats and the "
+          f"pilot's own extrapolation error.\n")
+    pair_keys = ["twojmax", "sampler", "train_level", "energy_weight"]
+    for key, rows in compared.groupby(pair_keys, sort=True):
+        print(f"2Jmax {key[0]}, {key[1]} sampling, level {key[2]}, energy weight {key[3]:g}:")
+        table = rows.assign(interval=[f"[{lo:.4g}, {hi:.4g}]" for lo, hi
+                                      in zip(rows["lower"], rows["upper"])],
+                            metric=[f"{m} ({ERROR_UNITS[m]})" for m in rows["metric"]])
+        table = table[["metric", "size", "pilot_medians", "exponent", "predicted", "interval",
+                       "actual", "relative_error_pct", "covered"]]
+        print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}", na_rep="n/a"))
+        print()
+    measured = compared.dropna(subset=["actual"])
+    if len(measured):
+        for metric in ERROR_UNITS:
+            print(f"{metric}: {accuracy_line(measured[measured['metric'] == metric])}")
+        print(f"{len(measured)} predictions with a measurement at their size: "
+              f"{accuracy_line(measured)}")
+    if args.max_energy_rmse is not None or args.max_force_rmse is not None:
+        pool = args.pool_size or int(runs["size"].max())
+        sizes = np.unique(np.r_[np.geomspace(runs["size"].min(), pool, 25).round(), pool])
+        grid = predict_errors(runs, args.max_pilot_size, sizes, args.confidence)
+        per_config = seconds_per_configuration(runs, cost_col)
+        budget_s = None if args.budget_minutes is None else 60.0 * args.budget_minutes
+        result = plan(grid, per_config, args.max_energy_rmse, args.max_force_rmse, budget_s)
+        _print_plan(result, args, pool)
+    return 0
+
+
+def _print_plan(result: dict, args, pool: int) -> None:
+    def describe(row) -> str:
+        return (f"2Jmax {row['twojmax']}, level {row['train_level']}, {row['sampler']} sampling, "
+                f"energy weight {row['energy_weight']:g}, {int(row['size'])} configurations: "
+                f"DFT {row['dft_cost_s'] / 60:.4g} min; predicted energy "
+                f"{row['predicted_energy']:.3g} [{row['lower_energy']:.3g}, "
+                f"{row['upper_energy']:.3g}] meV/atom, force {row['predicted_force']:.3g} "
+                f"[{row['lower_force']:.3g}, {row['upper_force']:.3g}] meV/Å")
+
+    targets = " and ".join(t for t in (
+        f"energy <= {args.max_energy_rmse:g} meV/atom" if args.max_energy_rmse else "",
+        f"force <= {args.max_force_rmse:g} meV/Å" if args.max_force_rmse else "") if t)
+    print(f"\nPlan: the cheapest setting whose {100 * args.confidence:g} % upper bound meets "
+          f"{targets} (pool {pool} configurations):")
+    if result["choice"] is not None:
+        print("  " + describe(result["choice"]))
+    elif result["cheapest_meeting"] is not None:
+        print(f"  none within {args.budget_minutes:g} min; the cheapest that meets them:")
+        print("  " + describe(result["cheapest_meeting"]))
+    else:
+        print("  no setting up to the whole pool meets them with this confidence")
+    candidates = result["candidates"]
+    front = candidates[candidates["on_predicted_front"]]
+    by_level = front.groupby(["twojmax", "train_level"]).agg(
+        front_points=("size", "size"), dft_min_from=("dft_cost_s", "min"),
+        dft_min_to=("dft_cost_s", "max"), sizes_from=("size", "min"), sizes_to=("size", "max"),
+        best_energy_meV_per_atom=("predicted_energy", "min"),
+        best_force_meV_per_A=("predicted_force", "min")).reset_index()
+    by_level[["dft_min_from", "dft_min_to"]] /= 60.0
+    print(f"Predicted front: {len(front)} of {len(candidates)} settings (medians); where each "
+          "level is on it:")
+    print(by_level.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    if args.out:
+        from .storage import atomic_path
+
+        with atomic_path(args.out) as tmp:
+            candidates.to_csv(tmp, index=False)
+        print(f"wrote every candidate with its interval to {args.out}")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="mlipcost", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -187,6 +287,24 @@ def main(argv=None) -> int:
     rec.add_argument("--max-force-rmse", type=float, help="meV/Å, test vs reference")
     rec.add_argument("--min-md-speed", type=float, help="atoms·timestep/s")
     rec.set_defaults(func=_recommend)
+    plan = sub.add_parser("plan", help="learning curves from a pilot's small training sizes: "
+                          "predicted errors, intervals and the cheapest setting that meets "
+                          "targets")
+    runs = plan.add_mutually_exclusive_group(required=True)
+    runs.add_argument("--paper-dir", type=Path, help="the paper's 3D_pareto folder")
+    runs.add_argument("--results", type=Path, help="a workflow's results folder (sweep/2J*.csv)")
+    plan.add_argument("--max-pilot-size", type=int, required=True,
+                      help="fit only on training sizes up to this")
+    plan.add_argument("--predict-size", type=int, nargs="+",
+                      help="sizes to predict (default: the largest in the runs)")
+    plan.add_argument("--confidence", type=float, default=0.9, help="interval (default 0.9)")
+    plan.add_argument("--max-energy-rmse", type=float, help="target, meV/atom vs reference")
+    plan.add_argument("--max-force-rmse", type=float, help="target, meV/Å vs reference")
+    plan.add_argument("--budget-minutes", type=float, help="DFT budget for the plan")
+    plan.add_argument("--pool-size", type=int,
+                      help="configurations available (default: the largest size in the runs)")
+    plan.add_argument("--out", type=Path, help="write every candidate setting to this CSV")
+    plan.set_defaults(func=_plan)
     args = parser.parse_args(argv)
     try:
         return args.func(args)
