@@ -1,3 +1,6 @@
+import os
+import stat
+
 import h5py
 import numpy as np
 import pytest
@@ -120,6 +123,23 @@ def test_atomic_write_leaves_nothing_on_failure(tmp_path):
             h5["a"] = np.arange(3)
             raise RuntimeError("killed")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o027, 0o640), (0o077, 0o600)])
+def test_atomic_writes_respect_the_umask(tmp_path, umask, mode):
+    """Files renamed into place get the mode a plain new file gets: readable by the group on a
+    shared cluster under umask 022 (mkstemp alone makes them 0600)."""
+    from mlipcost.storage import write_text
+
+    old = os.umask(umask)
+    try:
+        write_text(tmp_path / "t.txt", "x")
+        with atomic_h5(tmp_path / "t.h5") as h5:
+            h5["a"] = np.arange(3)
+    finally:
+        os.umask(old)
+    for name in ("t.txt", "t.h5"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == mode
 
 
 def test_records_are_keyed_on_the_configuration_not_its_position(tmp_path):

@@ -83,11 +83,43 @@ def count_configurations(spec: dict) -> int:
     return len(read_structures_file(spec)[0])
 
 
-def import_labels(structures: Structures, source_ids: np.ndarray, spec: dict, level: str) -> dict:
+POSITION_TOLERANCE_A = 1e-3
+
+
+def check_frame_matches(path: Path, config_id: int, atoms, structures: Structures, k: int,
+                        scale: float = 1.0) -> None:
+    """A label frame must be the configuration it labels: same species in the same order, same
+    cell (× ``structures.rescale``'s factor) and positions within POSITION_TOLERANCE_A (Å, minimum
+    image), so that swapped or shifted frames are an error naming the configuration, not a
+    silently exchanged label."""
+    lo, hi = structures.offsets[k], structures.offsets[k + 1]
+    where = f"{path}: configuration {config_id} (structure {k})"
+    fix = "the label file does not hold the structures file's configurations in this id"
+    if len(atoms) != hi - lo:
+        raise ValueError(f"{where} has {len(atoms)} atoms but {hi - lo} in the structures file: {fix}")
+    if not np.array_equal(atoms.numbers, structures.numbers[lo:hi]):
+        raise ValueError(f"{where}: its species differ from the structures file's: {fix}")
+    cell = structures.cells[k]
+    if np.abs(atoms.cell.array * scale - cell).max() > POSITION_TOLERANCE_A:
+        raise ValueError(f"{where}: its cell differs from the structures file's by "
+                         f"{np.abs(atoms.cell.array * scale - cell).max():.3g} Å: {fix}")
+    frac = np.linalg.solve(cell.T, (atoms.positions * scale - structures.positions[lo:hi]).T).T
+    pbc = structures.pbc[k]
+    frac[:, pbc] -= np.round(frac[:, pbc])
+    shift = np.linalg.norm(frac @ cell, axis=1).max() if len(frac) else 0.0
+    if shift > POSITION_TOLERANCE_A:
+        raise ValueError(f"{where}: an atom lies {shift:.3g} Å from its position in the "
+                         f"structures file: {fix}")
+
+
+def import_labels(structures: Structures, source_ids: np.ndarray, spec: dict, level: str,
+                  scale: float = 1.0) -> dict:
     """Per-configuration labels of one level from a file, checked against the structures.
 
     Returns arrays aligned with the structures; configurations the file does not label get
-    status 'missing'. A configuration whose atom count differs is an error naming it.
+    status 'missing'. A frame that is not its configuration (atoms, species, cell, positions;
+    ``scale`` is the structures' rescale factor) or a configuration labelled twice is an error
+    naming it.
     """
     path = _existing(spec["path"])
     n = len(structures)
@@ -118,10 +150,16 @@ def import_labels(structures: Structures, source_ids: np.ndarray, spec: dict, le
         for column in ("index", "energy", "forces"):
             if column not in df:
                 raise ValueError(f"{path}: no column {column!r} (columns: {list(df.columns)})")
+        if df["index"].duplicated().any():
+            raise ValueError(f"{path}: configuration {int(df['index'][df['index'].duplicated()].iloc[0])} "
+                             "is labelled twice; keep one row per configuration")
         for row in df.itertuples(index=False):
             config_id = int(row.index)
             if config_id not in position:
                 raise ValueError(f"{path}: configuration {config_id} is not in the structures file")
+            if hasattr(row, "ASEatoms"):
+                check_frame_matches(path, config_id, row.ASEatoms, structures,
+                                    position[config_id], scale)
             put(position[config_id], config_id, row.energy, row.forces, getattr(row, "stress", None))
     else:
         from ase.io import read
@@ -131,10 +169,16 @@ def import_labels(structures: Structures, source_ids: np.ndarray, spec: dict, le
         if not by_id and len(frames) != n:
             raise ValueError(f"{path}: {len(frames)} configurations for {n} structures; align the "
                              "files or give each frame info['config_id']")
+        seen: set[int] = set()
         for j, atoms in enumerate(frames):
             config_id = int(atoms.info["config_id"]) if by_id else int(source_ids[j])
             if config_id not in position:
                 raise ValueError(f"{path}: configuration {config_id} is not in the structures file")
+            if config_id in seen:
+                raise ValueError(f"{path}: configuration {config_id} is labelled twice (frame {j} "
+                                 "repeats its info['config_id']); keep one frame per configuration")
+            seen.add(config_id)
+            check_frame_matches(path, config_id, atoms, structures, position[config_id], scale)
             try:
                 s = atoms.get_stress(voigt=True)
             except Exception:  # a label set without stress

@@ -265,9 +265,10 @@ def run_import_level(structures_path: Path, level_entry: dict, out_h5: Path, out
     structures = read_structures(structures_path)
     with h5py.File(structures_path, "r") as h5:
         ids = h5["source_id"][()]
+        scale = float(h5.attrs.get("rescale_factor", 1.0))
     spec = level_entry["labels_from"]
     level = str(level_entry["name"])
-    data = import_labels(structures, ids, spec, level)
+    data = import_labels(structures, ids, spec, level, scale)
     # the bulk reference the workflow added has no label in a file that does not hold it
     missing = [f"configuration {i} (id {ids[i]}): {data['reason'][i]}"
                for i in np.flatnonzero((data["status"] != STATUS_OK)
