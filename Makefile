@@ -52,6 +52,7 @@ pytest: setup
 
 lint: setup
 	$(SNAKEMAKE) --lint
+	$(SNAKEMAKE) --lint -s $(CURDIR)/Snakefile --directory .test --configfile .test/config/pilot.yaml
 
 dryrun-paper: setup
 	$(SNAKEMAKE) -n -q --configfile config/paper.yaml
@@ -66,6 +67,13 @@ test-workflow: setup system-test
 	$(PY) tests/check_report_renders.py .test/results/report.html \
 	  pareto_2J2.png learning_curves.png parity.png pareto_2d.png error_vs_level.png \
 	  residual_correlation.png paper_pareto_2J6.png paper_pareto_2d.png paper_learning_curves.png
+	# plan.mode pilot on a 24-cell pool: only the leverage order's prefix is labelled
+	OMP_NUM_THREADS=1 $(SNAKEMAKE) -s $(CURDIR)/Snakefile --directory .test \
+	  --configfile .test/config/pilot.yaml --profile profiles/default --cores 2 -q
+	$(SNAKEMAKE) -s $(CURDIR)/Snakefile --directory .test --configfile .test/config/pilot.yaml \
+	  --report results/pilot/report.html
+	$(PY) tests/check_report_renders.py .test/results/pilot/report.html \
+	  plan_curves.png predicted_front.png pareto_2J2.png
 
 # The cluster path on a real one-node SLURM started here (needs root for /etc/slurm/slurm.conf);
 # compares with the local .test run, so it runs after test-workflow. Daemons stop on any exit.

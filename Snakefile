@@ -27,6 +27,12 @@ include: "workflow/rules/fit.smk"
 include: "workflow/rules/report.smk"
 
 
+if PLAN_MODE == "pilot":
+
+    include: "workflow/rules/plan.smk"
+
+
+
 # Short analysis steps run on the submitting node, not through the queue.
 localrules:
     all,
@@ -48,6 +54,7 @@ rule all:
         f"{RESULTS}/tables/table2_models.csv",
         f"{RESULTS}/claims/claims.csv",
         [f"{RESULTS}/paper/paper_pareto_2J6.png"] if PAPER_DIR else [],
+        [f"{RESULTS}/plan/plan.csv"] if PLAN_MODE == "pilot" else [],
         (
             [f"{RESULTS}/tables/reference_convergence.csv"]
             if "convergence_check" in config["dft"]

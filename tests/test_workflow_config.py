@@ -112,3 +112,23 @@ def test_results_dir_moves_every_output(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "results/other/labels/level1.h5" in proc.stdout
     assert " results/labels/" not in proc.stdout
+
+
+def test_pilot_mode_orders_the_pool_before_dft_and_labels_only_the_pilot(tmp_path):
+    """plan.mode pilot: pool structures, pool descriptors and the leverage order come first;
+    DFT chunks cover the pilot's 6 + 4 + bulk reference configurations, not the pool's 25."""
+    config = load(".test/config/pilot.yaml")
+    proc = dry_run(tmp_path, config)
+    assert proc.returncode == 0, proc.stderr
+    jobs = dict(line.split()[:2] for line in proc.stdout.split("Job stats:")[1].splitlines()[3:]
+                if len(line.split()) == 2)
+    assert jobs["pool_structures"] == "1" and jobs["pool_descriptors"] == "1"
+    assert jobs["pool_order"] == "1" and jobs["plan"] == "1"
+    assert jobs["label_chunk"] == str(3 * 3)     # 11 configurations in chunks of 4, 3 levels
+    bad = load(".test/config/pilot.yaml")
+    bad["plan"]["pilot_size"] = 20
+    with pytest.raises(ConfigError, match="plan.pilot_size 20 exceeds the pool's 12"):
+        check_config(bad)
+    bad["plan"] = {**config["plan"], "order": {"twojmax": 4}}
+    with pytest.raises(ConfigError, match="plan.order.twojmax 4 is not in"):
+        check_config(bad)

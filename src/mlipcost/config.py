@@ -34,19 +34,37 @@ def source_configurations(structures: dict) -> int:
     return count_configurations(structures)
 
 
-def planned_configurations(structures: dict) -> int:
-    """Configurations in structures.h5: the source's, plus the bulk reference unless the source
-    already holds one (a file written by this workflow). A file is read once."""
+def _source_count(structures: dict) -> tuple[int, bool]:
+    """(configurations of the source, whether it carries a bulk reference). A file is read once."""
     if structures["source"] in ("file", "paper_hdf"):
         from .importers import read_structures_file
         from .structures import BULK_REFERENCE
 
         kinds = read_structures_file(structures)[0].kinds
-        has_reference = BULK_REFERENCE in kinds
-        n = len(kinds)
-    else:
-        n, has_reference = source_configurations(structures), False
+        return len(kinds), BULK_REFERENCE in kinds
+    return source_configurations(structures), False
+
+
+def planned_configurations(structures: dict) -> int:
+    """Configurations in structures.h5: the source's, plus the bulk reference unless the source
+    already holds one (a file written by this workflow)."""
+    n, has_reference = _source_count(structures)
     return n + int(structures.get("bulk_reference", True) and not has_reference)
+
+
+def plan_mode(config: dict) -> str | None:
+    """'pilot' when the study labels only a pilot of the pool (``plan.mode``), else None."""
+    return (config.get("plan") or {}).get("mode")
+
+
+def pilot_configurations(config: dict) -> int:
+    """Configurations in a pilot's structures.h5: its training prefix, its test draw and the
+    pool's bulk reference (added by the workflow, or carried by a file source)."""
+    plan = config["plan"]
+    structures = config["structures"]
+    _, carried = _source_count(structures)
+    has_reference = carried or structures.get("bulk_reference", True)
+    return int(plan["pilot_size"]) + int(plan["test_size"]) + int(has_reference)
 
 
 def check_config(config: dict) -> None:
@@ -89,6 +107,16 @@ def check_config(config: dict) -> None:
     n_source = (source_configurations(s) if s["source"] in ("crystals", "generate", "mixed")
                 else 10**12)
     n_train = round(n_source * (1 - config["split"].get("test_fraction", 0.5)))
+    if plan_mode(config) == "pilot":
+        plan = config["plan"]
+        if plan["pilot_size"] > n_train:
+            raise ConfigError(f"plan.pilot_size {plan['pilot_size']} exceeds the pool's {n_train} "
+                              "training configurations; lower it or enlarge the pool")
+        n_train = int(plan["pilot_size"])
+        order_twojmax = int(plan.get("order", {}).get("twojmax", min(config["descriptors"]["twojmax"])))
+        if order_twojmax not in [int(j) for j in config["descriptors"]["twojmax"]]:
+            raise ConfigError(f"plan.order.twojmax {order_twojmax} is not in "
+                              f"descriptors.twojmax {config['descriptors']['twojmax']}")
     too_big = [n for n in config["fit"]["training_sizes"] if n > n_train]
     if too_big:
         raise ConfigError(f"fit.training_sizes {too_big} exceed the {n_train} training "

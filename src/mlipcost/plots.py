@@ -233,3 +233,84 @@ def residual_correlation_plot(residuals: pd.DataFrame, correlation: pd.DataFrame
                  f"{energy_weight:g}, whole training half")
     fig.tight_layout()
     _save(fig, path)
+
+
+def _clip_to_medians(ax, medians: pd.Series) -> None:
+    """A decade either side of the medians: an interval far wider than that says enough at the
+    axis edge, and must not squash the medians into a line."""
+    lo, hi = float(np.nanmin(medians)), float(np.nanmax(medians))
+    if lo > 0:
+        ax.set_ylim(lo / 10.0, hi * 10.0)
+
+
+def plan_curves(predictions: pd.DataFrame, pilot: pd.DataFrame, path: Path, setting: dict,
+                targets: dict, pilot_size: int, title: str) -> None:
+    """Predicted test errors against training size per level for one (2Jmax, sampler, energy
+    weight): median line, interval band, the pilot's medians as points, the targets dashed."""
+    keys = ("twojmax", "sampler", "energy_weight")
+    pred = predictions[np.logical_and.reduce([predictions[k] == setting[k] for k in keys])]
+    seen = pilot[np.logical_and.reduce([pilot[k] == setting[k] for k in keys])]
+    levels = sorted(pred["train_level"].astype(str).unique(), key=_level_key)
+    colors = _level_colors(levels)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    for ax, metric, column, label in (
+            (axes[0], "energy", "test_energy_rmse_meV_per_atom_vs_reference",
+             "test energy RMSE vs reference (meV/atom)"),
+            (axes[1], "force", "test_force_rmse_meV_per_A_vs_reference",
+             "test force RMSE vs reference (meV/Å)")):
+        for lvl in levels:
+            p = pred[(pred["metric"] == metric) & (pred["train_level"].astype(str) == lvl)]
+            p = p.sort_values("size")
+            ax.plot(p["size"], p["predicted"], color=colors[lvl], label=f"level {lvl}")
+            ax.fill_between(p["size"], p["lower"], p["upper"], color=colors[lvl], alpha=0.15)
+            s = seen[seen["train_level"].astype(str) == lvl].groupby("size")[column].median()
+            ax.scatter(s.index, s.values, color=colors[lvl], s=16, zorder=3)
+        target = targets.get(metric)
+        if target:
+            ax.axhline(target, color="0.3", ls="--", lw=1, label="target")
+        ax.axvline(pilot_size, color="0.6", ls=":", lw=1, label="pilot size")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        _clip_to_medians(ax, pd.concat([pred.loc[pred["metric"] == metric, "predicted"],
+                                        seen.groupby(["train_level", "size"])[column].median(),
+                                        pd.Series([target] if target else [], dtype=float)]))
+        ax.set_xlabel("training configurations")
+        ax.set_ylabel(label)
+        ax.grid(True, which="both", alpha=0.25)
+        tidy_log_axis(ax.xaxis)
+        tidy_log_axis(ax.yaxis)
+    axes[0].legend(fontsize=7)
+    fig.suptitle(title)
+    _save(fig, path)
+
+
+def predicted_front(candidates: pd.DataFrame, path: Path, title: str) -> None:
+    """The predicted front (DFT cost against predicted median errors) with each point's
+    interval, coloured by training level; every candidate faint behind it."""
+    levels = sorted(candidates["train_level"].astype(str).unique(), key=_level_key)
+    colors = _level_colors(levels)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharex=True)
+    cost = candidates["dft_cost_s"] / 3600.0
+    for ax, metric, label in ((axes[0], "energy", "predicted test energy RMSE (meV/atom)"),
+                              (axes[1], "force", "predicted test force RMSE (meV/Å)")):
+        for lvl in levels:
+            sel = candidates["train_level"].astype(str) == lvl
+            ax.scatter(cost[sel], candidates.loc[sel, f"predicted_{metric}"], s=6,
+                       color=colors[lvl], alpha=0.15)
+            front = sel & candidates["on_predicted_front"]
+            mid = candidates.loc[front, f"predicted_{metric}"]
+            ax.errorbar(cost[front], mid,
+                        yerr=[mid - candidates.loc[front, f"lower_{metric}"],
+                              candidates.loc[front, f"upper_{metric}"] - mid],
+                        fmt="o", ms=3, color=colors[lvl], elinewidth=0.8, label=f"level {lvl}")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        _clip_to_medians(ax, candidates[f"predicted_{metric}"])
+        ax.set_xlabel("DFT cost of the training set (core-hours)")
+        ax.set_ylabel(label)
+        ax.grid(True, which="both", alpha=0.25)
+        tidy_log_axis(ax.xaxis)
+        tidy_log_axis(ax.yaxis)
+    axes[0].legend(fontsize=7)
+    fig.suptitle(title)
+    _save(fig, path)

@@ -5,7 +5,7 @@ from pathlib import Path
 sys.path.append(str(Path(workflow.basedir) / "src"))
 
 from mlipcost.config import (check_config, computed_levels, imported_levels, level_entry,
-                             level_names)
+                             level_names, pilot_configurations, plan_mode)
 from mlipcost.dft.labels import n_chunks
 
 check_config(config)
@@ -21,11 +21,18 @@ IMPORTED_LEVELS = imported_levels(config)
 TWOJMAX = [int(j) for j in config["descriptors"]["twojmax"]]
 
 
+# 'pilot': the configured structures are a candidate pool; only a leverage-ordered prefix of it
+# (and a test draw) is labelled, and the plan rule predicts what the rest would buy.
+PLAN_MODE = plan_mode(config)
+
+
 def n_configurations():
     from mlipcost.config import planned_configurations
 
     if not COMPUTED_LEVELS:
         return 0  # every level is imported: no DFT chunks to plan
+    if PLAN_MODE == "pilot":
+        return pilot_configurations(config)
     return planned_configurations(config["structures"])
 
 
@@ -82,3 +89,8 @@ if PAPER_DIR and not Path(PAPER_DIR).is_dir():
             "paper's 2Jmax-6 result files (3D_pareto/, 2D_pareto.csv, "
             "sampling_methods_comparison/) or set required: false")
     PAPER_DIR = None
+
+
+def order_twojmax():
+    """The 2Jmax whose descriptors order a pilot's pool (plan.order.twojmax)."""
+    return int(config["plan"].get("order", {}).get("twojmax", min(TWOJMAX)))

@@ -16,3 +16,25 @@ rule descriptors:
         "../../envs/analysis.yaml"
     script:
         "../scripts/descriptors.py"
+
+
+if PLAN_MODE == "pilot":
+
+    rule pool_descriptors:
+        input:
+            f"{RESULTS}/pool/structures.h5",
+        output:
+            f"{RESULTS}/pool/descriptors/2J{{twojmax}}.h5",
+        params:
+            element=config["element"],
+            descriptors=config["descriptors"],
+        threads: config["descriptors"].get("workers", 1)
+        resources:
+            runtime=120,
+            mem_mb=4000,
+        log:
+            f"{LOGS}/pool/descriptors_2J{{twojmax}}.log",
+        conda:
+            "../../envs/analysis.yaml"
+        script:
+            "../scripts/descriptors.py"
