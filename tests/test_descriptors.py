@@ -142,3 +142,30 @@ def test_sweep_from_the_file_equals_the_sweep_in_memory(tmp_path):
     args = (np.arange(0, 30, 2), np.arange(1, 30, 2), ["random"], [5, 15], [1.0, 100.0], 2, 1,
             {}, "2", np.ones((30, 2)), 2)
     pd.testing.assert_frame_equal(fit_sweep(from_file, *args), fit_sweep(in_memory, *args))
+
+
+def test_rejected_configurations_never_reach_lammps(tmp_path):
+    """A zero-volume cell the structure check rejected (the tolerance let the set through) gets
+    no descriptor rows instead of crashing the descriptors job (#18 item 6)."""
+    from ase.io import write
+
+    from mlipcost.descriptors import DescriptorFile
+    from mlipcost.stages import make_structures, run_descriptors
+
+    good = [bulk("Be", "hcp", a=2.29, c=3.58).repeat((1, 1, 2)) for _ in range(3)]
+    for i, atoms in enumerate(good):
+        atoms.rattle(0.05, seed=i)
+    flat = good[0].copy()
+    flat.set_cell([flat.cell[0], flat.cell[0], flat.cell[2]], scale_atoms=False)  # zero volume
+    write(tmp_path / "set.extxyz", [good[0], flat, good[1], good[2]], format="extxyz")
+    make_structures("Be", {"source": "file", "path": str(tmp_path / "set.extxyz"),
+                           "max_rejected_fraction": 0.5, "min_distance_A": 0.5},
+                    {"test_fraction": 0.5, "seed": 1}, tmp_path / "structures.h5",
+                    log=lambda m: None)
+    run_descriptors(tmp_path / "structures.h5", "Be", {}, 2, tmp_path / "2J2.h5",
+                    log=lambda m: None)
+    desc = DescriptorFile(tmp_path / "2J2.h5")
+    assert desc.rows(1).stop == desc.rows(1).start            # no rows for the rejected cell
+    assert np.isnan(desc.energy_rows[1]).all()
+    assert np.isfinite(desc.energy_rows[[0, 2, 3]]).all()
+    assert [desc.rows(i).stop - desc.rows(i).start for i in (0, 2, 3)] == [1 + 3 * 4] * 3

@@ -75,3 +75,51 @@ def test_a_pilot_larger_than_the_pool_is_an_error(pool, tmp_path):
     with pytest.raises(ValueError, match="plan.pilot_size 99 exceeds"):
         make_pilot_structures(pool / "structures.h5", tmp_path / "order.csv", 99, 3, 58, {},
                               tmp_path / "pilot.h5")
+
+
+def _level_files(folder, structures, failed=()):
+    """Two synthetic label files (level 1 noisier than level 2) with ``failed`` configurations."""
+    from mlipcost.dft.labels import write_level_file
+
+    rng = np.random.default_rng(1)
+    n = len(structures)
+    status = np.array(["ok"] * n, dtype=object)
+    status[list(failed)] = "failed"
+    paths = []
+    for level, noise in (("1", 0.05), ("2", 0.0)):
+        path = folder / f"level{level}.h5"
+        write_level_file(path, structures, settings={}, level=level, structures_hash="x",
+                         energy=-3.7 * structures.n_atoms + noise * rng.normal(size=n),
+                         forces=rng.normal(scale=0.1, size=(structures.n_atoms.sum(), 3)),
+                         stress=np.zeros((n, 6)), wall_time_s=np.ones(n), status=status,
+                         reasons=["" if s == "ok" else "SCF" for s in status])
+        paths.append(path)
+    return paths
+
+
+def test_training_sizes_are_checked_on_the_configurations_really_labelled(pool, tmp_path):
+    """#18 item 4: a size above the training configurations labelled at every level is an error
+    naming the counts, or a clamp recorded in the log when asked for; never silent."""
+    from mlipcost.stages import run_fit_sweep, run_leverage
+
+    structures = read_structures(pool / "structures.h5")
+    train = np.flatnonzero(structures.is_train & ~structures.is_bulk_reference)
+    labels = _level_files(tmp_path, structures, failed=train[:2])
+    run_leverage(pool / "structures.h5", pool / "2J2.h5", labels, 150.0, tmp_path / "lev.csv",
+                 log=lambda m: None)
+    config = {"fit": {"reference_level": "2", "energy_weights": [150.0], "samplers": ["random"],
+                      "training_sizes": [2, len(train)], "repeats": 1},
+              "dft": {"levels": [{"name": "1", "seconds_per_config": 1.0},
+                                 {"name": "2", "seconds_per_config": 2.0}]},
+              "pareto": {"cost": "configured"}}
+    with pytest.raises(ValueError, match=rf"fit.training_sizes \[{len(train)}\] exceed the "
+                                         rf"{len(train) - 2} training configurations labelled at "
+                                         rf"every level \({len(train)} in the split, 2 rejected"):
+        run_fit_sweep(pool / "structures.h5", pool / "2J2.h5", labels, tmp_path / "lev.csv",
+                      config, tmp_path / "sweep.csv")
+    config["fit"]["clamp_training_sizes"] = True
+    messages = []
+    run_fit_sweep(pool / "structures.h5", pool / "2J2.h5", labels, tmp_path / "lev.csv", config,
+                  tmp_path / "sweep.csv", log=messages.append)
+    assert any(m.startswith("clamped:") for m in messages)
+    assert sorted(pd.read_csv(tmp_path / "sweep.csv")["size"].unique()) == [2, len(train) - 2]

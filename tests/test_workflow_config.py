@@ -58,6 +58,11 @@ def test_cross_key_checks():
     config["fit"]["training_sizes"] = [1000]
     with pytest.raises(ConfigError, match="training_sizes"):
         check_config(config)
+    # the paper's split truncates: 8 configurations at test_fraction 0.55 train 3, not round(3.6)
+    config = load(".test/config/config.yaml")
+    config["split"] = {"test_fraction": 0.55, "seed": 58, "method": "python_random"}
+    with pytest.raises(ConfigError, match=r"training_sizes \[4\] exceed the 3 training"):
+        check_config(config)
     config = load("config/paper.yaml")
     config["dft"]["vasp"]["incar"] = {"ENCUT": 600}
     with pytest.raises(ConfigError, match="ENCUT"):

@@ -106,7 +106,10 @@ def check_config(config: dict) -> None:
     # a file source is counted (and the sizes checked against it) when the structures are made
     n_source = (source_configurations(s) if s["source"] in ("crystals", "generate", "mixed")
                 else 10**12)
-    n_train = round(n_source * (1 - config["split"].get("test_fraction", 0.5)))
+    from .structures import split_train_count
+
+    n_train = split_train_count(n_source, config["split"].get("test_fraction", 0.5),
+                                config["split"].get("method", "numpy"))
     if plan_mode(config) == "pilot":
         plan = config["plan"]
         if plan["pilot_size"] > n_train:

@@ -189,16 +189,23 @@ def iter_config_rows(structures, settings: SnapSettings, element: str, workers: 
 
 def compute_descriptor_file(structures, settings: SnapSettings, element: str, out: Path,
                             stage_settings: dict, block_rows: int = 65536, workers: int = 1,
-                            log=print) -> None:
+                            log=print, skip: np.ndarray | None = None) -> None:
     """Write ``A`` (unweighted, FitSNAP rows) for every configuration, block by block.
+
+    Configurations flagged in ``skip`` (rejected by the structure checks) never reach LAMMPS:
+    they get no rows, an identity rotation and a NaN energy row.
 
     Datasets: ``A`` (rows × columns), ``reference`` (rows), ``row_type``, ``row_atom``,
     ``row_offsets`` (n_configs + 1), ``rotation`` (n_configs × 3 × 3; labels rotate with it),
     ``energy_rows`` (n_configs × columns: each configuration's energy row again, so that the
     analysis never scans ``A`` for them).
     """
+    from .structures import subset
+
     n_configs = len(structures)
-    rows_per_config = 1 + 3 * structures.n_atoms + (6 if settings.stress_rows else 0)
+    skip = np.zeros(n_configs, bool) if skip is None else np.asarray(skip, bool)
+    computed = np.flatnonzero(~skip)
+    rows_per_config = np.where(skip, 0, 1 + 3 * structures.n_atoms + (6 if settings.stress_rows else 0))
     row_offsets = np.concatenate([[0], np.cumsum(rows_per_config)])
     total = int(row_offsets[-1])
     with atomic_h5(out) as h5:
@@ -211,13 +218,17 @@ def compute_descriptor_file(structures, settings: SnapSettings, element: str, ou
         rot = h5.create_dataset("rotation", shape=(n_configs, 3, 3), dtype="f8")
         energy = h5.create_dataset("energy_rows", shape=(n_configs, settings.n_columns),
                                    dtype="f8")
+        for i in np.flatnonzero(skip):
+            rot[i], energy[i] = np.eye(3), np.nan
+        todo = structures if not skip.any() else subset(structures, ~skip)
         buffer, buffered, start = [], 0, 0
-        for i, rows in enumerate(iter_config_rows(structures, settings, element, workers)):
+        for j, rows in enumerate(iter_config_rows(todo, settings, element, workers)):
+            i = computed[j]
             rot[i] = rows.rotation
             energy[i] = rows.a[0]
             buffer.append(rows)
             buffered += len(rows.a)
-            if buffered >= block_rows or i == n_configs - 1:
+            if buffered >= block_rows or j == len(computed) - 1:
                 stop = start + buffered
                 dset[start:stop] = np.concatenate([b.a for b in buffer])
                 ref[start:stop] = np.concatenate([b.reference for b in buffer])
@@ -230,7 +241,8 @@ def compute_descriptor_file(structures, settings: SnapSettings, element: str, ou
         write_provenance(h5, "descriptors", stage_settings, twojmax=settings.twojmax,
                          n_columns=settings.n_columns, bzeroflag=settings.bzeroflag,
                          quadraticflag=settings.quadraticflag)
-        log(f"2Jmax {settings.twojmax}: {total} rows x {settings.n_columns} columns")
+        log(f"2Jmax {settings.twojmax}: {total} rows x {settings.n_columns} columns"
+            + (f"; {int(skip.sum())} rejected configurations skipped" if skip.any() else ""))
 
 
 class DescriptorFile:

@@ -307,7 +307,10 @@ def fit_sweep(data: FitData, train: np.ndarray, test: np.ndarray, samplers: list
     k, levels = data.n_features, data.levels
     ref = levels.index(reference_level)
     halves = {"test": SetStats.of(data, test)}
-    sizes = sorted({min(int(s), len(train)) for s in sizes})
+    if max(sizes) > len(train):
+        raise ValueError(f"training sizes {sorted(s for s in sizes if s > len(train))} exceed the "
+                         f"{len(train)} training configurations")
+    sizes = sorted({int(s) for s in sizes})
     rows, waiting = [], []
 
     def record(meta: dict, coefs: np.ndarray, subsample: dict) -> None:

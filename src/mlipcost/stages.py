@@ -303,8 +303,10 @@ def descriptor_settings(descriptors: dict, twojmax: int) -> SnapSettings:
 def run_descriptors(structures_path: Path, element: str, descriptors: dict, twojmax: int,
                     out: Path, workers: int = 1, log=print) -> None:
     settings = descriptor_settings(descriptors, twojmax)
+    valid = _valid_mask(structures_path)
     compute_descriptor_file(read_structures(structures_path), settings, element, out,
-                            {"element": element, **settings.as_dict()}, workers=workers, log=log)
+                            {"element": element, **settings.as_dict()}, workers=workers, log=log,
+                            skip=None if valid is None else ~valid)
 
 
 def _analysis_set(structures_path: Path, label_paths: list[Path]):
@@ -388,7 +390,19 @@ def run_fit_sweep(structures_path: Path, descriptor_path: Path, label_paths: lis
     fit = config["fit"]
     scores = {"leverage": lev["leverage"].to_numpy(),
               "block_leverage": lev["block_leverage"].to_numpy()}
-    table = fit_sweep(data, train, test, list(fit["samplers"]), list(fit["training_sizes"]),
+    sizes = [int(n) for n in fit["training_sizes"]]
+    too_big = [n for n in sizes if n > len(train)]
+    if too_big:
+        in_split = int((structures.is_train & ~structures.is_bulk_reference).sum())
+        message = (f"fit.training_sizes {too_big} exceed the {len(train)} training configurations "
+                   f"labelled at every level ({in_split} in the split, {in_split - len(train)} "
+                   "rejected or failed)")
+        if not fit.get("clamp_training_sizes", False):
+            raise ValueError(f"{message}: lower them, add configurations, or set "
+                             "fit.clamp_training_sizes: true to fit them at that many")
+        log(f"clamped: {message}; fitted at {len(train)}")
+        sizes = sorted({min(n, len(train)) for n in sizes})
+    table = fit_sweep(data, train, test, list(fit["samplers"]), sizes,
                       list(fit["energy_weights"]), fit.get("repeats", 5), fit.get("seed", 58),
                       scores, str(fit["reference_level"]),
                       configuration_costs(labels, config, data.config_index), desc.twojmax,

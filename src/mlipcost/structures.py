@@ -250,23 +250,29 @@ def subset(structures: Structures, keep: np.ndarray) -> Structures:
     return out
 
 
+def split_train_count(n: int, test_fraction: float, method: str = "numpy") -> int:
+    """Training configurations of a split of ``n``: the paper's code truncates, numpy rounds."""
+    if method == "python_random":
+        return int(n * (1.0 - test_fraction))
+    if method == "numpy":
+        return int(round(n * (1.0 - test_fraction)))
+    raise ValueError(f"split.method must be 'numpy' or 'python_random', got {method!r}")
+
+
 def split_train_test(n: int, test_fraction: float, seed: int, method: str = "numpy") -> np.ndarray:
     """Configuration-level split: shuffle with ``seed``, the first ``(1 - test_fraction)`` train.
 
     ``python_random`` is the paper's code: ``random.seed(seed); random.shuffle(range(n))`` and
     ``int(n * (1 - test_fraction))`` training configurations (seed 58, 0.5 in the paper).
     """
+    n_train = split_train_count(n, test_fraction, method)
     if method == "python_random":
         import random
 
         order = list(range(n))
         random.Random(seed).shuffle(order)
-        n_train = int(n * (1.0 - test_fraction))
-    elif method == "numpy":
-        order = np.random.default_rng(seed).permutation(n)
-        n_train = int(round(n * (1.0 - test_fraction)))
     else:
-        raise ValueError(f"split.method must be 'numpy' or 'python_random', got {method!r}")
+        order = np.random.default_rng(seed).permutation(n)
     is_train = np.zeros(n, dtype=bool)
     is_train[order[:n_train]] = True
     return is_train
