@@ -1,5 +1,5 @@
 """Command line: ``mlipcost fit`` (FitSNAP input files), ``pareto``, ``tables`` and ``claims`` (the
-paper's published result files or this workflow's results), ``recommend`` and ``plan``."""
+paper's published result files or this workflow's results), ``recommend``, ``plan`` and ``check``."""
 
 from __future__ import annotations
 
@@ -247,6 +247,19 @@ def _print_plan(result: dict, args, pool: int) -> None:
         print(f"wrote every candidate with its interval to {args.out}")
 
 
+def _check(args) -> int:
+    from .integrity import check_tree
+
+    n, problems, notes = check_tree(args.results)
+    for line in notes:
+        print(f"note: {line}")
+    for line in problems:
+        print(line)
+    print(f"checked {n} HDF5 files and DFT records under {args.results}: "
+          f"{len(problems)} not as written")
+    return 1 if problems else 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="mlipcost", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -305,6 +318,11 @@ def main(argv=None) -> int:
                       help="configurations available (default: the largest size in the runs)")
     plan.add_argument("--out", type=Path, help="write every candidate setting to this CSV")
     plan.set_defaults(func=_plan)
+    check = sub.add_parser("check", help="read every HDF5 file and DFT record of a results "
+                           "folder; name the truncated or corrupted ones and the rule that "
+                           "remakes them (exit 1 if any)")
+    check.add_argument("results", type=Path, help="a results folder, e.g. results/")
+    check.set_defaults(func=_check)
     args = parser.parse_args(argv)
     try:
         return args.func(args)

@@ -13,12 +13,11 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import h5py
 import numpy as np
 from ase import Atoms
 
 from .lammps_io import create_periodic_box, new_lammps
-from .storage import atomic_h5, write_provenance
+from .storage import atomic_h5, open_h5, write_provenance
 
 NKTV2P_BAR = 1.6021765e6  # LAMMPS metal units: eV/Å³ -> bar, as FitSNAP uses it
 ROW_ENERGY, ROW_FORCE, ROW_STRESS = 0, 1, 2
@@ -257,7 +256,7 @@ class DescriptorFile:
         if not self.path.exists():
             raise FileNotFoundError(f"descriptor file not found: {self.path} "
                                     "(run the 'descriptors' rule)")
-        with h5py.File(self.path, "r") as h5:
+        with open_h5(self.path, "descriptors") as h5:
             if "energy_rows" not in h5:
                 raise ValueError(f"{self.path} has no 'energy_rows' (written by an older "
                                  "mlipcost): delete it and rerun the descriptors rule")
@@ -284,7 +283,7 @@ class DescriptorFile:
         order = np.argsort(configs, kind="stable")
         ordered = configs[order]
         offsets = self.row_offsets
-        with h5py.File(self.path, "r") as h5:
+        with open_h5(self.path, "descriptors") as h5:
             dset = h5["A"]
             start = 0
             while start < len(ordered):

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import h5py
 import numpy as np
 import pandas as pd
 
 from .descriptors import DescriptorFile
 from .fit import FitData, ForceRows, leverage_scores, sampling_order
-from .storage import atomic_path
+from .storage import atomic_path, open_h5
 from .structures import BULK_REFERENCE, Structures, read_structures, write_structures
 
 ORDER_SCORES = ("leverage", "block_leverage")
@@ -38,7 +37,7 @@ def pool_order(structures_path: Path, descriptor_path: Path, energy_weight: floa
     if score not in ORDER_SCORES:
         raise ValueError(f"plan.order_score: {score!r}; choose one of {list(ORDER_SCORES)}")
     structures = read_structures(structures_path)
-    with h5py.File(structures_path, "r") as h5:
+    with open_h5(structures_path, "pool_structures") as h5:
         valid = h5["valid"][()]
         source_id = h5["source_id"][()]
     candidates = np.flatnonzero(structures.is_train & valid & ~structures.is_bulk_reference)
@@ -72,7 +71,7 @@ def pilot_indices(structures_path: Path, order: pd.DataFrame, n_train: int, n_te
     """Pool indices of the pilot's training configurations (the order's first ``n_train``) and
     test configurations (``n_test`` drawn from the pool's test half), plus the bulk reference."""
     structures = read_structures(structures_path)
-    with h5py.File(structures_path, "r") as h5:
+    with open_h5(structures_path, "pool_structures") as h5:
         valid = h5["valid"][()]
     if n_train > len(order):
         raise ValueError(f"plan.pilot_size {n_train} exceeds the pool's {len(order)} training "

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import h5py
 import numpy as np
 import pandas as pd
 
@@ -17,7 +16,7 @@ from .dft.labels import (STATUS_OK, Labels, chunk_bounds, collect_level, label_c
                          read_labels, write_chunk, write_extxyz)
 from .dft.ladder import Level
 from .fit import build_fit_data, fit_sweep, leverage_scores
-from .storage import atomic_path, config_hash, file_hash, write_text
+from .storage import atomic_path, config_hash, file_hash, open_h5, write_text
 from .structures import (BULK_REFERENCE, Structures, bulk_reference, check_structures,
                          generate_crystals, read_structures, split_train_test, write_structures)
 
@@ -89,7 +88,7 @@ def make_structures(element: str, settings: dict, split: dict, out: Path, log=pr
 
 
 def _valid_mask(structures_path: Path) -> np.ndarray:
-    with h5py.File(structures_path, "r") as h5:
+    with open_h5(structures_path, "structures") as h5:
         return h5["valid"][()] if "valid" in h5 else None
 
 
@@ -263,7 +262,7 @@ def run_import_level(structures_path: Path, level_entry: dict, out_h5: Path, out
     from .importers import import_labels
 
     structures = read_structures(structures_path)
-    with h5py.File(structures_path, "r") as h5:
+    with open_h5(structures_path, "structures") as h5:
         ids = h5["source_id"][()]
         scale = float(h5.attrs.get("rescale_factor", 1.0))
     spec = level_entry["labels_from"]

@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import tempfile
 from pathlib import Path
 from typing import Any, Iterator
@@ -46,12 +47,60 @@ def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[
             tmp_path.unlink()
 
 
+class ChecksummedFile(h5py.File):
+    """An HDF5 file whose numeric datasets carry HDF5's Fletcher-32 checksum on every chunk:
+    a byte changed after writing makes the read fail instead of returning another number."""
+
+    def create_dataset(self, name, shape=None, dtype=None, data=None, **kwds):
+        if data is not None:
+            probe = np.asarray(data)
+            kind, size, ndim = probe.dtype.kind, probe.size, probe.ndim
+        else:
+            kind = np.dtype(dtype if dtype is not None else "f4").kind
+            size, ndim = int(np.prod(shape)), len(shape)
+        if kind in "biuf" and size > 0 and ndim > 0:
+            kwds.setdefault("fletcher32", True)
+        return super().create_dataset(name, shape=shape, dtype=dtype, data=data, **kwds)
+
+
 @contextlib.contextmanager
 def atomic_h5(path: str | os.PathLike) -> Iterator[h5py.File]:
     """Open a new HDF5 file for writing that appears under ``path`` only when complete."""
     with atomic_path(path, suffix=".h5.tmp") as tmp:
-        with h5py.File(tmp, "w") as h5:
+        with ChecksummedFile(tmp, "w") as h5:
             yield h5
+
+
+class CorruptFileError(ValueError):
+    """A result file that cannot be read as written: truncated, or changed after writing."""
+
+
+def unreadable_message(path: Path, err: BaseException, made_by: str) -> str:
+    text = str(err)
+    truncated = re.search(r"eof = (\d+).*stored_eof = (\d+)", text)
+    if truncated:
+        what = (f"is truncated ({int(truncated[1]):,} of {int(truncated[2]):,} bytes)")
+    elif "checksum" in text or "filter returned failure" in text:
+        what = "fails its checksum (changed after it was written)"
+    else:
+        what = f"is unreadable ({text.splitlines()[0] if text else type(err).__name__})"
+    return f"{path} {what}: delete it and rerun; rule {made_by} remakes it"
+
+
+@contextlib.contextmanager
+def open_h5(path: str | os.PathLike, made_by: str) -> Iterator[h5py.File]:
+    """Read an HDF5 file this workflow wrote; a truncated or corrupted one is a CorruptFileError
+    naming the file and the rule that remakes it (h5py's own message names neither)."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path} not found (rule {made_by} makes it)")
+    try:
+        with h5py.File(path, "r") as h5:
+            yield h5
+    except (OSError, KeyError) as err:
+        if isinstance(err, KeyError) and "Unable to" not in str(err):
+            raise
+        raise CorruptFileError(unreadable_message(path, err, made_by)) from None
 
 
 def write_text(path: str | os.PathLike, text: str) -> None:

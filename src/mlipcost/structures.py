@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import h5py
 import numpy as np
 from ase import Atoms
 from ase.build import bulk
 from ase.data import atomic_numbers, chemical_symbols
 
-from .storage import atomic_h5, offsets_from_counts, read_strings, write_provenance, write_strings
+from .storage import (atomic_h5, offsets_from_counts, open_h5, read_strings, write_provenance,
+                      write_strings)
 
 # Lattice parameters (Å) of the three crystal structures the demo generator perturbs. Be's ground
 # state is hcp; bcc and fcc at the same volume per atom give the set distinct local environments.
@@ -301,7 +301,7 @@ def read_structures(path: str | Path) -> Structures:
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"structures file not found: {path} (run the 'structures' rule)")
-    with h5py.File(path, "r") as h5:
+    with open_h5(path, "structures") as h5:
         return Structures(
             numbers=h5["numbers"][()], positions=h5["positions_A"][()], cells=h5["cells_A"][()],
             pbc=h5["pbc"][()], offsets=h5["offsets"][()], kinds=read_strings(h5, "kinds"),

@@ -19,10 +19,10 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-import h5py
 import numpy as np
 
-from ..storage import atomic_h5, atomic_path, read_strings, write_provenance, write_strings
+from ..storage import (atomic_h5, atomic_path, open_h5, read_strings, write_provenance,
+                       write_strings)
 from ..structures import Structures
 from .ladder import Level, kmesh
 
@@ -234,7 +234,7 @@ def collect_level(chunk_paths: list[Path], structures: Structures, out: Path,
     forces_by_config: dict[int, np.ndarray] = {}
     stress, settings_json, level_name, versions, setups = [], None, None, set(), set()
     for path in chunk_paths:
-        with h5py.File(path, "r") as h5:
+        with open_h5(path, "label_chunk") as h5:
             if settings_json is None:
                 settings_json, level_name = h5.attrs["settings_json"], h5.attrs["level"]
             elif h5.attrs["settings_json"] != settings_json:
@@ -321,7 +321,7 @@ def read_labels(path: Path) -> Labels:
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"label file not found: {path} (run the 'collect_level' rule)")
-    with h5py.File(path, "r") as h5:
+    with open_h5(path, "collect_level (import_level for an imported level)") as h5:
         status = read_strings(h5, "status")
         return Labels(
             energy=h5["energy_eV"][()], forces=h5["forces_eV_per_A"][()],
