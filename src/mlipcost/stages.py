@@ -54,7 +54,9 @@ def load_structures(element: str, settings: dict):
     return structures, ids
 
 
-def make_structures(element: str, settings: dict, split: dict, out: Path, log=print) -> None:
+def make_configurations(element: str, settings: dict, out: Path, log=print) -> None:
+    """The configurations to label: the source's, checked, and the bulk reference; no split (a
+    split edit must not touch what the DFT jobs read)."""
     structures, ids = load_structures(element, settings)
     keep, rejected = check_structures(
         structures, element, settings.get("min_distance_A", 1.0),
@@ -62,29 +64,55 @@ def make_structures(element: str, settings: dict, split: dict, out: Path, log=pr
         tuple(settings.get("volume_per_atom_A3", (2.0, 100.0))))
     for message in rejected:
         log(f"rejected {message}")
-    # The split is drawn over the configurations of the source alone, so that the bulk reference
-    # (labelled, never fitted or tested) leaves it unchanged, whether added here or in the file.
-    data = ~structures.is_bulk_reference
-    is_train = np.zeros(len(structures), dtype=bool)
-    is_train[data] = split_train_test(int(data.sum()), split.get("test_fraction", 0.5),
-                                      split.get("seed", 58), split.get("method", "numpy"))
     if settings.get("bulk_reference", True) and BULK_REFERENCE not in structures.kinds:
         ideal = bulk_reference(element, int(np.median(structures.n_atoms)))
         structures = Structures.concatenate(
             [structures, Structures.from_atoms([ideal], [BULK_REFERENCE])])
         ids = np.append(ids, -1)
         keep = np.append(keep, True)
-        is_train = np.append(is_train, False)
         log(f"appended the bulk reference ({ideal.get_chemical_formula()}, "
             f"{len(ideal)} atoms) as configuration {len(structures) - 1}")
-    structures.is_train = is_train
+    structures.is_train = np.zeros(len(structures), dtype=bool)
     from .importers import rescale_factor
 
-    write_structures(out, structures, {"element": element, **settings, "split": split},
+    write_structures(out, structures, {"element": element, **settings},
                      rejected=rejected, source_ids=ids, valid=keep,
                      rescale_factor=rescale_factor(settings.get("rescale")))
     log(f"{len(structures)} configurations, {structures.n_atoms.sum()} atoms, "
-        f"{(~keep).sum()} rejected, {structures.is_train.sum()} train")
+        f"{(~keep).sum()} rejected")
+
+
+def split_configurations(configurations_path: Path, split: dict | None, out: Path,
+                         log=print) -> None:
+    """structures.h5: the configurations with their train/test split. The split is drawn over
+    the source's configurations alone, so that the bulk reference (labelled, never fitted or
+    tested) leaves it unchanged, whether added by the workflow or carried by the file. ``split``
+    None keeps the split the configurations carry (a pilot's, drawn on its pool)."""
+    from .structures import read_structures_metadata
+
+    structures = read_structures(configurations_path)
+    meta = read_structures_metadata(configurations_path)
+    if split is not None:
+        data = ~structures.is_bulk_reference
+        is_train = np.zeros(len(structures), dtype=bool)
+        is_train[data] = split_train_test(int(data.sum()), split.get("test_fraction", 0.5),
+                                          split.get("seed", 58), split.get("method", "numpy"))
+        structures.is_train = is_train
+    write_structures(out, structures, {**meta["settings"], "split": split},
+                     rejected=meta["rejected"], source_ids=meta["source_id"], valid=meta["valid"],
+                     rescale_factor=meta["rescale_factor"])
+    log(f"{len(structures)} configurations, {int(structures.is_train.sum())} train"
+        + ("" if split is not None else " (the pilot's split, drawn on its pool)"))
+
+
+def make_structures(element: str, settings: dict, split: dict, out: Path, log=print) -> None:
+    """Configurations and split in one file (the pool of a pilot; tests)."""
+    configurations = out.with_name(f".{out.stem}.configurations.h5")
+    try:
+        make_configurations(element, settings, configurations, log=log)
+        split_configurations(configurations, split, out, log=log)
+    finally:
+        configurations.unlink(missing_ok=True)
 
 
 def _valid_mask(structures_path: Path) -> np.ndarray:

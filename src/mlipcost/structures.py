@@ -297,6 +297,18 @@ def write_structures(path: str | Path, structures: Structures, settings: dict,
                          rescale_factor=rescale_factor)
 
 
+def read_structures_metadata(path: str | Path) -> dict:
+    """What structures.h5 holds besides the configurations: source ids, validity, rejection
+    messages, the settings it was made with and the rescale factor."""
+    import json
+
+    with open_h5(path, "structures") as h5:
+        return {"source_id": h5["source_id"][()], "valid": h5["valid"][()],
+                "rejected": read_strings(h5, "rejected"),
+                "settings": json.loads(h5.attrs["settings_json"]),
+                "rescale_factor": float(h5.attrs.get("rescale_factor", 1.0))}
+
+
 def read_structures(path: str | Path) -> Structures:
     path = Path(path)
     if not path.exists():

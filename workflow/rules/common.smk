@@ -52,10 +52,18 @@ wildcard_constraints:
     twojmax=r"\d+",
 
 
+def canonical(section):
+    """A config section with its keys sorted at every depth: Snakemake compares a job's params
+    with the last run's as written, so reordering keys in a config file would rerun it."""
+    import json
+
+    return json.loads(json.dumps(section, sort_keys=True))
+
+
 def labelling_settings():
     """The dft section less what does not change a label (an edit of those reruns nothing)."""
-    return {k: v for k, v in config["dft"].items()
-            if k not in ("convergence_check", "max_failed_fraction")}
+    return canonical({k: v for k, v in config["dft"].items()
+                      if k not in ("convergence_check", "max_failed_fraction")})
 
 
 def label_files():

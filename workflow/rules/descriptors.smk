@@ -1,11 +1,11 @@
 rule descriptors:
     input:
-        f"{RESULTS}/structures.h5",
+        f"{RESULTS}/configurations.h5",
     output:
         f"{RESULTS}/descriptors/2J{{twojmax}}.h5",
     params:
         element=config["element"],
-        descriptors=config["descriptors"],
+        descriptors=canonical(config["descriptors"]),
     threads: config["descriptors"].get("workers", 1)
     resources:
         runtime=120,
@@ -27,7 +27,7 @@ if PLAN_MODE == "pilot":
             f"{RESULTS}/pool/descriptors/2J{{twojmax}}.h5",
         params:
             element=config["element"],
-            descriptors=config["descriptors"],
+            descriptors=canonical(config["descriptors"]),
         threads: config["descriptors"].get("workers", 1)
         resources:
             runtime=120,

@@ -2,7 +2,7 @@ rule label_chunk:
     wildcard_constraints:
         level=one_of(COMPUTED_LEVELS),
     input:
-        f"{RESULTS}/structures.h5",
+        f"{RESULTS}/configurations.h5",
     output:
         f"{RESULTS}/dft/level{{level}}/chunk{{chunk}}.h5",
     params:
@@ -25,7 +25,7 @@ rule collect_level:
     wildcard_constraints:
         level=one_of(COMPUTED_LEVELS),
     input:
-        structures=f"{RESULTS}/structures.h5",
+        structures=f"{RESULTS}/configurations.h5",
         chunks=expand(
             f"{RESULTS}/dft/level{{{{level}}}}/chunk{{chunk}}.h5", chunk=range(N_CHUNKS)
         ),
@@ -46,7 +46,7 @@ rule import_level:
     wildcard_constraints:
         level=one_of(IMPORTED_LEVELS),
     input:
-        structures=f"{RESULTS}/structures.h5",
+        structures=f"{RESULTS}/configurations.h5",
         labels=lambda wc: level_entry(config, wc.level)["labels_from"]["path"],
     output:
         h5=f"{RESULTS}/labels/level{{level}}.h5",
@@ -64,7 +64,7 @@ rule import_level:
 
 rule reference_check:
     input:
-        structures=f"{RESULTS}/structures.h5",
+        structures=f"{RESULTS}/configurations.h5",
         labels=label_files(),
     output:
         report(

@@ -1,3 +1,5 @@
+# configurations.h5 is what the DFT jobs and the descriptors read: the configurations alone.
+# structures.h5 adds the train/test split, so that a split edit reruns no DFT job.
 if PLAN_MODE == "pilot":
 
     rule pool_structures:
@@ -14,19 +16,19 @@ if PLAN_MODE == "pilot":
         conda:
             "../../envs/analysis.yaml"
         script:
-            "../scripts/structures.py"
+            "../scripts/pool_structures.py"
 
-    rule structures:
+    rule configurations:
         input:
             pool=f"{RESULTS}/pool/structures.h5",
             order=f"{RESULTS}/pool/order.csv",
         output:
-            f"{RESULTS}/structures.h5",
+            f"{RESULTS}/configurations.h5",
         params:
             plan={k: config["plan"][k] for k in ("pilot_size", "test_size")},
             seed=config["split"].get("seed", 58),
         log:
-            f"{LOGS}/structures.log",
+            f"{LOGS}/configurations.log",
         conda:
             "../../envs/analysis.yaml"
         script:
@@ -34,18 +36,33 @@ if PLAN_MODE == "pilot":
 
 else:
 
-    rule structures:
+    rule configurations:
         input:
             [config["structures"]["path"]] if "path" in config["structures"] else [],
         output:
-            f"{RESULTS}/structures.h5",
+            f"{RESULTS}/configurations.h5",
         params:
             element=config["element"],
-            settings=config["structures"],
-            split=config["split"],
+            settings=canonical(config["structures"]),
         log:
-            f"{LOGS}/structures.log",
+            f"{LOGS}/configurations.log",
         conda:
             "../../envs/analysis.yaml"
         script:
-            "../scripts/structures.py"
+            "../scripts/configurations.py"
+
+
+rule structures:
+    input:
+        f"{RESULTS}/configurations.h5",
+    output:
+        f"{RESULTS}/structures.h5",
+    params:
+        # a pilot keeps the split drawn on its pool
+        split=None if PLAN_MODE == "pilot" else config["split"],
+    log:
+        f"{LOGS}/structures.log",
+    conda:
+        "../../envs/analysis.yaml"
+    script:
+        "../scripts/structures.py"
