@@ -118,15 +118,30 @@ def _claims(args) -> int:
 
 
 def _recommend(args) -> int:
+    import numpy as np
     import pandas as pd
 
     from .pareto import describe, paper_front, recommend
 
+    for name in ("budget_minutes", "max_energy_rmse", "max_force_rmse", "min_md_speed"):
+        value = getattr(args, name)
+        if value is not None and not (np.isfinite(value) and value > 0):
+            raise ValueError(f"--{name.replace('_', '-')} {value}: must be a positive number")
     if args.paper_dir:
         points, front_col = paper_front(args.paper_dir), "on_front"
     else:
+        if not args.summary.exists():
+            raise FileNotFoundError(f"{args.summary} not found; run the workflow (rule pareto) or "
+                                    "pass --paper-dir")
         points = pd.read_csv(args.summary)
         front_col = "on_front_all_2jmax"
+        needed = [front_col, "dft_cost_min", "twojmax", "train_level", "energy_weight", "size",
+                  "test_energy_rmse_meV_per_atom_vs_reference",
+                  "test_force_rmse_meV_per_A_vs_reference"]
+        missing = [c for c in needed if c not in points]
+        if missing:
+            raise ValueError(f"{args.summary}: not a pareto summary (no column "
+                             f"{', '.join(missing)}); give results/pareto/summary.csv of a run")
     result = recommend(points, args.budget_minutes, args.max_energy_rmse, args.max_force_rmse,
                        args.min_md_speed, front_col=front_col)
     if result["choice"] is not None:

@@ -51,7 +51,33 @@ def read_fitsnap_input(path: str | Path) -> FitsnapInput:
         raise FileNotFoundError(f"FitSNAP input not found: {path}")
     parser = configparser.ConfigParser(inline_comment_prefixes=("#",))
     parser.optionxform = str
-    parser.read(path)
+    try:
+        parser.read(path, encoding="utf-8")
+    except (configparser.Error, UnicodeDecodeError) as err:
+        reason = str(err).splitlines()[0]
+        raise ValueError(f"{path}: not a FitSNAP input file ({reason}); give the .in file with "
+                         "its [BISPECTRUM] and [GROUPS] sections") from None
+    for section, keys in REQUIRED.items():
+        if not parser.has_section(section):
+            raise ValueError(f"{path}: no [{section}] section; a FitSNAP input needs "
+                             f"[{section}] with {', '.join(keys)}")
+        missing = [k for k in keys if k not in parser[section]]
+        if missing:
+            raise ValueError(f"{path}: [{section}] lacks {', '.join(missing)}; add them (see "
+                             "FitSNAP's input documentation)")
+    try:
+        return _parse_fitsnap_input(path, parser)
+    except (ValueError, KeyError) as err:
+        if isinstance(err, ValueError) and str(err).startswith(str(path)):
+            raise
+        raise ValueError(f"{path}: a value FitSNAP's input format does not allow ({err}); "
+                         "correct it") from None
+
+
+REQUIRED = {"BISPECTRUM": ("type", "twojmax", "rcutfac", "rfac0"), "GROUPS": ("group_sections",)}
+
+
+def _parse_fitsnap_input(path: Path, parser: configparser.ConfigParser) -> FitsnapInput:
     bisp = parser["BISPECTRUM"]
     if int(bisp.get("numTypes", "1")) != 1:
         raise ValueError(f"{path}: [BISPECTRUM] numTypes {bisp['numTypes']}: only one element "
@@ -73,12 +99,20 @@ def read_fitsnap_input(path: str | Path) -> FitsnapInput:
             reference.append(f"pair_style {ref['pair_style']}")
             reference += [f"pair_coeff {ref[k]}" for k in sorted(ref) if k.startswith("pair_coeff")]
     element = bisp["type"].split()[0]
+    def number(key, cast, default=None):
+        text = bisp.get(key, default)
+        try:
+            return cast(text)
+        except ValueError:
+            raise ValueError(f"{path}: [BISPECTRUM] {key} = {text!r} is not "
+                             f"{'an integer' if cast is int else 'a number'}; correct it") from None
+
     settings = SnapSettings(
-        twojmax=int(bisp["twojmax"]), rcutfac=float(bisp["rcutfac"]), rfac0=float(bisp["rfac0"]),
-        rmin0=float(bisp.get("rmin0", "0")), wj=float(bisp.get("wj", "1")),
-        radelem=float(bisp.get("radelem", "0.5")), bzeroflag=int(bisp.get("bzeroflag", "0")),
-        quadraticflag=int(bisp.get("quadraticflag", "0")), stress_rows=use_stress,
-        reference_pair=tuple(reference))
+        twojmax=number("twojmax", int), rcutfac=number("rcutfac", float),
+        rfac0=number("rfac0", float), rmin0=number("rmin0", float, "0"),
+        wj=number("wj", float, "1"), radelem=number("radelem", float, "0.5"),
+        bzeroflag=number("bzeroflag", int, "0"), quadraticflag=number("quadraticflag", int, "0"),
+        stress_rows=use_stress, reference_pair=tuple(reference))
     groups = {}
     reserved = {"group_sections", "group_types", "smartweights", "random_sampling", "BOLTZT"}
     sections = parser.get("GROUPS", "group_sections").split()

@@ -67,7 +67,20 @@ def read_structures_file(spec: dict) -> tuple[Structures, np.ndarray]:
     else:
         from ase.io import read
 
-        atoms_list = read(path, index=":", format=spec.get("format"))
+        from ase.io.formats import UnknownFileTypeError
+
+        try:
+            atoms_list = read(path, index=":", format=spec.get("format"))
+        except StopIteration:
+            atoms_list = []
+        except UnknownFileTypeError as err:
+            if path.stat().st_size:
+                raise ValueError(f"{path}: ASE cannot tell its format ({err}); name it with "
+                                 "structures.format (e.g. extxyz)") from None
+            atoms_list = []
+        if not atoms_list:
+            raise ValueError(f"{path}: holds no configurations (structures.path); give a file "
+                             "with at least one frame")
         ids = np.array([a.info.get("config_id", i) for i, a in enumerate(atoms_list)], dtype=np.int64)
         # a file this workflow wrote carries each configuration's kind (bulk_reference included)
         kinds = [str(a.info.get("kind", a.info.get("group", "file"))) for a in atoms_list]

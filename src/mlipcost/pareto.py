@@ -109,6 +109,11 @@ def read_size_files(folder: str | Path) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+PAPER_3D_COLUMNS = ["2Jmax", "Train Precision", "Subsample size", "Energy Weight",
+                    "Testing Energy RMSE (6th precision)", "Testing Force RMSE (6th precision)",
+                    "Testing Energy RMSE (train precision)", "Testing Force RMSE (train precision)"]
+
+
 def read_paper_3d(folder: str | Path,
                   seconds_per_config: dict[int, float] = PAPER_SECONDS_PER_CONFIG) -> pd.DataFrame:
     """The paper's ``3D_pareto/n{size}.csv.gz`` files in this workflow's column names.
@@ -117,6 +122,11 @@ def read_paper_3d(folder: str | Path,
     seconds per configuration × size, in minutes.
     """
     raw = read_size_files(folder)
+    missing = [c for c in PAPER_3D_COLUMNS if c not in raw]
+    if missing:
+        raise ValueError(f"{folder}: its n{{size}}.csv files are not the paper's 3D_pareto "
+                         f"results (no column {', '.join(repr(c) for c in missing)}); give the "
+                         "3D_pareto folder of IlgarBaghishov/DFTprecisionMLIP")
     df = pd.DataFrame({
         "twojmax": raw["2Jmax"].astype(int),
         "train_level": raw["Train Precision"].astype(int),
