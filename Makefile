@@ -65,6 +65,7 @@ test-workflow: setup system-test
 	  --report results/report.html
 	$(PY) tests/check_workflow_outputs.py .test/results
 	$(PY) tests/check_split_edit.py
+	OMP_NUM_THREADS=1 $(PY) tests/chaos_run.py --seed 7 --kill-fraction 0.4 --max-rounds 20
 	$(PY) tests/check_report_renders.py .test/results/report.html \
 	  pareto_2J2.png learning_curves.png parity.png pareto_2d.png error_vs_level.png \
 	  residual_correlation.png paper_pareto_2J6.png paper_pareto_2d.png paper_learning_curves.png

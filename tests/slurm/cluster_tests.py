@@ -5,9 +5,12 @@ snakemake-executor-plugin-slurm. Used by `make test-slurm`, after the local .tes
    errors equal the local run's (.test/results).
 2. A DFT chunk job is scancel-ed while it runs: the retry completes it; no label lost or duplicated.
 3. A job asking for more than the cluster has fails at once with SLURM's readable error.
+4. Chaos: a seeded driver scancels random running jobs (>= 20 % of the DAG's jobs); Snakemake is
+   rerun until it finishes; labels and fit errors equal the local run's, no record lost or twice.
 """
 
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -89,7 +92,7 @@ def check_scancel(base: Path) -> None:
 
 def check_over_limit(base: Path) -> None:
     start = time.perf_counter()
-    proc = workflow(base / "too_big", "--set-resources", "structures:mem_mb=100000000",
+    proc = workflow(base / "too_big", "--set-resources", "configurations:mem_mb=100000000",
                     timeout=120)
     out, _ = proc.communicate()
     elapsed = time.perf_counter() - start
@@ -102,6 +105,53 @@ def check_over_limit(base: Path) -> None:
     print(f"3. a job asking for 100 TB failed after {elapsed:.0f} s: {readable[-1].strip()[:200]}")
 
 
+def check_chaos(base: Path, seed: int = 11, fraction: float = 0.4, max_rounds: int = 12) -> None:
+    rng = random.Random(seed)
+    start, cancelled, total, rounds = time.perf_counter(), [], None, 0
+    while True:
+        rounds += 1
+        assert rounds <= max_rounds, f"not finished after {max_rounds} rounds"
+        workdir = base / "chaos"
+        workdir.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(REPO / ".test/config", workdir / "config", dirs_exist_ok=True)
+        log = base / f"chaos_round{rounds}.log"
+        with open(log, "w") as out:
+            proc = subprocess.Popen(
+                ["timeout", "-k", "10", "900", SNAKEMAKE, "-s", str(REPO / "Snakefile"),
+                 "--directory", str(workdir), "--profile", str(REPO / "tests/slurm/profile")],
+                stdout=out, stderr=subprocess.STDOUT, text=True)
+            seen, due, this_round = set(), {}, 0
+            while proc.poll() is None:
+                running = subprocess.run(["squeue", "-h", "-t", "R", "-o", "%i %k"],
+                                         capture_output=True, text=True).stdout.splitlines()
+                now = time.monotonic()
+                for line in running:
+                    job, _, comment = line.partition(" ")
+                    if job and job not in seen:
+                        seen.add(job)
+                        if rng.random() < fraction:
+                            due[job] = (now + rng.uniform(0.5, 3.0), comment)
+                for job, (when, comment) in list(due.items()):
+                    if now >= when:
+                        subprocess.run(["scancel", job], capture_output=True)
+                        cancelled.append(comment.split("rule_")[-1].split("_wildcards")[0])
+                        this_round += 1
+                        del due[job]
+                time.sleep(0.2)
+        text = log.read_text()
+        if total is None and "Job stats:" in text:
+            total = int(next(line.split()[1] for line in text.split("Job stats:")[1].splitlines()
+                             if line.startswith("total")))
+        if proc.returncode == 0 and this_round == 0:
+            break
+    same_results(base / "chaos/results")
+    fraction_done = len(cancelled) / total
+    assert fraction_done >= 0.2, f"only {len(cancelled)} of {total} jobs cancelled"
+    print(f"4. chaos through SLURM: {len(cancelled)} scancels of {total} jobs "
+          f"({100 * fraction_done:.0f} %), {rounds} Snakemake rounds, "
+          f"{time.perf_counter() - start:.0f} s; labels and fit errors identical to the local run")
+
+
 def main() -> None:
     assert os.environ.get("SLURM_CONF"), "start tests/slurm/cluster.sh first"
     with tempfile.TemporaryDirectory(prefix="mlipcost-slurm-") as tmp:
@@ -109,6 +159,7 @@ def main() -> None:
         check_full_run(base)
         check_scancel(base)
         check_over_limit(base)
+        check_chaos(base)
 
 
 if __name__ == "__main__":
