@@ -82,3 +82,63 @@ def test_check_names_every_damaged_file(results, capsys):
     assert any("level2.h5 is truncated" in line and "collect_level" in line for line in damaged)
     assert any(record.name in line for line in damaged)
     assert out[-1].endswith(": 3 not as written")
+
+
+FULL_DISK_WRITER = """
+import resource, signal, sys
+from pathlib import Path
+import numpy as np
+from mlipcost.storage import DiskFullError, atomic_h5, write_text
+
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)   # the limit then fails the write with EFBIG
+resource.setrlimit(resource.RLIMIT_FSIZE, (20000, 20000))
+folder = Path(sys.argv[1])
+try:
+    with atomic_h5(folder / "level2.h5") as h5:
+        h5.create_dataset("energy_eV", data=np.zeros(5000))
+except DiskFullError as err:
+    print(err)
+try:
+    write_text(folder / "notes.txt", "x" * 50000)
+except DiskFullError as err:
+    print(err)
+"""
+
+
+def test_a_full_disk_stops_with_a_clear_error_and_keeps_earlier_files(tmp_path):
+    """A file-size limit (RLIMIT_FSIZE: the write fails as on a full disk) hits HDF5 and text
+    writes: each stops with one line naming the file and the fix; the earlier versions stay."""
+    import subprocess
+    import sys
+
+    (tmp_path / "level2.h5").write_bytes(b"earlier level file")
+    (tmp_path / "notes.txt").write_text("earlier notes")
+    proc = subprocess.run([sys.executable, "-c", FULL_DISK_WRITER, str(tmp_path)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.strip().splitlines()
+    assert len(lines) == 2, proc.stdout + proc.stderr
+    for line, name in zip(lines, ("level2.h5", "notes.txt")):
+        assert line.startswith(f"no space left writing {tmp_path / name}")
+        assert "free space in" in line and "already there are intact" in line
+    assert (tmp_path / "level2.h5").read_bytes() == b"earlier level file"
+    assert (tmp_path / "notes.txt").read_text() == "earlier notes"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["level2.h5", "notes.txt"]
+
+
+def test_descriptors_check_the_disk_before_writing(tmp_path, monkeypatch):
+    import shutil as sh
+    from collections import namedtuple
+
+    from mlipcost.descriptors import compute_descriptor_file
+    from mlipcost.stages import descriptor_settings
+    from mlipcost.storage import DiskFullError
+
+    (tmp_path / "2J2.h5").write_bytes(b"earlier descriptors")
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(sh, "disk_usage", lambda p: usage(10**6, 10**6 - 1000, 1000))
+    s = generate_crystals("Be", 3, 2, 4, seed=1)
+    with pytest.raises(DiskFullError, match=r"2J2.h5 needs about .* MB but .* has 0 MB free"):
+        compute_descriptor_file(s, descriptor_settings({}, 2), "Be", tmp_path / "2J2.h5", {})
+    assert (tmp_path / "2J2.h5").read_bytes() == b"earlier descriptors"
+    assert [p.name for p in tmp_path.iterdir()] == ["2J2.h5"]

@@ -207,7 +207,8 @@ def compute_descriptor_file(structures, settings: SnapSettings, element: str, ou
     rows_per_config = np.where(skip, 0, 1 + 3 * structures.n_atoms + (6 if settings.stress_rows else 0))
     row_offsets = np.concatenate([[0], np.cumsum(rows_per_config)])
     total = int(row_offsets[-1])
-    with atomic_h5(out) as h5:
+    with atomic_h5(out, expected_bytes=8 * total * (settings.n_columns + 2)
+                   + 8 * n_configs * (9 + settings.n_columns)) as h5:
         chunk_rows = max(1, min(block_rows, total))
         dset = h5.create_dataset("A", shape=(total, settings.n_columns), dtype="f8",
                                  chunks=(min(chunk_rows, 4096), settings.n_columns))

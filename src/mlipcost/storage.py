@@ -7,11 +7,13 @@ killed job never leaves a partial file under its final name.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
 import platform
 import re
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any, Iterator
@@ -20,6 +22,18 @@ import h5py
 import numpy as np
 
 from . import SCHEMA_VERSION, __version__
+
+
+class DiskFullError(OSError):
+    """A write that ran out of space (or hit a file-size or quota limit)."""
+
+
+def out_of_space(err: BaseException) -> bool:
+    """ENOSPC, EDQUOT or EFBIG, whether raised by Python or reported in h5py's message text."""
+    codes = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+    text = str(err)
+    return (getattr(err, "errno", None) in codes or "No space left on device" in text
+            or "File too large" in text or "Disk quota exceeded" in text)
 
 
 def _umask() -> int:
@@ -42,6 +56,12 @@ def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[
     try:
         yield tmp_path
         os.replace(tmp_path, path)
+    except OSError as err:
+        if out_of_space(err):
+            raise DiskFullError(f"no space left writing {path} ({err.strerror or err}): free "
+                                f"space in {path.parent} and rerun; the files already there are "
+                                "intact") from None
+        raise
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
@@ -64,11 +84,35 @@ class ChecksummedFile(h5py.File):
 
 
 @contextlib.contextmanager
-def atomic_h5(path: str | os.PathLike) -> Iterator[h5py.File]:
-    """Open a new HDF5 file for writing that appears under ``path`` only when complete."""
+def atomic_h5(path: str | os.PathLike, expected_bytes: int | None = None) -> Iterator[h5py.File]:
+    """Open a new HDF5 file for writing that appears under ``path`` only when complete.
+
+    HDF5 cannot fail a write cleanly (a full disk surfaces at close, often as a crash), so a file
+    is built in memory and written by Python, whose full-disk error is an ordinary exception;
+    a file too large for memory (``expected_bytes`` given: descriptors) is written directly
+    after checking that the disk has room for it.
+    """
+    path = Path(path)
     with atomic_path(path, suffix=".h5.tmp") as tmp:
-        with ChecksummedFile(tmp, "w") as h5:
-            yield h5
+        if expected_bytes is None:
+            with ChecksummedFile(str(tmp), "w", driver="core", backing_store=False) as h5:
+                yield h5
+                h5.flush()
+                image = h5.id.get_file_image()
+            with open(tmp, "wb") as fh:
+                fh.write(image)
+        else:
+            require_space(path, expected_bytes)
+            with ChecksummedFile(tmp, "w") as h5:
+                yield h5
+
+
+def require_space(path: Path, expected_bytes: int) -> None:
+    free = shutil.disk_usage(path.parent).free
+    if free < 1.05 * expected_bytes + 2**20:
+        raise DiskFullError(f"{path} needs about {expected_bytes / 1e6:,.0f} MB but "
+                            f"{path.parent} has {free / 1e6:,.0f} MB free: free space and "
+                            "rerun; the files already there are intact")
 
 
 class CorruptFileError(ValueError):
