@@ -169,3 +169,46 @@ def test_rejected_configurations_never_reach_lammps(tmp_path):
     assert np.isnan(desc.energy_rows[1]).all()
     assert np.isfinite(desc.energy_rows[[0, 2, 3]]).all()
     assert [desc.rows(i).stop - desc.rows(i).start for i in (0, 2, 3)] == [1 + 3 * 4] * 3
+
+
+def test_a_killed_descriptors_job_resumes_from_its_last_block(tmp_path, monkeypatch):
+    """Blocks are committed to part files as they finish: a rerun computes only the missing
+    ones and writes a file identical to an uninterrupted run's (#18)."""
+    import h5py
+
+    import mlipcost.descriptors as d
+    from mlipcost.stages import descriptor_settings
+
+    s = generate_crystals("Be", 10, 2, 4, seed=4)
+    settings = descriptor_settings({}, 2)
+    d.compute_descriptor_file(s, settings, "Be", tmp_path / "clean.h5", {}, block_rows=20)
+    original, calls = d._compute_part, []
+
+    def dies_after_two(path, *args, **kwargs):
+        if len(calls) == 2:
+            raise KeyboardInterrupt("killed")
+        calls.append(path.name)
+        original(path, *args, **kwargs)
+
+    monkeypatch.setattr(d, "_compute_part", dies_after_two)
+    with pytest.raises(KeyboardInterrupt):
+        d.compute_descriptor_file(s, settings, "Be", tmp_path / "2J2.h5", {}, block_rows=20)
+    assert not (tmp_path / "2J2.h5").exists()
+    assert len(list((tmp_path / ".2J2.h5.parts").glob("part*.h5"))) == 2
+
+    def counted(path, *args, **kwargs):
+        calls.append(path.name)
+        original(path, *args, **kwargs)
+
+    monkeypatch.setattr(d, "_compute_part", counted)
+    messages = []
+    d.compute_descriptor_file(s, settings, "Be", tmp_path / "2J2.h5", {}, block_rows=20,
+                              log=messages.append)
+    n_blocks = len(d._block_ranges(1 + 3 * s.n_atoms, np.arange(len(s)), 20))
+    assert len(calls) == n_blocks > 3                 # 2 before the kill, the rest after
+    assert any(m.startswith(f"resumed: 2 of {n_blocks} blocks") for m in messages)
+    assert not (tmp_path / ".2J2.h5.parts").exists()
+    with h5py.File(tmp_path / "clean.h5") as a, h5py.File(tmp_path / "2J2.h5") as b:
+        for key in ("A", "reference", "row_type", "row_atom", "rotation", "energy_rows",
+                    "row_offsets"):
+            np.testing.assert_array_equal(a[key][()], b[key][()], err_msg=key)

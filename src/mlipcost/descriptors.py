@@ -8,7 +8,10 @@ xx yy zz yz xz xy, pressure sign). With ``bzeroflag 0`` a first column holds the
 
 from __future__ import annotations
 
+import hashlib
+import json
 import multiprocessing
+import shutil
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -17,7 +20,7 @@ import numpy as np
 from ase import Atoms
 
 from .lammps_io import create_periodic_box, new_lammps
-from .storage import atomic_h5, open_h5, write_provenance
+from .storage import atomic_h5, open_h5, require_space, write_provenance
 
 NKTV2P_BAR = 1.6021765e6  # LAMMPS metal units: eV/Å³ -> bar, as FitSNAP uses it
 ROW_ENERGY, ROW_FORCE, ROW_STRESS = 0, 1, 2
@@ -186,10 +189,54 @@ def iter_config_rows(structures, settings: SnapSettings, element: str, workers: 
             yield from rows
 
 
+def _block_ranges(rows_per_config: np.ndarray, computed: np.ndarray, block_rows: int):
+    """Consecutive runs of ``computed`` configurations holding about ``block_rows`` rows each:
+    the units a killed descriptors job resumes from."""
+    ranges, lo, rows = [], 0, 0
+    for j, i in enumerate(computed):
+        rows += int(rows_per_config[i])
+        if rows >= block_rows or j == len(computed) - 1:
+            ranges.append((lo, j + 1))
+            lo, rows = j + 1, 0
+    return ranges
+
+
+def _part_key(structures, configs: np.ndarray, settings: SnapSettings, element: str) -> str:
+    """A part file's name: its configurations (atoms, cells) and the descriptor settings, so a
+    part from other settings or another set is never taken."""
+    digest = hashlib.sha256(json.dumps([settings.as_dict(), element], sort_keys=True,
+                                       default=str).encode())
+    for i in configs:
+        lo, hi = structures.offsets[i], structures.offsets[i + 1]
+        for array in (structures.numbers[lo:hi], structures.positions[lo:hi], structures.cells[i]):
+            digest.update(np.ascontiguousarray(array).tobytes())
+    return digest.hexdigest()[:16]
+
+
+def _compute_part(path: Path, structures, configs: np.ndarray, settings: SnapSettings,
+                  element: str, workers: int) -> None:
+    from .structures import subset
+
+    keep = np.zeros(len(structures), bool)
+    keep[configs] = True
+    rows = list(iter_config_rows(subset(structures, keep), settings, element, workers))
+    a = np.concatenate([r.a for r in rows])
+    with atomic_h5(path, expected_bytes=a.nbytes * 2) as h5:
+        h5.create_dataset("A", data=a)
+        h5.create_dataset("reference", data=np.concatenate([r.reference for r in rows]))
+        h5.create_dataset("row_type", data=np.concatenate([r.row_type for r in rows]))
+        h5.create_dataset("row_atom", data=np.concatenate([r.atom for r in rows]))
+        h5.create_dataset("rotation", data=np.array([r.rotation for r in rows]))
+
+
 def compute_descriptor_file(structures, settings: SnapSettings, element: str, out: Path,
                             stage_settings: dict, block_rows: int = 65536, workers: int = 1,
                             log=print, skip: np.ndarray | None = None) -> None:
     """Write ``A`` (unweighted, FitSNAP rows) for every configuration, block by block.
+
+    Each block of configurations (about ``block_rows`` rows) is first committed to a part file
+    beside ``out`` (``.<name>.parts/``), so a killed job resumes from its last finished block;
+    the parts are copied into ``out`` and removed when all are done.
 
     Configurations flagged in ``skip`` (rejected by the structure checks) never reach LAMMPS:
     they get no rows, an identity rotation and a NaN energy row.
@@ -199,16 +246,28 @@ def compute_descriptor_file(structures, settings: SnapSettings, element: str, ou
     ``energy_rows`` (n_configs × columns: each configuration's energy row again, so that the
     analysis never scans ``A`` for them).
     """
-    from .structures import subset
-
+    out = Path(out)
     n_configs = len(structures)
     skip = np.zeros(n_configs, bool) if skip is None else np.asarray(skip, bool)
     computed = np.flatnonzero(~skip)
     rows_per_config = np.where(skip, 0, 1 + 3 * structures.n_atoms + (6 if settings.stress_rows else 0))
     row_offsets = np.concatenate([[0], np.cumsum(rows_per_config)])
     total = int(row_offsets[-1])
-    with atomic_h5(out, expected_bytes=8 * total * (settings.n_columns + 2)
-                   + 8 * n_configs * (9 + settings.n_columns)) as h5:
+    expected_bytes = 8 * total * (settings.n_columns + 2) + 8 * n_configs * (9 + settings.n_columns)
+    require_space(out, 2 * expected_bytes)   # the parts, then the file they are copied into
+    parts_dir = out.with_name(f".{out.name}.parts")
+    parts, resumed = [], 0
+    for b, (lo, hi) in enumerate(_block_ranges(rows_per_config, computed, block_rows)):
+        configs = computed[lo:hi]
+        part = parts_dir / f"part{b:06d}_{_part_key(structures, configs, settings, element)}.h5"
+        if part.exists():
+            resumed += 1
+        else:
+            _compute_part(part, structures, configs, settings, element, workers)
+        parts.append((configs, part))
+    if resumed:
+        log(f"resumed: {resumed} of {len(parts)} blocks were computed by an earlier run")
+    with atomic_h5(out, expected_bytes=expected_bytes) as h5:
         chunk_rows = max(1, min(block_rows, total))
         dset = h5.create_dataset("A", shape=(total, settings.n_columns), dtype="f8",
                                  chunks=(min(chunk_rows, 4096), settings.n_columns))
@@ -220,21 +279,17 @@ def compute_descriptor_file(structures, settings: SnapSettings, element: str, ou
                                    dtype="f8")
         for i in np.flatnonzero(skip):
             rot[i], energy[i] = np.eye(3), np.nan
-        todo = structures if not skip.any() else subset(structures, ~skip)
-        buffer, buffered, start = [], 0, 0
-        for j, rows in enumerate(iter_config_rows(todo, settings, element, workers)):
-            i = computed[j]
-            rot[i] = rows.rotation
-            energy[i] = rows.a[0]
-            buffer.append(rows)
-            buffered += len(rows.a)
-            if buffered >= block_rows or j == len(computed) - 1:
-                stop = start + buffered
-                dset[start:stop] = np.concatenate([b.a for b in buffer])
-                ref[start:stop] = np.concatenate([b.reference for b in buffer])
-                rtype[start:stop] = np.concatenate([b.row_type for b in buffer])
-                ratom[start:stop] = np.concatenate([b.atom for b in buffer])
-                start, buffer, buffered = stop, [], 0
+        for configs, part in parts:
+            start, stop = int(row_offsets[configs[0]]), int(row_offsets[configs[-1] + 1])
+            with open_h5(part, "descriptors (a block of it)") as src:
+                a = src["A"][()]
+                dset[start:stop] = a
+                ref[start:stop] = src["reference"][()]
+                rtype[start:stop] = src["row_type"][()]
+                ratom[start:stop] = src["row_atom"][()]
+                # configurations ascend, as h5py's index lists must
+                rot[configs] = src["rotation"][()]
+                energy[configs] = a[row_offsets[configs] - start]
         h5.create_dataset("row_offsets", data=row_offsets)
         dset.attrs["unit"] = ("energy rows: per-atom bispectrum sums (1/atom); force rows: 1/Å; "
                               "stress rows: bar")
@@ -243,6 +298,7 @@ def compute_descriptor_file(structures, settings: SnapSettings, element: str, ou
                          quadraticflag=settings.quadraticflag)
         log(f"2Jmax {settings.twojmax}: {total} rows x {settings.n_columns} columns"
             + (f"; {int(skip.sum())} rejected configurations skipped" if skip.any() else ""))
+    shutil.rmtree(parts_dir, ignore_errors=True)
 
 
 class DescriptorFile:
