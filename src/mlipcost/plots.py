@@ -274,14 +274,18 @@ def plan_curves(predictions: pd.DataFrame, pilot: pd.DataFrame, path: Path, sett
         _clip_to_medians(ax, pd.concat([pred.loc[pred["metric"] == metric, "predicted"],
                                         seen.groupby(["train_level", "size"])[column].median(),
                                         pd.Series([target] if target else [], dtype=float)]))
-        ax.set_xlabel("training configurations")
-        ax.set_ylabel(label)
-        ax.grid(True, which="both", alpha=0.25)
-        tidy_log_axis(ax.xaxis)
-        tidy_log_axis(ax.yaxis)
+        _label_log_axes(ax, "training configurations", label)
     axes[0].legend(fontsize=7)
     fig.suptitle(title)
     _save(fig, path)
+
+
+def _label_log_axes(ax, xlabel: str, ylabel: str) -> None:
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(True, which="both", alpha=0.25)
+    tidy_log_axis(ax.xaxis)
+    tidy_log_axis(ax.yaxis)
 
 
 def predicted_front(candidates: pd.DataFrame, path: Path, title: str) -> None:
@@ -306,11 +310,7 @@ def predicted_front(candidates: pd.DataFrame, path: Path, title: str) -> None:
         ax.set_xscale("log")
         ax.set_yscale("log")
         _clip_to_medians(ax, candidates[f"predicted_{metric}"])
-        ax.set_xlabel("DFT cost of the training set (core-hours)")
-        ax.set_ylabel(label)
-        ax.grid(True, which="both", alpha=0.25)
-        tidy_log_axis(ax.xaxis)
-        tidy_log_axis(ax.yaxis)
+        _label_log_axes(ax, "DFT cost of the training set (core-hours)", label)
     axes[0].legend(fontsize=7)
     fig.suptitle(title)
     _save(fig, path)
