@@ -68,7 +68,7 @@ def test_a_truncated_level_file_names_its_size_and_rule(results):
 def test_check_names_every_damaged_file(results, capsys):
     root, _, paths = results
     assert main(["check", str(root)]) == 0
-    assert "3 HDF5 files and DFT records under" in capsys.readouterr().out
+    assert "3 HDF5 files, CSV tables and DFT records under" in capsys.readouterr().out
     overwrite_energy(paths[1], 7.0)
     truncate(root / "labels/level2.h5")
     record = next((root.parent / "work").rglob("*.npz"))
@@ -82,6 +82,63 @@ def test_check_names_every_damaged_file(results, capsys):
     assert any("level2.h5 is truncated" in line and "collect_level" in line for line in damaged)
     assert any(record.name in line for line in damaged)
     assert out[-1].endswith(": 3 not as written")
+
+
+def _sweep_table(root):
+    import pandas as pd
+
+    from mlipcost.storage import write_csv
+
+    table = pd.DataFrame({"twojmax": [6] * 40, "train_level": ["1"] * 40,
+                          "test_energy_rmse_meV_per_atom": np.linspace(1, 2, 40)})
+    path = root / "sweep/2J6.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_csv(table, path)
+    return table, path
+
+
+def test_a_csv_result_is_verified_against_its_recorded_hash(tmp_path):
+    import json
+
+    from mlipcost.storage import provenance_path, read_csv
+
+    table, path = _sweep_table(tmp_path)
+    record = json.loads(provenance_path(path).read_text())
+    assert record["rows"] == 40 and record["file"] == "2J6.csv"
+    assert read_csv(path, dtype={"train_level": str}).equals(table)
+    text = path.read_text()
+    path.write_text(text.replace("1.5128205128205128", "1.5128205128205129"))
+    with pytest.raises(CorruptFileError, match=r"2J6.csv does not match the hash recorded when "
+                                               r"it was written \(changed after writing\): "
+                                               r"delete it and rerun; rule fit_sweep remakes it"):
+        read_csv(path)
+    path.write_text("".join(text.splitlines(keepends=True)[:31]))
+    with pytest.raises(CorruptFileError, match=r"2J6.csv is truncated \(30 of 40 rows\).*rule "
+                                               r"fit_sweep"):
+        read_csv(path)
+
+
+def test_a_changed_sweep_stops_the_front_naming_the_file(tmp_path):
+    from mlipcost.stages import run_pareto
+
+    _, path = _sweep_table(tmp_path)
+    truncate(path, 0.6)
+    with pytest.raises(CorruptFileError, match=r"sweep/2J6.csv is truncated .* rule fit_sweep"):
+        run_pareto([path], tmp_path / "pareto", "6")
+    assert not (tmp_path / "pareto").exists()
+
+
+def test_check_names_a_changed_csv_and_notes_an_unrecorded_one(tmp_path, capsys):
+    import pandas as pd
+
+    _, path = _sweep_table(tmp_path)
+    pd.DataFrame({"a": [1]}).to_csv(tmp_path / "mine.csv")
+    assert main(["check", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "mine.csv: no provenance record" in out and ": 0 not as written" in out
+    path.write_text(path.read_text().replace("train_level", "train_levels"))
+    assert main(["check", str(tmp_path)]) == 1
+    assert "2J6.csv does not match the hash" in capsys.readouterr().out
 
 
 FULL_DISK_WRITER = """

@@ -88,8 +88,9 @@ def _claims(args) -> int:
     if args.paper_dir:
         tables.append(check_claims(paper_evidence(args.paper_dir), texts))
     if args.results:
-        import pandas as pd
         import yaml
+
+        from .storage import read_csv
 
         summary = args.results / "pareto" / "summary.csv"
         paths = sorted((args.results / "sweep").glob("whole_half_2J*.csv"))
@@ -104,7 +105,7 @@ def _claims(args) -> int:
 
         levels = [str(lvl["name"]) for lvl in config["dft"]["levels"]]
         evidence = workflow_evidence(
-            pd.read_csv(summary), read_result_tables(paths), levels, table_weights(config),
+            read_csv(summary), read_result_tables(paths), levels, table_weights(config),
             config.get("pareto", {}).get("sampler_comparison_energy_weight", 150.0))
         tables.append(check_claims(evidence, texts))
     if not tables:
@@ -119,7 +120,6 @@ def _claims(args) -> int:
 
 def _recommend(args) -> int:
     import numpy as np
-    import pandas as pd
 
     from .pareto import describe, paper_front, recommend
 
@@ -133,7 +133,9 @@ def _recommend(args) -> int:
         if not args.summary.exists():
             raise FileNotFoundError(f"{args.summary} not found; run the workflow (rule pareto) or "
                                     "pass --paper-dir")
-        points = pd.read_csv(args.summary)
+        from .storage import read_csv
+
+        points = read_csv(args.summary)
         front_col = "on_front_all_2jmax"
         needed = [front_col, "dft_cost_min", "twojmax", "train_level", "energy_weight", "size",
                   "test_energy_rmse_meV_per_atom_vs_reference",
@@ -255,10 +257,9 @@ def _print_plan(result: dict, args, pool: int) -> None:
           "level is on it:")
     print(by_level.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     if args.out:
-        from .storage import atomic_path
+        from .storage import write_csv
 
-        with atomic_path(args.out) as tmp:
-            candidates.to_csv(tmp, index=False)
+        write_csv(candidates, args.out)
         print(f"wrote every candidate with its interval to {args.out}")
 
 
@@ -270,7 +271,7 @@ def _check(args) -> int:
         print(f"note: {line}")
     for line in problems:
         print(line)
-    print(f"checked {n} HDF5 files and DFT records under {args.results}: "
+    print(f"checked {n} HDF5 files, CSV tables and DFT records under {args.results}: "
           f"{len(problems)} not as written")
     return 1 if problems else 0
 

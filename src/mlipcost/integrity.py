@@ -1,5 +1,6 @@
 """``mlipcost check``: read every file of a results tree in full and name the ones that are not as
-written (truncated, or failing their checksums) with the rule that remakes them."""
+written (truncated, failing their checksums, or a CSV whose hash differs from the one recorded
+beside it) with the rule that remakes them."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from .storage import unreadable_message
+from .storage import csv_problem, provenance_path, unreadable_message
 
 # (pattern relative to the results folder, the rule that makes such a file)
 MADE_BY = [
@@ -20,6 +21,20 @@ MADE_BY = [
     ("descriptors/2J*.h5", "descriptors"),
     ("dft/level*/chunk*.h5", "label_chunk"),
     ("labels/level*.h5", "collect_level (import_level for an imported level)"),
+    ("leverage/2J*.csv", "leverage"),
+    ("sweep/2J*.csv", "fit_sweep"),
+    ("sweep/whole_half_2J*.csv", "whole_half"),
+    ("sweep/residual*_2J*.csv", "whole_half"),
+    ("pool/order.csv", "pool_order"),
+    ("plan/*.csv", "plan"),
+    ("pareto/*.csv", "pareto"),
+    ("claims/*.csv", "claims"),
+    ("paper/*.csv", "paper_comparison"),
+    ("tables/reference_convergence.csv", "reference_check"),
+    ("tables/table2_*.csv", "model_tables"),
+    ("tables/table4_*.csv", "model_tables"),
+    ("tables/table5_*.csv", "model_tables"),
+    ("tables/*.csv", "tables"),
     ("*.npz", "label_chunk (a DFT record; the run discards and recomputes an unreadable one)"),
 ]
 
@@ -56,6 +71,10 @@ def check_file(path: Path, root: Path) -> tuple[str | None, str | None]:
             if unchecked:
                 return None, (f"{path}: {len(unchecked)} datasets have no checksums (written "
                               "by an older mlipcost): read, not verified")
+        elif path.suffix == ".csv":
+            if not provenance_path(path).exists():
+                return None, f"{path}: no provenance record (not written by mlipcost): not verified"
+            return csv_problem(path, path.read_bytes(), rule), None
         elif path.suffix == ".npz":
             with np.load(path, allow_pickle=False) as record:
                 for name in record.files:
@@ -66,11 +85,11 @@ def check_file(path: Path, root: Path) -> tuple[str | None, str | None]:
 
 
 def check_tree(root: Path) -> tuple[int, list[str], list[str]]:
-    """(files checked, problems, notes) for every .h5 and .npz file under ``root``."""
+    """(files checked, problems, notes) for every .h5, .npz and .csv file under ``root``."""
     root = Path(root)
     if not root.is_dir():
         raise FileNotFoundError(f"{root} is not a folder (give a results folder, e.g. results/)")
-    files = sorted(p for p in root.rglob("*") if p.suffix in (".h5", ".npz") and p.is_file()
+    files = sorted(p for p in root.rglob("*") if p.suffix in (".h5", ".npz", ".csv") and p.is_file()
                    and not p.name.startswith("."))
     problems, notes = [], []
     for path in files:

@@ -17,7 +17,7 @@ import pandas as pd
 
 from .descriptors import DescriptorFile
 from .fit import FitData, ForceRows, leverage_scores, sampling_order
-from .storage import atomic_path, open_h5
+from .storage import open_h5, read_csv, write_csv
 from .structures import BULK_REFERENCE, Structures, read_structures, write_structures
 
 ORDER_SCORES = ("leverage", "block_leverage")
@@ -60,8 +60,7 @@ def pool_order(structures_path: Path, descriptor_path: Path, energy_weight: floa
 def run_pool_order(structures_path: Path, descriptor_path: Path, energy_weight: float,
                    score: str, seed: int, out: Path, log=print) -> None:
     order = pool_order(structures_path, descriptor_path, energy_weight, score, seed)
-    with atomic_path(out, suffix=".csv.tmp") as tmp:
-        order.to_csv(tmp, index=False)
+    write_csv(order, out)
     log(f"{len(order)} training candidates ordered by {score} (energy weight {energy_weight:g}, "
         f"seed {seed}); design rank {order['rank'].iloc[0]}")
 
@@ -91,7 +90,7 @@ def make_pilot_structures(pool_path: Path, order_path: Path, n_train: int, n_tes
     """structures.h5 of the pilot: its training prefix (in sampling order), its test draw and
     the pool's bulk reference; ``source_id`` is the pool index, so production finds them."""
     pool = read_structures(pool_path)
-    order = pd.read_csv(order_path)
+    order = read_csv(order_path)
     train, rest = pilot_indices(pool_path, order, n_train, n_test, seed)
     chosen = np.concatenate([train, rest])
     pilot = Structures.from_atoms([pool.atoms(i) for i in chosen],
@@ -126,14 +125,13 @@ def run_plan(sweep_paths: list[Path], order_path: Path, settings: dict, out_pred
     from .stages import read_result_tables, write_table
 
     runs = read_result_tables(sweep_paths)
-    pool = len(pd.read_csv(order_path))
+    pool = len(read_csv(order_path))
     pilot_max = int(runs["size"].max())
     confidence = float(settings.get("confidence", 0.9))
     sizes = np.unique(np.r_[np.geomspace(runs["size"].min(), max(pool, pilot_max), 30).round(),
                             runs["size"].unique(), pool]).astype(int)
     predictions = predict_errors(runs, pilot_max, sizes, confidence)
-    with atomic_path(out_predictions, suffix=".csv.tmp") as tmp:
-        predictions.to_csv(tmp, index=False)
+    write_csv(predictions, out_predictions)
     targets = settings.get("targets", {})
     max_energy, max_force = targets.get("energy_meV_per_atom"), targets.get("force_meV_per_A")
     budget = settings.get("budget_core_hours")

@@ -16,7 +16,7 @@ from .dft.labels import (STATUS_OK, Labels, chunk_bounds, collect_level, label_c
                          read_labels, write_chunk, write_extxyz)
 from .dft.ladder import Level
 from .fit import build_fit_data, fit_sweep, leverage_scores
-from .storage import atomic_path, config_hash, file_hash, open_h5, write_text
+from .storage import config_hash, file_hash, open_h5, read_csv, write_csv, write_text
 from .structures import (BULK_REFERENCE, Structures, bulk_reference, check_structures,
                          generate_crystals, read_structures, split_train_test, write_structures)
 
@@ -353,8 +353,7 @@ def run_leverage(structures_path: Path, descriptor_path: Path, label_paths: list
     data = build_fit_data(DescriptorFile(descriptor_path), labels, use)
     train = np.flatnonzero(structures.is_train[data.config_index])
     scores = leverage_scores(data, train, energy_weight)
-    with atomic_path(out, suffix=".csv.tmp") as tmp:
-        scores.to_csv(tmp, index=False)
+    write_csv(scores, out)
     log(f"{len(train)} training configurations, rank {int(scores['rank'].iloc[0])}, "
         f"block leverage sum {scores['block_leverage'].sum():.6f}")
 
@@ -413,7 +412,7 @@ def run_fit_sweep(structures_path: Path, descriptor_path: Path, label_paths: lis
                   leverage_path: Path, config: dict, out: Path, log=print) -> None:
     structures, labels, desc, data, train, test = load_fit_problem(
         structures_path, descriptor_path, label_paths)
-    lev = pd.read_csv(leverage_path).set_index("config_index").loc[data.config_index[train]]
+    lev = read_csv(leverage_path).set_index("config_index").loc[data.config_index[train]]
     fit = config["fit"]
     scores = {"leverage": lev["leverage"].to_numpy(),
               "block_leverage": lev["block_leverage"].to_numpy()}
@@ -434,8 +433,7 @@ def run_fit_sweep(structures_path: Path, descriptor_path: Path, label_paths: lis
                       scores, str(fit["reference_level"]),
                       configuration_costs(labels, config, data.config_index), desc.twojmax,
                       fit.get("force_weight", 1.0))
-    with atomic_path(out, suffix=".csv.tmp") as tmp:
-        table.to_csv(tmp, index=False)
+    write_csv(table, out)
     log(f"2Jmax {desc.twojmax}: {len(table)} rows from {len(train)} train / {len(test)} test "
         "configurations")
 
@@ -471,26 +469,22 @@ def run_whole_half(structures_path: Path, descriptor_path: Path, label_paths: li
     table, coefs = whole_half_fits(data, train, test, weights, reference,
                                    configuration_costs(labels, config, data.config_index),
                                    desc.twojmax, config["fit"].get("force_weight", 1.0))
-    with atomic_path(out, suffix=".csv.tmp") as tmp:
-        table.to_csv(tmp, index=False)
+    write_csv(table, out)
     chosen = list(table_weights(config).values())
     n_lev = len(data.levels)
     columns = np.concatenate([np.arange(n_lev) + weights.index(w) * n_lev for w in chosen])
     energies, correlation = residual_correlation(data, test, coefs[:, columns], chosen, reference)
     energies.insert(0, "twojmax", desc.twojmax)
     correlation.insert(0, "twojmax", desc.twojmax)
-    with atomic_path(residuals_out, suffix=".csv.tmp") as tmp:
-        energies.to_csv(tmp, index=False)
-    with atomic_path(correlation_out, suffix=".csv.tmp") as tmp:
-        correlation.to_csv(tmp, index=False)
+    write_csv(energies, residuals_out)
+    write_csv(correlation, correlation_out)
     log(f"2Jmax {desc.twojmax}: whole-half fits at {len(weights)} energy weights on "
         f"{len(train)} configurations, tested on {len(test)}")
 
 
 def write_table(df: pd.DataFrame, stem: Path, floatfmt: str = ".4g") -> None:
     """CSV, Markdown, LaTeX and HTML (for the report) versions of one table."""
-    with atomic_path(stem.with_suffix(".csv"), suffix=".tmp") as tmp:
-        df.to_csv(tmp, index=False)
+    write_csv(df, stem.with_suffix(".csv"))
     write_text(stem.with_suffix(".html"), df.to_html(index=False, float_format=lambda v: f"{v:.4g}"))
     write_text(stem.with_suffix(".md"), df.to_markdown(index=False, floatfmt=floatfmt) + "\n")
     write_text(stem.with_suffix(".tex"), df.to_latex(index=False, float_format="%.4g"))
@@ -502,7 +496,7 @@ def json_dump(obj, path: Path) -> None:
 
 def read_result_tables(paths: list[Path]) -> pd.DataFrame:
     """Result tables (sweep, whole-half, residual) of several 2Jmax as one, levels as text."""
-    table = pd.concat([pd.read_csv(p) for p in paths], ignore_index=True)
+    table = pd.concat([read_csv(p) for p in paths], ignore_index=True)
     table["train_level"] = table["train_level"].astype(str)
     return table
 
@@ -547,8 +541,7 @@ def run_pareto(sweep_paths: list[Path], out_dir: Path, reference_level: str, log
     summary.loc[across.index, "on_front_all_2jmax"] = across["on_front"]
     summary["dft_cost_min"] = summary["dft_cost_s"] / 60.0
     out_dir.mkdir(parents=True, exist_ok=True)
-    with atomic_path(out_dir / "summary.csv", suffix=".tmp") as tmp:
-        summary.to_csv(tmp, index=False)
+    write_csv(summary, out_dir / "summary.csv")
     front_cols = ["twojmax", "train_level", "sampler", "size", "energy_weight", "dft_cost_min",
                   *OBJECTIVES[1:], "on_front_all_2jmax"]
     if "md_atom_timesteps_per_s" in summary:
@@ -697,7 +690,7 @@ def run_claims(summary_path: Path, whole_half_paths: list[Path], levels: list[st
     when ``paper_dir`` is given), one table."""
     from .claims import check_claims, paper_evidence, workflow_evidence
 
-    evidence = workflow_evidence(pd.read_csv(summary_path), read_result_tables(whole_half_paths),
+    evidence = workflow_evidence(read_csv(summary_path), read_result_tables(whole_half_paths),
                                  levels, table_weights, sampler_weight)
     tables = [check_claims(evidence)]
     if paper_dir is not None:

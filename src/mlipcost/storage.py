@@ -16,12 +16,15 @@ import re
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 import h5py
 import numpy as np
 
 from . import SCHEMA_VERSION, __version__
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class DiskFullError(OSError):
@@ -46,8 +49,21 @@ def _umask() -> int:
 def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it onto ``path`` only if the block succeeds."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix or ".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix or ".tmp",
+                                   dir=path.parent)
+    except OSError as err:
+        if err.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+            why = ("is on a read-only file system" if err.errno == errno.EROFS
+                   else "is not writable by this user")
+            raise PermissionError(f"cannot write {path}: {path.parent} {why}; make it writable "
+                                  "(or set results_dir to a writable folder) and rerun; nothing "
+                                  "there was changed") from None
+        if out_of_space(err):
+            raise DiskFullError(f"no space left writing {path}: free space in {path.parent} "
+                                "and rerun; the files already there are intact") from None
+        raise
     # mkstemp makes the file 0600; a result file gets the mode any new file gets under the umask,
     # so that the group can read it on a shared cluster
     os.fchmod(fd, 0o666 & ~_umask())
@@ -150,6 +166,78 @@ def open_h5(path: str | os.PathLike, made_by: str) -> Iterator[h5py.File]:
 def write_text(path: str | os.PathLike, text: str) -> None:
     with atomic_path(path) as tmp:
         tmp.write_text(text)
+
+
+def provenance_path(csv_path: str | os.PathLike) -> Path:
+    """The JSON beside a CSV result that records its SHA-256 and row count (a CSV has no
+    attributes of its own, and a checksum line inside it would break every other reader)."""
+    csv_path = Path(csv_path)
+    return csv_path.with_name(csv_path.name + ".provenance.json")
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def write_csv(df: "pd.DataFrame", path: str | os.PathLike, **to_csv: Any) -> None:
+    """Write a result table and, beside it, its hash and row count; ``read_csv`` verifies both."""
+    path = Path(path)
+    to_csv.setdefault("index", False)
+    text = df.to_csv(**to_csv).encode()
+    record = {"file": path.name, "sha256": _sha256(text), "rows": int(len(df)),
+              "columns": [str(c) for c in df.columns], "schema_version": SCHEMA_VERSION,
+              "mlipcost": __version__}
+    with atomic_path(path, suffix=".csv.tmp") as tmp:
+        tmp.write_bytes(text)
+    write_text(provenance_path(path), json.dumps(record, indent=1) + "\n")
+
+
+def csv_problem(path: Path, data: bytes, made_by: str) -> str | None:
+    """Why ``data`` (the bytes of the CSV at ``path``) is not the table that was written, or
+    None; a CSV without a provenance record (not written by this workflow) is not verified."""
+    record_path = provenance_path(path)
+    if not record_path.exists():
+        return None
+    try:
+        record = json.loads(record_path.read_text())
+        expected, rows = record["sha256"], int(record["rows"])
+    except (ValueError, KeyError, TypeError):
+        return (f"{record_path} is unreadable: delete {path} and it, and rerun; rule {made_by} "
+                "remakes both")
+    if _sha256(data) == expected:
+        return None
+    # the header is one line; a line break inside a quoted field is not written by this workflow
+    found = max(data.count(b"\n") - 1, 0)
+    if found < rows:
+        what = f"is truncated ({found:,} of {rows:,} rows)"
+    else:
+        what = "does not match the hash recorded when it was written (changed after writing)"
+    return f"{path} {what}: delete it and rerun; rule {made_by} remakes it"
+
+
+def read_csv(path: str | os.PathLike, made_by: str | None = None, **read: Any) -> "pd.DataFrame":
+    """Read a CSV result of this workflow after checking it against its recorded hash; a
+    changed, truncated or unparsable one is a CorruptFileError naming the file and its rule."""
+    import io
+
+    import pandas as pd
+
+    from .integrity import made_by as rule_for
+
+    path = Path(path)
+    rule = made_by or rule_for(path.as_posix())
+    if not path.exists():
+        raise FileNotFoundError(f"{path} not found (rule {rule} makes it)")
+    data = path.read_bytes()
+    problem = csv_problem(path, data, rule)
+    if problem:
+        raise CorruptFileError(problem)
+    try:
+        return pd.read_csv(io.BytesIO(data), **read)
+    except (ValueError, pd.errors.ParserError) as err:  # EmptyDataError is a ValueError
+        first = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise CorruptFileError(f"{path} is not a readable CSV ({first}): delete it and rerun; "
+                               f"rule {rule} remakes it") from None
 
 
 def config_hash(obj: Any) -> str:
