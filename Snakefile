@@ -1,8 +1,14 @@
 # mlipcost: how much DFT, at which convergence, for which qSNAP model, buys which accuracy.
 # Run: snakemake --profile profiles/default [--configfile config/<study>.yaml]
+import sys
+from pathlib import Path
+
 from snakemake.utils import min_version, validate
 
 min_version("9.0")
+
+# The package lives in src/; an installed copy (pip install -e .) is used first when present.
+sys.path.append(str(Path(workflow.basedir) / "src"))
 
 
 # The embedded default, only when no --configfile was given: merging a study's config over the
@@ -13,6 +19,14 @@ if not config:
 
 
 
+from mlipcost.config import schema_error
+
+# One line naming the key and the file, exit 2: an error raised here would come with Snakemake's
+# traceback of the Snakefile.
+SCHEMA_ERROR = schema_error(
+    config, Path(workflow.basedir) / "workflow/schemas/config.schema.yaml", workflow.configfiles)
+if SCHEMA_ERROR:
+    sys.exit(f"error: {SCHEMA_ERROR}")
 validate(config, "workflow/schemas/config.schema.yaml")
 
 

@@ -1,10 +1,61 @@
-"""Checks of a configuration beyond its JSON schema: the relations between keys."""
+"""Checks of a configuration: its JSON schema, as one line naming the key, and the relations
+between keys."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 
 class ConfigError(ValueError):
     pass
+
+
+def _key(path) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(top level)"
+
+
+def _subschema(schema: dict, path) -> dict:
+    """The schema of the object at ``path`` (list items and plain properties only)."""
+    for part in path:
+        schema = schema.get("items", {}) if isinstance(part, int) else \
+            schema.get("properties", {}).get(part, {})
+    return schema
+
+
+def schema_error(config: dict, schema_path: str | Path, config_files=()) -> str | None:
+    """The first violation of the config schema as one line naming the key, what it allows and
+    the file to fix, or None. (Snakemake's own validation prints the schema fragment over
+    several lines; it still runs afterwards, to fill in the defaults.)"""
+    import jsonschema
+    import yaml
+
+    schema = yaml.safe_load(Path(schema_path).read_text())
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    error = jsonschema.exceptions.best_match(validator.iter_errors(config))
+    if error is None:
+        return None
+    where = ", ".join(str(f) for f in config_files) or "the config"
+    path = list(error.absolute_path)
+    if error.validator == "additionalProperties":
+        allowed = sorted(_subschema(schema, path).get("properties", {}))
+        unknown = sorted(set(error.instance) - set(allowed))
+        keys = ", ".join(_key(path + [k]) for k in unknown)
+        what = f"unknown key {keys}; {_key(path)} takes {', '.join(allowed)}"
+    else:
+        what = f"{_key(path)}: {error.message}"
+        description = " ".join(str(error.schema.get("description", "")).split())
+        if description and error.validator != "required":
+            what += f" ({_key(path)}: {description})"
+    return f"{where}: {what}; fix it there (schema: {schema_path})"
+
+
+def check_schema(config: dict, schema_path: str | Path, config_files=()) -> None:
+    message = schema_error(config, schema_path, config_files)
+    if message:
+        raise ConfigError(message)
 
 
 def level_names(config: dict) -> list[str]:
@@ -67,6 +118,31 @@ def pilot_configurations(config: dict) -> int:
     return int(plan["pilot_size"]) + int(plan["test_size"]) + int(has_reference)
 
 
+def check_input_files(config: dict) -> None:
+    """The files a config names exist, and the paper's pickled HDF files are marked trusted,
+    before any job runs (a job that fails on its input has already had its old outputs removed)."""
+    from .importers import UntrustedFileError, _require_trusted
+
+    files = []
+    s = config["structures"]
+    if s["source"] in ("file", "paper_hdf") and "path" in s:
+        files.append(("structures.path", s, s["source"] == "paper_hdf"))
+    for lvl in config["dft"]["levels"]:
+        spec = lvl.get("labels_from")
+        if spec:
+            files.append((f"dft.levels[{lvl['name']}].labels_from.path", spec,
+                          spec.get("format", "extxyz") == "paper_hdf"))
+    for key, spec, pickled in files:
+        path = Path(spec["path"])
+        if not path.is_file():
+            raise ConfigError(f"{key}: {path} is not a file (from {Path.cwd()}); fix the path")
+        if pickled:
+            try:
+                _require_trusted(spec, key)
+            except UntrustedFileError as err:
+                raise ConfigError(str(err)) from None
+
+
 def check_config(config: dict) -> None:
     """Raise ConfigError naming the key and the fix when keys contradict each other."""
     names = level_names(config)
@@ -78,6 +154,7 @@ def check_config(config: dict) -> None:
             if missing:
                 raise ConfigError(f"dft.levels[{lvl['name']}]: {missing} required (or labels_from "
                                   "to import the level's labels from a file)")
+    check_input_files(config)
     ref = str(config["fit"]["reference_level"])
     if ref not in names:
         raise ConfigError(f"fit.reference_level: {ref!r} is not a level; choose one of {names}")

@@ -78,6 +78,12 @@ def read_structures_file(spec: dict) -> tuple[Structures, np.ndarray]:
                 raise ValueError(f"{path}: ASE cannot tell its format ({err}); name it with "
                                  "structures.format (e.g. extxyz)") from None
             atoms_list = []
+        except (ValueError, OSError, IndexError, KeyError) as err:
+            # ASE's parsers name neither the file nor the frame
+            first = str(err).splitlines()[0] if str(err) else type(err).__name__
+            raise ValueError(f"{path}: ASE cannot read it as "
+                             f"{spec.get('format') or 'the format its name implies'} ({first}); "
+                             "fix the file or name its format with structures.format") from None
         if not atoms_list:
             raise ValueError(f"{path}: holds no configurations (structures.path); give a file "
                              "with at least one frame")
@@ -137,6 +143,7 @@ def import_labels(structures: Structures, source_ids: np.ndarray, spec: dict, le
     path = _existing(spec["path"])
     n = len(structures)
     position = {int(i): k for k, i in enumerate(source_ids)}
+    unlabelled: set[int] = set()
     energy = np.full(n, np.nan)
     forces: list = [None] * n
     stress = np.full((n, 6), np.nan)
@@ -177,7 +184,13 @@ def import_labels(structures: Structures, source_ids: np.ndarray, spec: dict, le
     else:
         from ase.io import read
 
-        frames = read(path, index=":", format=spec.get("ase_format"))
+        try:
+            frames = read(path, index=":", format=spec.get("ase_format"))
+        except (ValueError, OSError, IndexError, KeyError, StopIteration) as err:
+            first = str(err).splitlines()[0] if str(err) else type(err).__name__
+            raise ValueError(f"{path}: ASE cannot read it as {spec.get('ase_format') or 'extxyz'} "
+                             f"({first}); fix the file or name its format with "
+                             "labels_from.ase_format") from None
         by_id = all("config_id" in a.info for a in frames)
         if not by_id and len(frames) != n:
             raise ValueError(f"{path}: {len(frames)} configurations for {n} structures; align the "
@@ -196,8 +209,13 @@ def import_labels(structures: Structures, source_ids: np.ndarray, spec: dict, le
                 s = atoms.get_stress(voigt=True)
             except Exception:  # a label set without stress
                 s = None
-            put(position[config_id], config_id, atoms.get_potential_energy(), atoms.get_forces(),
-                s, float(atoms.info.get("wall_time_s", np.nan)),
+            try:
+                e, f = atoms.get_potential_energy(), atoms.get_forces()
+            except RuntimeError:  # a frame without results: recorded below as a failure
+                e, f = np.nan, np.full((len(atoms), 3), np.nan)
+                unlabelled.add(position[config_id])
+            put(position[config_id], config_id, e, f, s,
+                float(atoms.info.get("wall_time_s", np.nan)),
                 float(atoms.info.get("cpu_time_s", np.nan)))
     missing = [k for k in range(n) if forces[k] is None]
     for k in missing:
@@ -210,7 +228,11 @@ def import_labels(structures: Structures, source_ids: np.ndarray, spec: dict, le
     for k in set(range(n)) - set(missing):
         bad = [name for name, value in (("energy", energy[k]), ("forces", forces[k]))
                if not np.all(np.isfinite(value))]
-        if bad:
+        if k in unlabelled:
+            status[k] = "failed"
+            reasons[k] = (f"no energy or forces in {path.name} (configuration {source_ids[k]}: "
+                          "its frame carries no results)")
+        elif bad:
             status[k] = "failed"
             reasons[k] = (f"non-finite {' and '.join(bad)} in {path.name} (configuration "
                           f"{source_ids[k]})")

@@ -1,14 +1,21 @@
 import sys
 from pathlib import Path
 
-# The package lives in src/; an installed copy (pip install -e .) is used first when present.
-sys.path.append(str(Path(workflow.basedir) / "src"))
-
 from mlipcost.config import (check_config, computed_levels, imported_levels, level_entry,
                              level_names, pilot_configurations, plan_mode)
 from mlipcost.dft.labels import n_chunks
 
-check_config(config)
+
+def stop_on_bad_input(check, *args):
+    """One line naming the key or file and the fix, exit 1: an error raised while the Snakefile
+    is read would come with Snakemake's traceback, and no job has run yet."""
+    try:
+        return check(*args)
+    except (ValueError, OSError) as err:
+        sys.exit(f"error: {err}")
+
+
+stop_on_bad_input(check_config, config)
 
 # Where this study's results and logs go: results/ and logs/ unless results_dir names another
 # folder (one per study when sweeping config files).
@@ -36,7 +43,8 @@ def n_configurations():
     return planned_configurations(config["structures"])
 
 
-N_CHUNKS = n_chunks(n_configurations(), config["dft"].get("chunk_size", 10)) if COMPUTED_LEVELS else 0
+N_CHUNKS = (n_chunks(stop_on_bad_input(n_configurations), config["dft"].get("chunk_size", 10))
+            if COMPUTED_LEVELS else 0)
 
 
 def one_of(names):
