@@ -53,6 +53,7 @@ pytest: setup
 lint: setup
 	$(SNAKEMAKE) --lint
 	$(SNAKEMAKE) --lint -s $(CURDIR)/Snakefile --directory .test --configfile .test/config/pilot.yaml
+	$(SNAKEMAKE) --lint -s $(CURDIR)/Snakefile --directory .test --configfile .test/config/production.yaml
 
 dryrun-paper: setup
 	$(SNAKEMAKE) -n -q --configfile config/paper.yaml
@@ -73,7 +74,12 @@ test-workflow: setup system-test
 	# plan.mode pilot on a 24-cell pool: only the leverage order's prefix is labelled
 	OMP_NUM_THREADS=1 $(SNAKEMAKE) -s $(CURDIR)/Snakefile --directory .test \
 	  --configfile .test/config/pilot.yaml --profile profiles/default --cores 2 -q
-	$(SNAKEMAKE) -s $(CURDIR)/Snakefile --directory .test --configfile .test/config/pilot.yaml \
+	# plan.mode production after it: the plan's training set and a validation set, only what the
+	# pilot did not label computed
+	OMP_NUM_THREADS=1 $(SNAKEMAKE) -s $(CURDIR)/Snakefile --directory .test \
+	  --configfile .test/config/production.yaml --profile profiles/default --cores 2 -q
+	$(PY) tests/check_production.py .test/results/pilot
+	$(SNAKEMAKE) -s $(CURDIR)/Snakefile --directory .test --configfile .test/config/production.yaml \
 	  --report results/pilot/report.html
 	$(PY) tests/check_report_renders.py .test/results/pilot/report.html \
 	  plan_curves.png predicted_front.png pareto_2J2.png

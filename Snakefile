@@ -41,7 +41,7 @@ include: "workflow/rules/fit.smk"
 include: "workflow/rules/report.smk"
 
 
-if PLAN_MODE == "pilot":
+if PILOT:
 
     include: "workflow/rules/plan.smk"
 
@@ -68,7 +68,12 @@ rule all:
         f"{RESULTS}/tables/table2_models.csv",
         f"{RESULTS}/claims/claims.csv",
         [f"{RESULTS}/paper/paper_pareto_2J6.png"] if PAPER_DIR else [],
-        [f"{RESULTS}/plan/plan.csv"] if PLAN_MODE == "pilot" else [],
+        [f"{RESULTS}/plan/plan.csv"] if PILOT else [],
+        (
+            [f"{RESULTS}/production/production.json"]
+            if PLAN_MODE == "production"
+            else []
+        ),
         (
             [f"{RESULTS}/tables/reference_convergence.csv"]
             if "convergence_check" in config["dft"]

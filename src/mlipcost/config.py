@@ -132,6 +132,9 @@ def check_input_files(config: dict) -> None:
         if spec:
             files.append((f"dft.levels[{lvl['name']}].labels_from.path", spec,
                           spec.get("format", "extxyz") == "paper_hdf"))
+    summary = (config.get("plan") or {}).get("compare_with_summary")
+    if summary and config["plan"].get("mode") == "production":
+        files.append(("plan.compare_with_summary", {"path": summary}, False))
     for key, spec, pickled in files:
         path = Path(spec["path"])
         if not path.is_file():
@@ -187,7 +190,7 @@ def check_config(config: dict) -> None:
 
     n_train = split_train_count(n_source, config["split"].get("test_fraction", 0.5),
                                 config["split"].get("method", "numpy"))
-    if plan_mode(config) == "pilot":
+    if plan_mode(config) in ("pilot", "production"):
         plan = config["plan"]
         if plan["pilot_size"] > n_train:
             raise ConfigError(f"plan.pilot_size {plan['pilot_size']} exceeds the pool's {n_train} "

@@ -31,6 +31,8 @@ TWOJMAX = [int(j) for j in config["descriptors"]["twojmax"]]
 # 'pilot': the configured structures are a candidate pool; only a leverage-ordered prefix of it
 # (and a test draw) is labelled, and the plan rule predicts what the rest would buy.
 PLAN_MODE = plan_mode(config)
+# production mode keeps the pilot's rules: its labels, sweep and plan are production's inputs
+PILOT = PLAN_MODE in ("pilot", "production")
 
 
 def n_configurations():
@@ -38,7 +40,7 @@ def n_configurations():
 
     if not COMPUTED_LEVELS:
         return 0  # every level is imported: no DFT chunks to plan
-    if PLAN_MODE == "pilot":
+    if PILOT:
         return pilot_configurations(config)
     return planned_configurations(config["structures"])
 

@@ -18,7 +18,7 @@ rule descriptors:
         "../scripts/descriptors.py"
 
 
-if PLAN_MODE == "pilot":
+if PILOT:
 
     rule pool_descriptors:
         input:

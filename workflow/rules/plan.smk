@@ -60,3 +60,109 @@ rule plan:
         "../../envs/analysis.yaml"
     script:
         "../scripts/plan.py"
+
+
+# Production (plan.mode: production, after the pilot): only the plan's training set at its level
+# and a validation set at the reference level are labelled, from the pilot's record store first.
+if PLAN_MODE == "production":
+
+    rule production_structures:
+        input:
+            pool=f"{RESULTS}/pool/structures.h5",
+            order=f"{RESULTS}/pool/order.csv",
+            pilot=f"{RESULTS}/structures.h5",
+            plan=f"{RESULTS}/plan/plan.csv",
+            predictions=f"{RESULTS}/plan/predictions.csv",
+        output:
+            f"{RESULTS}/production/structures.h5",
+        params:
+            production=canonical(config["plan"].get("production", {})),
+            validation_size=config["plan"].get(
+                "validation_size", config["plan"]["test_size"]
+            ),
+            seed=config["split"].get("seed", 58),
+        log:
+            f"{LOGS}/production/structures.log",
+        conda:
+            "../../envs/analysis.yaml"
+        script:
+            "../scripts/production_structures.py"
+
+    rule production_descriptors:
+        input:
+            structures=f"{RESULTS}/production/structures.h5",
+        output:
+            f"{RESULTS}/production/descriptors.h5",
+        params:
+            element=config["element"],
+            descriptors=canonical(config["descriptors"]),
+        threads: config["descriptors"].get("workers", 1)
+        resources:
+            runtime=120,
+            mem_mb=4000,
+        log:
+            f"{LOGS}/production/descriptors.log",
+        conda:
+            "../../envs/analysis.yaml"
+        script:
+            "../scripts/production_descriptors.py"
+
+    rule production_labels:
+        wildcard_constraints:
+            role="train|validation",
+        input:
+            f"{RESULTS}/production/structures.h5",
+        output:
+            f"{RESULTS}/production/labels/{{role}}.h5",
+        params:
+            dft=labelling_settings(),
+            reference_level=str(config["fit"]["reference_level"]),
+            dft_dir=f"{RESULTS}/dft",
+        threads: 1
+        resources:
+            runtime=lambda wc, attempt: 600 * attempt,
+            mem_mb=lambda wc, attempt: 2000 * attempt,
+        log:
+            f"{LOGS}/production/labels_{{role}}.log",
+        conda:
+            "../../envs/dft-{}.yaml".format(config["dft"]["code"])
+        script:
+            "../scripts/production_labels.py"
+
+    rule production:
+        input:
+            structures=f"{RESULTS}/production/structures.h5",
+            descriptors=f"{RESULTS}/production/descriptors.h5",
+            train=f"{RESULTS}/production/labels/train.h5",
+            validation=f"{RESULTS}/production/labels/validation.h5",
+            plan=f"{RESULTS}/plan/plan.csv",
+            predictions=f"{RESULTS}/plan/predictions.csv",
+            pool=f"{RESULTS}/pool/structures.h5",
+            pilot=f"{RESULTS}/structures.h5",
+            pilot_labels=label_files(),
+        output:
+            coeff=f"{RESULTS}/production/{config['element']}.snapcoeff",
+            param=f"{RESULTS}/production/{config['element']}.snapparam",
+            result=f"{RESULTS}/production/production.json",
+            achieved=report(
+                f"{RESULTS}/production/predicted_vs_achieved.html",
+                caption="../report/production.rst",
+                category="Plan",
+            ),
+            spent=report(
+                f"{RESULTS}/production/dft_spent.html",
+                caption="../report/production.rst",
+                category="Plan",
+            ),
+        params:
+            config={
+                k: canonical(config[k])
+                for k in ("element", "plan", "fit", "descriptors", "pareto")
+                if k in config
+            },
+        log:
+            f"{LOGS}/production/production.log",
+        conda:
+            "../../envs/analysis.yaml"
+        script:
+            "../scripts/production.py"

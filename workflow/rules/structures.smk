@@ -1,6 +1,6 @@
 # configurations.h5 is what the DFT jobs and the descriptors read: the configurations alone.
 # structures.h5 adds the train/test split, so that a split edit reruns no DFT job.
-if PLAN_MODE == "pilot":
+if PILOT:
 
     rule pool_structures:
         input:
@@ -59,7 +59,7 @@ rule structures:
         f"{RESULTS}/structures.h5",
     params:
         # a pilot keeps the split drawn on its pool
-        split=None if PLAN_MODE == "pilot" else config["split"],
+        split=None if PILOT else config["split"],
     log:
         f"{LOGS}/structures.log",
     conda:
