@@ -92,3 +92,7 @@ def test_the_planned_setting_and_its_prediction(tmp_path):
     assert setting["predicted_energy"] == pytest.approx(10.0 / 12)
     assert setting["upper_force"] == pytest.approx(200.0 / 12)
     assert json.loads(json.dumps(setting))["size"] == 12
+    # between predicted sizes: the power law's straight line in log-log
+    setting = planned_setting(tmp_path / "plan.csv", tmp_path / "predictions.csv",
+                              {"train_level": "2", "size": 9, "energy_weight": 150.0})
+    assert setting["predicted_energy"] == pytest.approx(10.0 / 9)

@@ -55,15 +55,19 @@ def planned_setting(plan_path: Path, predictions_path: Path, overrides: dict | N
     setting = {"twojmax": int(setting["twojmax"]), "train_level": str(setting["train_level"]),
                "energy_weight": float(setting["energy_weight"]), "size": int(setting["size"]),
                "sampler": str(setting["sampler"])}
-    match = predictions[(predictions["twojmax"] == setting["twojmax"])
+    curve = predictions[(predictions["twojmax"] == setting["twojmax"])
                         & (predictions["train_level"] == setting["train_level"])
                         & (predictions["sampler"] == setting["sampler"])
-                        & np.isclose(predictions["energy_weight"], setting["energy_weight"])
-                        & (predictions["size"] == setting["size"])]
+                        & np.isclose(predictions["energy_weight"], setting["energy_weight"])]
     for metric in ("energy", "force"):
-        row = match[match["metric"] == metric]
+        points = curve[curve["metric"] == metric].sort_values("size")
+        inside = len(points) and points["size"].min() <= setting["size"] <= points["size"].max()
         for what in ("predicted", "lower", "upper"):
-            setting[f"{what}_{metric}"] = float(row[what].iloc[0]) if len(row) else np.nan
+            # between the predicted sizes: straight in log error against log size, as the
+            # power law is
+            setting[f"{what}_{metric}"] = float(np.exp(np.interp(
+                np.log(setting["size"]), np.log(points["size"]),
+                np.log(points[what])))) if inside else np.nan
     return setting
 
 
