@@ -21,8 +21,8 @@ if not config:
 
 from mlipcost.config import schema_error
 
-# One line naming the key and the file, exit 2: an error raised here would come with Snakemake's
-# traceback of the Snakefile.
+# One line naming the key and the file (exit status 1): an error raised here would come with
+# Snakemake's traceback of the Snakefile.
 SCHEMA_ERROR = schema_error(
     config, Path(workflow.basedir) / "workflow/schemas/config.schema.yaml", workflow.configfiles)
 if SCHEMA_ERROR:

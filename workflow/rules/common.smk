@@ -7,8 +7,8 @@ from mlipcost.dft.labels import n_chunks
 
 
 def stop_on_bad_input(check, *args):
-    """One line naming the key or file and the fix, exit 1: an error raised while the Snakefile
-    is read would come with Snakemake's traceback, and no job has run yet."""
+    """One line naming the key or file and the fix (exit status 1): an error raised while the
+    Snakefile is read would come with Snakemake's traceback, and no job has run yet."""
     try:
         return check(*args)
     except (ValueError, OSError) as err:
