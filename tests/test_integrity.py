@@ -199,3 +199,12 @@ def test_descriptors_check_the_disk_before_writing(tmp_path, monkeypatch):
         compute_descriptor_file(s, descriptor_settings({}, 2), "Be", tmp_path / "2J2.h5", {})
     assert (tmp_path / "2J2.h5").read_bytes() == b"earlier descriptors"
     assert [p.name for p in tmp_path.iterdir()] == ["2J2.h5"]
+
+
+def test_each_result_file_is_traced_to_the_rule_that_makes_it():
+    from mlipcost.integrity import made_by
+
+    assert made_by("results/pilot/production/structures.h5") == "production_structures"
+    assert made_by("results/pilot/production/labels/train.h5") == "production_labels"
+    assert made_by("results/pilot/structures.h5") == "structures"
+    assert made_by("results/study/sweep/whole_half_2J6.csv") == "whole_half"

@@ -52,12 +52,6 @@ def schema_error(config: dict, schema_path: str | Path, config_files=()) -> str 
     return f"{where}: {what}; fix it there (schema: {schema_path})"
 
 
-def check_schema(config: dict, schema_path: str | Path, config_files=()) -> None:
-    message = schema_error(config, schema_path, config_files)
-    if message:
-        raise ConfigError(message)
-
-
 def level_names(config: dict) -> list[str]:
     return [str(level["name"]) for level in config["dft"]["levels"]]
 

@@ -44,6 +44,13 @@ def _existing(path) -> Path:
     return path
 
 
+def unreadable(path: Path, fmt: str | None, format_key: str, err: BaseException) -> ValueError:
+    """ASE's parse errors name neither the file nor the frame: one line that does."""
+    first = str(err).splitlines()[0] if str(err) else type(err).__name__
+    return ValueError(f"{path}: ASE cannot read it as {fmt or 'the format its name implies'} "
+                      f"({first}); fix the file or name its format with {format_key}")
+
+
 def rescale_factor(rescale: dict | None) -> float:
     """A uniform scale factor, given directly or as source -> target lattice constant."""
     if not rescale:
@@ -79,11 +86,7 @@ def read_structures_file(spec: dict) -> tuple[Structures, np.ndarray]:
                                  "structures.format (e.g. extxyz)") from None
             atoms_list = []
         except (ValueError, OSError, IndexError, KeyError) as err:
-            # ASE's parsers name neither the file nor the frame
-            first = str(err).splitlines()[0] if str(err) else type(err).__name__
-            raise ValueError(f"{path}: ASE cannot read it as "
-                             f"{spec.get('format') or 'the format its name implies'} ({first}); "
-                             "fix the file or name its format with structures.format") from None
+            raise unreadable(path, spec.get("format"), "structures.format", err) from None
         if not atoms_list:
             raise ValueError(f"{path}: holds no configurations (structures.path); give a file "
                              "with at least one frame")
@@ -187,10 +190,8 @@ def import_labels(structures: Structures, source_ids: np.ndarray, spec: dict, le
         try:
             frames = read(path, index=":", format=spec.get("ase_format"))
         except (ValueError, OSError, IndexError, KeyError, StopIteration) as err:
-            first = str(err).splitlines()[0] if str(err) else type(err).__name__
-            raise ValueError(f"{path}: ASE cannot read it as {spec.get('ase_format') or 'extxyz'} "
-                             f"({first}); fix the file or name its format with "
-                             "labels_from.ase_format") from None
+            raise unreadable(path, spec.get("ase_format") or "extxyz", "labels_from.ase_format",
+                             err) from None
         by_id = all("config_id" in a.info for a in frames)
         if not by_id and len(frames) != n:
             raise ValueError(f"{path}: {len(frames)} configurations for {n} structures; align the "

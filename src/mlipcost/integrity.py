@@ -15,6 +15,10 @@ from .storage import csv_problem, provenance_path, unreadable_message
 
 # (pattern relative to the results folder, the rule that makes such a file)
 MADE_BY = [
+    ("production/structures.h5", "production_structures"),
+    ("production/descriptors.h5", "production_descriptors"),
+    ("production/labels/*.h5", "production_labels"),
+    ("production/*.csv", "production"),
     ("structures.h5", "structures"),
     ("pool/structures.h5", "pool_structures"),
     ("pool/descriptors/2J*.h5", "pool_descriptors"),

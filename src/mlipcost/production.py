@@ -72,7 +72,9 @@ def planned_setting(plan_path: Path, predictions_path: Path, overrides: dict | N
 
 
 def _pool_source_ids(path: Path) -> np.ndarray:
-    with open_h5(path, "configurations") as h5:
+    from .integrity import made_by
+
+    with open_h5(path, made_by(Path(path).as_posix())) as h5:
         return h5["source_id"][()]
 
 
@@ -200,8 +202,9 @@ def spent(pilot_path: Path, pilot_label_paths: list[Path], production_path: Path
 
 def fit_production(structures_path: Path, descriptor_path: Path, train_labels, validation_labels,
                    energy_weight: float, force_weight: float = 1.0):
-    """The final model: one weighted least-squares fit on the training set at the planned level,
-    its errors (meV) against the reference level on the validation set."""
+    """The final model: one weighted least-squares fit on the training set at the planned level.
+    Returns its coefficients, the validation set's fit data and the errors (meV), validation
+    against the reference level."""
     from .descriptors import DescriptorFile
     from .fit import SetStats, augmented_r, build_fit_data, solve
 
@@ -215,7 +218,7 @@ def fit_production(structures_path: Path, descriptor_path: Path, train_labels, v
     k = train.n_features
     test = SetStats.of(validation, np.arange(len(validation))).errors(coefs, k)
     fitted = SetStats.from_r(train, np.arange(len(train)), energy, force).errors(coefs, k)
-    return coefs[:, 0], desc, train, validation, {
+    return coefs[:, 0], validation, {
         "validation_energy_rmse_meV_per_atom_vs_reference": 1e3 * float(test["energy"][0, 0]),
         "validation_force_rmse_meV_per_A_vs_reference": 1e3 * float(test["force"][0, 0]),
         "train_energy_rmse_meV_per_atom_vs_train_level": 1e3 * float(fitted["energy"][0, 0]),
@@ -256,7 +259,7 @@ def run_production(structures_path: Path, descriptor_path: Path, label_paths: di
     plan = config["plan"]
     setting = planned_setting(plan_path, predictions_path, plan.get("production"))
     labels = {role: read_labels(path) for role, path in label_paths.items()}
-    coefs, desc, _, validation, achieved = fit_production(
+    coefs, validation, achieved = fit_production(
         structures_path, descriptor_path, labels["train"], labels["validation"],
         setting["energy_weight"], config["fit"].get("force_weight", 1.0))
     element = config["element"]
