@@ -17,7 +17,7 @@ def test_fit_recovers_floor_amplitude_and_shared_exponent():
     floors, amplitudes, exponent = np.array([4.0, 100.0, 2500.0]), np.array([900.0, 3e4, 1e5]), 0.6
     rmse = np.sqrt(floors[:, None] + amplitudes[:, None] * SIZES[None, :] ** -exponent)
     fitted_exponent, floor, amplitude = fit_curves(SIZES, rmse)
-    assert fitted_exponent == pytest.approx(exponent)
+    np.testing.assert_allclose(fitted_exponent, exponent)
     np.testing.assert_allclose(floor, floors, rtol=1e-9)
     np.testing.assert_allclose(amplitude, amplitudes, rtol=1e-9)
     np.testing.assert_allclose(curve_value(fitted_exponent, floor, amplitude, 1e4)[:, 0],
@@ -30,6 +30,21 @@ def test_a_rising_curve_gets_no_negative_amplitude():
     floor, amplitude, _ = _fit_floor_amplitude(np.array([1.0, 0.5, 0.25]), y2)
     assert amplitude[0] == 0.0
     assert floor[0] == pytest.approx((1 / y2).sum() / (1 / y2 ** 2).sum())
+
+
+def test_a_curve_that_rises_first_is_fitted_from_its_peak():
+    # two regular curves sharing exponent 0.6 and one that rises to its peak at 200, then follows
+    # the power law 400·(n/200)^−0.1 (RMSE), which its local slope from the peak on recovers
+    sizes = np.array([100.0, 200.0, 350.0])
+    regular = np.sqrt(np.array([[4.0], [100.0]]) + np.array([[900.0], [3e4]]) * sizes ** -0.6)
+    transient = np.array([[360.0, 400.0, 400.0 * 1.75 ** -0.1]])
+    exponent, floor, amplitude = fit_curves(sizes, np.vstack([regular, transient]))
+    np.testing.assert_allclose(exponent, [0.6, 0.6, 0.2])
+    assert floor[2] == 0.0
+    np.testing.assert_allclose(curve_value(exponent, floor, amplitude, 9990)[2, 0],
+                               400.0 * (9990 / 200) ** -0.1, rtol=1e-9)
+    rising = fit_curves(sizes, np.array([[300.0, 310.0, 320.0]]))
+    np.testing.assert_allclose(curve_value(*rising, 9990)[0, 0], 320.0)
 
 
 def simulated_runs(seed=0, repeats=30):
@@ -82,8 +97,9 @@ def test_plan_takes_the_cheapest_setting_that_meets_both_targets():
 def test_paper_pilot_predicts_the_full_training_half(shared, capsys):
     """Issue #14's acceptance on the paper's 2Jmax-6 files: fitted on sizes <= 350, predicted at
     9,990 for all 36 (level, energy weight) pairs, energy and force. Measured: median 2.0 %,
-    largest 38 % (level 2, energy weight 300, forces: a pilot curve that rises then falls), 94 %
-    of the 90 % intervals cover."""
+    largest 11.8 % (level 2, energy weight 300, forces: a pilot curve that rises then falls,
+    fitted from its peak on; 38 % when it shared the others' law), 100 % of the 90 % intervals
+    cover."""
     folder = shared / "reference/paper_2jmax6/3D_pareto"
     assert main(["plan", "--paper-dir", str(folder), "--max-pilot-size", "350",
                  "--predict-size", "9990"]) == 0
@@ -95,7 +111,7 @@ def test_paper_pilot_predicts_the_full_training_half(shared, capsys):
     median, largest, coverage = numbers
     assert median <= 3.0
     assert coverage >= 90.0
-    assert largest < 40.0
+    assert largest <= 15.0
 
 
 @pytest.mark.parametrize("args, message", [
