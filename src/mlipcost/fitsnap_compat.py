@@ -21,6 +21,7 @@ from .descriptors import NKTV2P_BAR, ROW_ENERGY, ROW_FORCE, ROW_STRESS, SnapCalc
 from .fit import LSTSQ_COND
 from .lammps_io import rotate_stress_voigt
 from .storage import write_text
+from .trajectories import read_frames
 
 
 @dataclass
@@ -234,13 +235,11 @@ def snapparam_text(settings: SnapSettings) -> str:
 
 
 def run_fitsnap_input(input_path: str | Path, data_path: str | Path, out_dir: str | Path) -> dict:
-    from ase.io import read
-
     spec = read_fitsnap_input(input_path)
     data_path = Path(data_path)
     if not data_path.exists():
         raise FileNotFoundError(f"training data not found: {data_path}")
-    frames = read(data_path, ":")
+    frames = read_frames(data_path)
     rows = assemble(spec, frames)
     coefs = solve_weighted(rows)
     out_dir = Path(out_dir)

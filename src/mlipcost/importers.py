@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from .structures import Structures
+from .trajectories import read_frames
 
 
 class UntrustedFileError(PermissionError):
@@ -72,12 +73,10 @@ def read_structures_file(spec: dict) -> tuple[Structures, np.ndarray]:
         ids = np.asarray(df.index, dtype=np.int64)
         kinds = ["paper_hdf"] * len(atoms_list)
     else:
-        from ase.io import read
-
         from ase.io.formats import UnknownFileTypeError
 
         try:
-            atoms_list = read(path, index=":", format=spec.get("format"))
+            atoms_list = read_frames(path, spec.get("format"))
         except StopIteration:
             atoms_list = []
         except UnknownFileTypeError as err:
@@ -185,10 +184,8 @@ def import_labels(structures: Structures, source_ids: np.ndarray, spec: dict, le
                                     position[config_id], scale)
             put(position[config_id], config_id, row.energy, row.forces, getattr(row, "stress", None))
     else:
-        from ase.io import read
-
         try:
-            frames = read(path, index=":", format=spec.get("ase_format"))
+            frames = read_frames(path, spec.get("ase_format"))
         except (ValueError, OSError, IndexError, KeyError, StopIteration) as err:
             raise unreadable(path, spec.get("ase_format") or "extxyz", "labels_from.ase_format",
                              err) from None
