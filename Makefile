@@ -67,6 +67,7 @@ test-workflow: setup system-test
 	$(PY) tests/check_workflow_outputs.py .test/results
 	$(VENV)/bin/mlipcost check .test/results
 	$(PY) tests/check_split_edit.py
+	OMP_NUM_THREADS=1 $(PY) tests/check_scatter.py
 	OMP_NUM_THREADS=1 $(PY) tests/chaos_run.py --seed 7 --kill-fraction 0.4 --max-rounds 20
 	$(PY) tests/check_report_renders.py .test/results/report.html \
 	  pareto_2J2.png learning_curves.png parity.png pareto_2d.png error_vs_level.png \

@@ -59,6 +59,13 @@ localrules:
     paper_comparison,
 
 
+if REPEATS_PER_JOB:
+
+    # with the sweep in blocks, fit_sweep only concatenates their tables
+    localrules:
+        fit_sweep,
+
+
 rule all:
     input:
         expand(f"{RESULTS}/labels/level{{level}}.h5", level=LEVELS),

@@ -212,3 +212,35 @@ def test_a_killed_descriptors_job_resumes_from_its_last_block(tmp_path, monkeypa
         for key in ("A", "reference", "row_type", "row_atom", "rotation", "energy_rows",
                     "row_offsets"):
             np.testing.assert_array_equal(a[key][()], b[key][()], err_msg=key)
+
+
+def test_parts_read_in_order_are_the_file(tmp_path):
+    """Descriptor parts computed as separate jobs (#16), read in order, are the single file: the
+    same rows and metadata bit for bit; parts out of order or missing are refused by name."""
+    from mlipcost.descriptors import (DescriptorFile, compute_descriptor_file,
+                                      compute_descriptor_part, part_ranges)
+
+    s = generate_crystals("Be", 23, 1, 6, seed=5)
+    settings = SnapSettings(twojmax=2, stress_rows=True)
+    compute_descriptor_file(s, settings, "Be", tmp_path / "whole.h5", {})
+    parts = [tmp_path / f"part{k}of3.h5" for k in range(3)]
+    for k, path in enumerate(parts):
+        compute_descriptor_part(s, settings, "Be", path, {}, k, 3, log=lambda m: None)
+    whole, scattered = DescriptorFile(tmp_path / "whole.h5"), DescriptorFile(parts)
+    for key in ("reference", "row_type", "row_offsets", "rotation", "energy_rows"):
+        np.testing.assert_array_equal(getattr(whole, key), getattr(scattered, key), err_msg=key)
+    configs = [22, 0, 7, 8, 9, 15, 3, 22]
+    for a, b in zip(whole.read(configs), scattered.read(configs)):
+        np.testing.assert_array_equal(a, b)
+
+    rows = 1 + 3 * s.n_atoms + 6
+    ranges = part_ranges(rows, 3)
+    assert ranges[0][0] == 0 and ranges[-1][1] == 23
+    assert all(lo < hi for lo, hi in ranges)
+    shares = [rows[lo:hi].sum() / rows.sum() for lo, hi in ranges]
+    assert max(shares) < 1 / 3 + rows.max() / rows.sum()
+    assert part_ranges(np.ones(2, int), 5) == [(0, 1), (1, 2)]
+    with pytest.raises(ValueError, match="not one set in order"):
+        DescriptorFile([parts[1], parts[0], parts[2]])
+    with pytest.raises(ValueError, match="a part is missing"):
+        DescriptorFile(parts[:2])

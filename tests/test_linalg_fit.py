@@ -145,3 +145,25 @@ def test_training_half_errors_when_sizes_stop_short_of_it():
     d = np.concatenate([data.force_a[c] @ coefs[:, 0] - data.force_y[c][:, 2] for c in train])
     assert row["train_force_rmse_meV_per_A_vs_reference"] == pytest.approx(
         1e3 * np.sqrt(np.mean(d ** 2)), rel=1e-8)
+
+
+def test_sweep_blocks_concatenated_are_the_whole_sweep():
+    """A sweep scattered over jobs of (sampler, repeats) gives, block tables concatenated sampler
+    by sampler, the single job's table bit for bit (#16), training-half errors included."""
+    import pandas as pd
+
+    from mlipcost.fit import repeat_blocks
+
+    data = random_fit_data(n_configs=40)
+    train, test = np.arange(20), np.arange(20, 40)
+    scores = {"leverage": np.linspace(0.1, 1.0, 20)}
+    args = (data, train, test, ["random", "leverage"], [4, 8, 12], [1.0, 50.0], 3, 11, scores,
+            "3", np.ones((40, 3)), 4)
+    whole = fit_sweep(*args)
+    assert repeat_blocks(3, 2) == [(0, 2), (2, 3)]
+    assert repeat_blocks(3, None) == [(0, 3)]
+    for per_job in (1, 2):
+        blocks = [fit_sweep(*args, only_sampler=sampler, only_repeats=block)
+                  for sampler in ("random", "leverage") for block in repeat_blocks(3, per_job)]
+        pd.testing.assert_frame_equal(pd.concat(blocks, ignore_index=True), whole,
+                                      check_exact=True)

@@ -231,7 +231,8 @@ def _compute_part(path: Path, structures, configs: np.ndarray, settings: SnapSet
 
 def compute_descriptor_file(structures, settings: SnapSettings, element: str, out: Path,
                             stage_settings: dict, block_rows: int = 65536, workers: int = 1,
-                            log=print, skip: np.ndarray | None = None) -> None:
+                            log=print, skip: np.ndarray | None = None,
+                            part_of: tuple[int, int] | None = None) -> None:
     """Write ``A`` (unweighted, FitSNAP rows) for every configuration, block by block.
 
     Each block of configurations (about ``block_rows`` rows) is first committed to a part file
@@ -245,6 +246,9 @@ def compute_descriptor_file(structures, settings: SnapSettings, element: str, ou
     ``row_offsets`` (n_configs + 1), ``rotation`` (n_configs × 3 × 3; labels rotate with it),
     ``energy_rows`` (n_configs × columns: each configuration's energy row again, so that the
     analysis never scans ``A`` for them).
+
+    ``part_of`` = (first configuration, configurations in the whole set) marks the file as one
+    part of a scattered descriptor computation (``compute_descriptor_part``).
     """
     out = Path(out)
     n_configs = len(structures)
@@ -295,36 +299,106 @@ def compute_descriptor_file(structures, settings: SnapSettings, element: str, ou
                               "stress rows: bar")
         write_provenance(h5, "descriptors", stage_settings, twojmax=settings.twojmax,
                          n_columns=settings.n_columns, bzeroflag=settings.bzeroflag,
-                         quadraticflag=settings.quadraticflag)
+                         quadraticflag=settings.quadraticflag,
+                         **({} if part_of is None else {"first_config": part_of[0],
+                                                        "n_configs_total": part_of[1]}))
         log(f"2Jmax {settings.twojmax}: {total} rows x {settings.n_columns} columns"
             + (f"; {int(skip.sum())} rejected configurations skipped" if skip.any() else ""))
     shutil.rmtree(parts_dir, ignore_errors=True)
 
 
+def part_ranges(rows_per_config: np.ndarray, n_parts: int) -> list[tuple[int, int]]:
+    """``n_parts`` contiguous configuration ranges [lo, hi) with about equal rows each (no part
+    empty while there are at least as many configurations as parts)."""
+    n = len(rows_per_config)
+    n_parts = max(1, min(int(n_parts), n))
+    cumulative = np.cumsum(rows_per_config, dtype=float)
+    total = cumulative[-1] if n else 0.0
+    bounds = [0]
+    for k in range(1, n_parts):
+        cut = int(np.searchsorted(cumulative, total * k / n_parts, side="left")) + 1
+        bounds.append(min(max(cut, bounds[-1] + 1), n - (n_parts - k)))
+    bounds.append(n)
+    return list(zip(bounds[:-1], bounds[1:]))
+
+
+def compute_descriptor_part(structures, settings: SnapSettings, element: str, out: Path,
+                            stage_settings: dict, part: int, n_parts: int, workers: int = 1,
+                            log=print, skip: np.ndarray | None = None) -> None:
+    """Part ``part`` of ``n_parts`` of the descriptor file: the same datasets for a contiguous
+    range of configurations (``part_ranges`` over their row counts), with ``first_config`` and
+    ``n_configs_total`` attributes; ``DescriptorFile`` reads the parts in order as one file."""
+    from .structures import subset
+
+    n_configs = len(structures)
+    skip = np.zeros(n_configs, bool) if skip is None else np.asarray(skip, bool)
+    rows = np.where(skip, 0, 1 + 3 * structures.n_atoms + (6 if settings.stress_rows else 0))
+    lo, hi = part_ranges(rows, n_parts)[part]
+    keep = np.zeros(n_configs, bool)
+    keep[lo:hi] = True
+    compute_descriptor_file(subset(structures, keep), settings, element, out, stage_settings,
+                            workers=workers, log=log, skip=skip[lo:hi], part_of=(lo, n_configs))
+    log(f"part {part + 1} of {n_parts}: configurations {lo}–{hi - 1}")
+
+
 class DescriptorFile:
-    """A descriptor file: row metadata in memory, rows of ``A`` read on demand.
+    """A descriptor file, or the parts of one in order: row metadata in memory, rows of ``A``
+    read on demand.
 
     ``A`` itself may not fit in memory (20,000 configurations of 50 atoms at 2Jmax 6: 12 GB), so
-    nothing here reads it whole.
+    nothing here reads it whole, and scattered parts are never concatenated into one file.
     """
 
-    def __init__(self, path: Path, max_read_rows: int = 32768):
-        self.path = Path(path)
-        if not self.path.exists():
-            raise FileNotFoundError(f"descriptor file not found: {self.path} "
-                                    "(run the 'descriptors' rule)")
-        with open_h5(self.path, "descriptors") as h5:
-            if "energy_rows" not in h5:
-                raise ValueError(f"{self.path} has no 'energy_rows' (written by an older "
-                                 "mlipcost): delete it and rerun the descriptors rule")
-            self.reference = h5["reference"][()]
-            self.row_type = h5["row_type"][()]
-            self.row_offsets = h5["row_offsets"][()]
-            self.rotation = h5["rotation"][()]
-            self.energy_rows = h5["energy_rows"][()]
-            self.twojmax = int(h5.attrs["twojmax"])
-            self.n_columns = int(h5["A"].shape[1])
+    def __init__(self, path, max_read_rows: int = 32768):
+        paths = [Path(p) for p in path] if isinstance(path, (list, tuple)) else [Path(path)]
+        self.path = paths[0] if len(paths) == 1 else paths[0].parent
+        self.paths = paths
+        meta = [self._read_meta(p) for p in paths]
+        expected_first, n_total = 0, None
+        for p, m in zip(paths, meta):
+            first, total = m["first_config"], m["n_configs_total"]
+            if first != expected_first or (n_total is not None and total != n_total):
+                raise ValueError(f"{p}: starts at configuration {first} of {total}, expected "
+                                 f"{expected_first} of {n_total or total}: the descriptor parts "
+                                 "are not one set in order; delete them and rerun the descriptors "
+                                 "rule")
+            if (m["twojmax"], m["n_columns"]) != (meta[0]["twojmax"], meta[0]["n_columns"]):
+                raise ValueError(f"{p}: 2Jmax {m['twojmax']} ({m['n_columns']} columns) differs "
+                                 f"from {paths[0]}'s; delete the parts and rerun")
+            expected_first, n_total = first + len(m["rotation"]), total
+        if expected_first != n_total:
+            raise ValueError(f"{paths[-1]}: the parts end at configuration {expected_first} of "
+                             f"{n_total}; a part is missing")
+        self.reference = np.concatenate([m["reference"] for m in meta])
+        self.row_type = np.concatenate([m["row_type"] for m in meta])
+        self.rotation = np.concatenate([m["rotation"] for m in meta])
+        self.energy_rows = np.concatenate([m["energy_rows"] for m in meta])
+        row_starts = np.cumsum([0] + [int(m["row_offsets"][-1]) for m in meta])
+        self.row_offsets = np.concatenate(
+            [[0]] + [m["row_offsets"][1:] + start for m, start in zip(meta, row_starts)])
+        # configuration -> (part, first configuration of the part, first row of the part)
+        self._config_starts = np.array([m["first_config"] for m in meta] + [n_total])
+        self._row_starts = row_starts
+        self.twojmax = meta[0]["twojmax"]
+        self.n_columns = meta[0]["n_columns"]
         self.max_read_rows = max_read_rows
+
+    @staticmethod
+    def _read_meta(path: Path) -> dict:
+        if not path.exists():
+            raise FileNotFoundError(f"descriptor file not found: {path} "
+                                    "(run the 'descriptors' rule)")
+        with open_h5(path, "descriptors") as h5:
+            if "energy_rows" not in h5:
+                raise ValueError(f"{path} has no 'energy_rows' (written by an older "
+                                 "mlipcost): delete it and rerun the descriptors rule")
+            rotation = h5["rotation"][()]
+            return {"reference": h5["reference"][()], "row_type": h5["row_type"][()],
+                    "row_offsets": h5["row_offsets"][()], "rotation": rotation,
+                    "energy_rows": h5["energy_rows"][()], "twojmax": int(h5.attrs["twojmax"]),
+                    "n_columns": int(h5["A"].shape[1]),
+                    "first_config": int(h5.attrs.get("first_config", 0)),
+                    "n_configs_total": int(h5.attrs.get("n_configs_total", len(rotation)))}
 
     def __len__(self) -> int:
         return len(self.row_offsets) - 1
@@ -334,24 +408,29 @@ class DescriptorFile:
 
     def read(self, configs) -> list[np.ndarray]:
         """All rows of each configuration in ``configs`` (any order), reading runs of
-        neighbouring configurations in one go."""
+        neighbouring configurations of one part in one go."""
         configs = np.asarray(configs, dtype=int)
         out: list[np.ndarray | None] = [None] * len(configs)
         order = np.argsort(configs, kind="stable")
         ordered = configs[order]
         offsets = self.row_offsets
-        with open_h5(self.path, "descriptors") as h5:
-            dset = h5["A"]
-            start = 0
-            while start < len(ordered):
-                first, stop = ordered[start], start + 1
-                while (stop < len(ordered) and ordered[stop] <= ordered[stop - 1] + 1
-                       and offsets[ordered[stop] + 1] - offsets[first] <= self.max_read_rows):
-                    stop += 1
-                low = int(offsets[first])
-                span = dset[low:int(offsets[ordered[stop - 1] + 1])]
-                for j in range(start, stop):
-                    c = ordered[j]
-                    out[order[j]] = span[offsets[c] - low:offsets[c + 1] - low]
-                start = stop
+        part_of = np.searchsorted(self._config_starts, ordered, side="right") - 1
+        for part in np.unique(part_of):
+            mine = np.flatnonzero(part_of == part)
+            base = self._row_starts[part]
+            with open_h5(self.paths[part], "descriptors") as h5:
+                dset = h5["A"]
+                start = 0
+                while start < len(mine):
+                    first, stop = ordered[mine[start]], start + 1
+                    while (stop < len(mine) and ordered[mine[stop]] <= ordered[mine[stop - 1]] + 1
+                           and offsets[ordered[mine[stop]] + 1] - offsets[first]
+                           <= self.max_read_rows):
+                        stop += 1
+                    low = int(offsets[first])
+                    span = dset[low - base:int(offsets[ordered[mine[stop - 1]] + 1]) - base]
+                    for j in mine[start:stop]:
+                        c = ordered[j]
+                        out[order[j]] = span[offsets[c] - low:offsets[c + 1] - low]
+                    start = stop
         return out

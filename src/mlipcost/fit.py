@@ -295,14 +295,24 @@ def residual_correlation(data: FitData, test: np.ndarray, coefs: np.ndarray,
     return energies, pd.DataFrame(rows)
 
 
+def repeat_blocks(repeats: int, per_job: int | None) -> list[tuple[int, int]]:
+    """The repeats [lo, hi) of each sweep job of one sampler: all in one, or ``per_job`` each."""
+    per_job = repeats if not per_job else int(per_job)
+    return [(lo, min(lo + per_job, repeats)) for lo in range(0, repeats, per_job)]
+
+
 def fit_sweep(data: FitData, train: np.ndarray, test: np.ndarray, samplers: list[str],
               sizes: list[int], energy_weights: list[float], repeats: int, seed: int,
               scores: dict[str, np.ndarray], reference_level: str, cost_s: np.ndarray,
-              twojmax: int, force_weight: float = 1.0) -> pd.DataFrame:
+              twojmax: int, force_weight: float = 1.0, *, only_sampler: str | None = None,
+              only_repeats: tuple[int, int] | None = None) -> pd.DataFrame:
     """One row per (training level, sampler, size, energy weight, repeat).
 
     ``train``/``test`` index the FitData configurations; ``scores[sampler]`` are per training
     configuration; ``cost_s`` is (n, L): the DFT cost of each configuration at each level.
+    ``only_sampler`` and ``only_repeats`` ([lo, hi)) restrict the sweep to one block of it: each
+    ordering is seeded by (seed, repeat, the sampler's place in ``samplers``), so the blocks'
+    tables, concatenated sampler by sampler and block by block, are the whole sweep's.
     """
     k, levels = data.n_features, data.levels
     ref = levels.index(reference_level)
@@ -312,14 +322,32 @@ def fit_sweep(data: FitData, train: np.ndarray, test: np.ndarray, samplers: list
                          f"{len(train)} training configurations")
     sizes = sorted({int(s) for s in sizes})
     rows, waiting = [], []
+    first_sampler = samplers[0] if only_sampler is None else only_sampler
+    first_repeat = 0 if only_repeats is None else only_repeats[0]
+    if (first_sampler, first_repeat) != (samplers[0], 0):
+        # the whole sweep takes the training half's R from its first ordering; a block that
+        # does not start with it rebuilds that R the same way, so its errors are the same bits
+        rng = np.random.default_rng([seed, 0, 0])
+        order = train[sampling_order(len(train), samplers[0], rng, scores.get(samplers[0]))]
+        energy, force = StreamingR(k + len(levels)), StreamingR(k + len(levels))
+        taken = 0
+        for size in sorted(set(sizes) | {len(train)}):
+            new = np.sort(order[taken:size])
+            energy.add(data.energy_a[new], data.energy_y[new])
+            for _, a, y in data.force_blocks(new):
+                force.add(a, y)
+            taken = size
+            if size in sizes:   # the sweep reads R here, which folds its buffered rows
+                _ = (energy.r, force.r)
+        halves["train"] = SetStats.from_r(data, train, energy, force)
 
     def record(meta: dict, coefs: np.ndarray, subsample: dict) -> None:
         errs = {"subsample": subsample,
                 **{name: halves[name].errors(coefs, k) for name in ("train", "test")}}
         rows.extend(error_rows(meta, errs, energy_weights, levels, ref, twojmax, force_weight))
 
-    for sampler in samplers:
-        for repeat in range(repeats):
+    for sampler in samplers if only_sampler is None else [only_sampler]:
+        for repeat in range(*(only_repeats or (0, repeats))):
             rng = np.random.default_rng([seed, repeat, samplers.index(sampler)])
             order = train[sampling_order(len(train), sampler, rng, scores.get(sampler))]
             energy, force = StreamingR(k + len(levels)), StreamingR(k + len(levels))

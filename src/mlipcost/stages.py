@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .descriptors import DescriptorFile, SnapSettings, compute_descriptor_file
+from .descriptors import (DescriptorFile, SnapSettings, compute_descriptor_file,
+                          compute_descriptor_part)
 from .dft.labels import (STATUS_OK, Labels, chunk_bounds, collect_level, label_chunk,
                          read_labels, write_chunk, write_extxyz)
 from .dft.ladder import Level
@@ -328,12 +329,20 @@ def descriptor_settings(descriptors: dict, twojmax: int) -> SnapSettings:
 
 
 def run_descriptors(structures_path: Path, element: str, descriptors: dict, twojmax: int,
-                    out: Path, workers: int = 1, log=print) -> None:
+                    out: Path, workers: int = 1, log=print,
+                    part: tuple[int, int] | None = None) -> None:
+    """The descriptor file of one 2Jmax, or part ``part[0]`` of ``part[1]`` of it."""
     settings = descriptor_settings(descriptors, twojmax)
     valid = _valid_mask(structures_path)
-    compute_descriptor_file(read_structures(structures_path), settings, element, out,
-                            {"element": element, **settings.as_dict()}, workers=workers, log=log,
-                            skip=None if valid is None else ~valid)
+    skip = None if valid is None else ~valid
+    structures = read_structures(structures_path)
+    stage_settings = {"element": element, **settings.as_dict()}
+    if part is None:
+        compute_descriptor_file(structures, settings, element, out, stage_settings,
+                                workers=workers, log=log, skip=skip)
+    else:
+        compute_descriptor_part(structures, settings, element, out, stage_settings, *part,
+                                workers=workers, log=log, skip=skip)
 
 
 def _analysis_set(structures_path: Path, label_paths: list[Path]):
@@ -409,7 +418,9 @@ def load_fit_problem(structures_path: Path, descriptor_path: Path, label_paths: 
 
 
 def run_fit_sweep(structures_path: Path, descriptor_path: Path, label_paths: list[Path],
-                  leverage_path: Path, config: dict, out: Path, log=print) -> None:
+                  leverage_path: Path, config: dict, out: Path, log=print,
+                  block: tuple[str, int, int] | None = None) -> None:
+    """The sweep of one 2Jmax, or of one block of it: (sampler, first repeat, end repeat)."""
     structures, labels, desc, data, train, test = load_fit_problem(
         structures_path, descriptor_path, label_paths)
     lev = read_csv(leverage_path).set_index("config_index").loc[data.config_index[train]]
@@ -432,10 +443,19 @@ def run_fit_sweep(structures_path: Path, descriptor_path: Path, label_paths: lis
                       list(fit["energy_weights"]), fit.get("repeats", 5), fit.get("seed", 58),
                       scores, str(fit["reference_level"]),
                       configuration_costs(labels, config, data.config_index), desc.twojmax,
-                      fit.get("force_weight", 1.0))
+                      fit.get("force_weight", 1.0),
+                      only_sampler=None if block is None else block[0],
+                      only_repeats=None if block is None else block[1:])
     write_csv(table, out)
     log(f"2Jmax {desc.twojmax}: {len(table)} rows from {len(train)} train / {len(test)} test "
         "configurations")
+
+
+def gather_sweep(block_paths: list[Path], out: Path, log=print) -> None:
+    """The sweep table of one 2Jmax from its blocks, in the unscattered sweep's row order."""
+    table = pd.concat([read_csv(p) for p in block_paths], ignore_index=True)
+    write_csv(table, out)
+    log(f"{len(table)} rows from {len(block_paths)} sweep blocks")
 
 
 # The paper's 2D front (Sec. 3.3, its 2D_pareto.csv): 17 energy weights on the whole half.

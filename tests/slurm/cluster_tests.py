@@ -1,8 +1,9 @@
 """The cluster path on a real single-node SLURM (tests/slurm/cluster.sh), with the real
 snakemake-executor-plugin-slurm. Used by `make test-slurm`, after the local .test run.
 
-1. The .test workflow through --profile tests/slurm/profile completes, and its labels and fit
-   errors equal the local run's (.test/results).
+1. The .test workflow through --profile tests/slurm/profile, scattered (descriptors in 2 part
+   jobs, the sweep in jobs of one repeat of one sampler), completes, and its labels, descriptors
+   and fit errors equal the local, unscattered run's (.test/results).
 2. A DFT chunk job is scancel-ed while it runs: the retry completes it; no label lost or duplicated.
 3. A job asking for more than the cluster has fails at once with SLURM's readable error.
 4. Chaos: a seeded driver scancels random running jobs (>= 20 % of the DAG's jobs); Snakemake is
@@ -21,15 +22,21 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pandas as pd
+import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 LOCAL = REPO / ".test/results"
 
 
-def workflow(workdir: Path, *extra: str, timeout: int = 900) -> subprocess.Popen:
+def workflow(workdir: Path, *extra: str, timeout: int = 900, scatter: bool = False) -> subprocess.Popen:
     workdir.mkdir(parents=True, exist_ok=True)
     shutil.copytree(REPO / ".test/config", workdir / "config", dirs_exist_ok=True)
+    if scatter:
+        config = yaml.safe_load((workdir / "config/config.yaml").read_text())
+        config["descriptors"]["parts"] = 2
+        config["fit"]["repeats_per_job"] = 1
+        (workdir / "config/config.yaml").write_text(yaml.safe_dump(config))
     cmd = ["timeout", "-k", "10", str(timeout), SNAKEMAKE, "-s", str(REPO / "Snakefile"),
            "--directory", str(workdir), "--profile", str(REPO / "tests/slurm/profile"), *extra]
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -47,14 +54,29 @@ def same_results(run: Path) -> None:
         np.testing.assert_array_equal(a[errors].to_numpy(), b[errors].to_numpy(), err_msg=local.name)
 
 
+def same_descriptors(run: Path) -> None:
+    parts = sorted(run.glob("descriptors/2J2/part*of2.h5"))
+    assert len(parts) == 2, parts
+    with h5py.File(LOCAL / "descriptors/2J2.h5") as whole:
+        for key in ("A", "reference", "row_type", "rotation", "energy_rows"):
+            scattered = []
+            for part in parts:
+                with h5py.File(part) as h5:
+                    scattered.append(h5[key][()])
+            np.testing.assert_array_equal(whole[key][()], np.concatenate(scattered), err_msg=key)
+
+
 def check_full_run(base: Path) -> None:
     start = time.perf_counter()
-    proc = workflow(base / "full")
+    proc = workflow(base / "full", scatter=True)
     out, _ = proc.communicate()
     assert proc.returncode == 0, out[-4000:]
     same_results(base / "full/results")
-    print(f"1. .test through SLURM: completed in {time.perf_counter() - start:.0f} s; labels and "
-          "fit errors identical to the local run")
+    same_descriptors(base / "full/results")
+    blocks = len(list((base / "full/results/sweep/2J2").glob("*_repeats*.csv")))
+    print(f"1. .test through SLURM, scattered (2 descriptor parts, {blocks} sweep blocks): "
+          f"completed in {time.perf_counter() - start:.0f} s; labels, descriptors and fit errors "
+          "identical to the local unscattered run")
 
 
 def check_scancel(base: Path) -> None:

@@ -60,6 +60,10 @@ wildcard_constraints:
     level="|".join(LEVELS),
     chunk=r"\d+",
     twojmax=r"\d+",
+    part=r"\d+",
+    parts=r"\d+",
+    lo=r"\d+",
+    hi=r"\d+",
 
 
 def canonical(section):
@@ -74,6 +78,35 @@ def labelling_settings():
     """The dft section less what does not change a label (an edit of those reruns nothing)."""
     return canonical({k: v for k, v in config["dft"].items()
                       if k not in ("convergence_check", "max_failed_fraction")})
+
+
+# Scatter: descriptors in parts of about equal rows (descriptors.parts), the sweep in jobs of
+# fit.repeats_per_job repeats of one sampler; 1 part and no repeats_per_job: one job per 2Jmax.
+DESCRIPTOR_PARTS = int(config["descriptors"].get("parts", 1))
+REPEATS_PER_JOB = config["fit"].get("repeats_per_job")
+
+
+def descriptor_files(wildcards):
+    """The descriptor file of a 2Jmax, or its parts in order (DescriptorFile reads either)."""
+    if DESCRIPTOR_PARTS == 1:
+        return [f"{RESULTS}/descriptors/2J{wildcards.twojmax}.h5"]
+    return [f"{RESULTS}/descriptors/2J{wildcards.twojmax}/part{k}of{DESCRIPTOR_PARTS}.h5"
+            for k in range(DESCRIPTOR_PARTS)]
+
+
+def descriptor_params():
+    """The descriptor settings: how the work is spread (parts, workers) changes no value."""
+    return canonical({k: v for k, v in config["descriptors"].items()
+                      if k not in ("parts", "workers")})
+
+
+def sweep_blocks(wildcards):
+    """The sweep's block tables of a 2Jmax in the order the unscattered sweep writes its rows."""
+    from mlipcost.fit import repeat_blocks
+
+    return [f"{RESULTS}/sweep/2J{wildcards.twojmax}/{sampler}_repeats{lo}-{hi}.csv"
+            for sampler in config["fit"]["samplers"]
+            for lo, hi in repeat_blocks(config["fit"].get("repeats", 5), REPEATS_PER_JOB)]
 
 
 def label_files():

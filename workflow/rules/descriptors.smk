@@ -5,13 +5,33 @@ rule descriptors:
         f"{RESULTS}/descriptors/2J{{twojmax}}.h5",
     params:
         element=config["element"],
-        descriptors=canonical(config["descriptors"]),
+        descriptors=descriptor_params(),
     threads: config["descriptors"].get("workers", 1)
     resources:
         runtime=120,
         mem_mb=4000,
     log:
         f"{LOGS}/descriptors/2J{{twojmax}}.log",
+    conda:
+        "../../envs/analysis.yaml"
+    script:
+        "../scripts/descriptors.py"
+
+
+rule descriptor_part:
+    input:
+        f"{RESULTS}/configurations.h5",
+    output:
+        f"{RESULTS}/descriptors/2J{{twojmax}}/part{{part}}of{{parts}}.h5",
+    params:
+        element=config["element"],
+        descriptors=descriptor_params(),
+    threads: config["descriptors"].get("workers", 1)
+    resources:
+        runtime=120,
+        mem_mb=4000,
+    log:
+        f"{LOGS}/descriptors/2J{{twojmax}}_part{{part}}of{{parts}}.log",
     conda:
         "../../envs/analysis.yaml"
     script:
@@ -27,7 +47,7 @@ if PILOT:
             f"{RESULTS}/pool/descriptors/2J{{twojmax}}.h5",
         params:
             element=config["element"],
-            descriptors=canonical(config["descriptors"]),
+            descriptors=descriptor_params(),
         threads: config["descriptors"].get("workers", 1)
         resources:
             runtime=120,

@@ -1,7 +1,7 @@
 rule leverage:
     input:
         structures=f"{RESULTS}/structures.h5",
-        descriptors=f"{RESULTS}/descriptors/2J{{twojmax}}.h5",
+        descriptors=descriptor_files,
         labels=label_files(),
     output:
         f"{RESULTS}/leverage/2J{{twojmax}}.csv",
@@ -18,32 +18,71 @@ rule leverage:
         "../scripts/leverage.py"
 
 
-rule fit_sweep:
-    input:
-        structures=f"{RESULTS}/structures.h5",
-        descriptors=f"{RESULTS}/descriptors/2J{{twojmax}}.h5",
-        labels=label_files(),
-        leverage=f"{RESULTS}/leverage/2J{{twojmax}}.csv",
-    output:
-        f"{RESULTS}/sweep/2J{{twojmax}}.csv",
-    params:
-        config=config,
-    threads: config["fit"].get("threads", 1)
-    resources:
-        runtime=240,
-        mem_mb=4000,
-    log:
-        f"{LOGS}/fit_sweep/2J{{twojmax}}.log",
-    conda:
-        "../../envs/analysis.yaml"
-    script:
-        "../scripts/fit_sweep.py"
+if REPEATS_PER_JOB:
+
+    rule fit_sweep_block:
+        input:
+            structures=f"{RESULTS}/structures.h5",
+            descriptors=descriptor_files,
+            labels=label_files(),
+            leverage=f"{RESULTS}/leverage/2J{{twojmax}}.csv",
+        output:
+            f"{RESULTS}/sweep/2J{{twojmax}}/{{sampler}}_repeats{{lo}}-{{hi}}.csv",
+        params:
+            config=config,
+        threads: config["fit"].get("threads", 1)
+        resources:
+            runtime=240,
+            mem_mb=4000,
+        log:
+            f"{LOGS}/fit_sweep/2J{{twojmax}}_{{sampler}}_repeats{{lo}}-{{hi}}.log",
+        wildcard_constraints:
+            sampler=one_of(config["fit"]["samplers"]),
+        conda:
+            "../../envs/analysis.yaml"
+        script:
+            "../scripts/fit_sweep.py"
+
+    rule fit_sweep:
+        input:
+            sweep_blocks,
+        output:
+            f"{RESULTS}/sweep/2J{{twojmax}}.csv",
+        log:
+            f"{LOGS}/fit_sweep/2J{{twojmax}}_gather.log",
+        conda:
+            "../../envs/analysis.yaml"
+        script:
+            "../scripts/gather_sweep.py"
+
+else:
+
+    rule fit_sweep:
+        input:
+            structures=f"{RESULTS}/structures.h5",
+            descriptors=descriptor_files,
+            labels=label_files(),
+            leverage=f"{RESULTS}/leverage/2J{{twojmax}}.csv",
+        output:
+            f"{RESULTS}/sweep/2J{{twojmax}}.csv",
+        params:
+            config=config,
+        threads: config["fit"].get("threads", 1)
+        resources:
+            runtime=240,
+            mem_mb=4000,
+        log:
+            f"{LOGS}/fit_sweep/2J{{twojmax}}.log",
+        conda:
+            "../../envs/analysis.yaml"
+        script:
+            "../scripts/fit_sweep.py"
 
 
 rule whole_half:
     input:
         structures=f"{RESULTS}/structures.h5",
-        descriptors=f"{RESULTS}/descriptors/2J{{twojmax}}.h5",
+        descriptors=descriptor_files,
         labels=label_files(),
     output:
         table=f"{RESULTS}/sweep/whole_half_2J{{twojmax}}.csv",

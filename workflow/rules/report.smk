@@ -180,7 +180,7 @@ rule tables:
 rule md_cost:
     input:
         structures=f"{RESULTS}/structures.h5",
-        descriptors=f"{RESULTS}/descriptors/2J{{twojmax}}.h5",
+        descriptors=descriptor_files,
         labels=label_files(),
     output:
         json=f"{RESULTS}/md/2J{{twojmax}}.json",

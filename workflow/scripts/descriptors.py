@@ -6,6 +6,8 @@ if __name__ == "__main__":
     sys.stdout = sys.stderr = open(snakemake.log[0], "w", buffering=1)
     from mlipcost.stages import run_descriptors
 
+    part = getattr(snakemake.wildcards, "part", None)
     run_descriptors(Path(snakemake.input[0]), snakemake.params.element,
                     snakemake.params.descriptors, int(snakemake.wildcards.twojmax),
-                    Path(snakemake.output[0]), workers=snakemake.threads)
+                    Path(snakemake.output[0]), workers=snakemake.threads,
+                    part=None if part is None else (int(part), int(snakemake.wildcards.parts)))
