@@ -276,6 +276,45 @@ def _check(args) -> int:
     return 1 if problems else 0
 
 
+def _estimate(args) -> int:
+    import yaml
+
+    from .config import check_config, schema_error
+    from .cost_model import estimate, measure_rates
+
+    if not args.configfile.exists():
+        raise FileNotFoundError(f"{args.configfile}: no such config file")
+    config = yaml.safe_load(args.configfile.read_text())
+    schema = Path(__file__).resolve().parents[2] / "workflow/schemas/config.schema.yaml"
+    if schema.exists():
+        problem = schema_error(config, schema, [args.configfile])
+        if problem:
+            raise ValueError(problem)
+    check_config(config)
+    twojmax = [int(j) for j in config["descriptors"]["twojmax"]]
+    print(f"measuring rates on this machine ({args.rate_seconds:g} s each)...", flush=True)
+    rates = measure_rates(twojmax, config["element"], config["descriptors"], args.rate_seconds)
+    for line in rates.lines():
+        print(f"  {line}")
+    table = estimate(config, rates, args.dft_seconds, args.n_configs, args.atoms)
+    from .cost_model import Problem
+
+    p = Problem.of(config, args.n_configs, args.atoms)
+    print(f"\n{args.configfile}: {p.n_configs} configurations of {p.atoms:.3g} atoms on average "
+          f"({p.n_train} train / {p.n_test} test), {p.levels} levels, descriptors in {p.parts} "
+          f"part(s) per 2Jmax, sweep jobs of {p.repeats_per_job} repeat(s)\n")
+    shown = table.assign(hours=table["hours"].map(lambda h: f"{h:,.1f}"),
+                         peak_memory_GB=table["peak_memory_GB"].map(
+                             lambda m: "" if m != m else f"{m:.2f}"),
+                         disk_GB=table["disk_GB"].map(lambda d: "" if d != d else f"{d:.1f}"))
+    print(shown.to_string(index=False))
+    for unit, part in table.groupby("unit"):
+        print(f"total {unit}-hours: {part['hours'].sum():,.0f}")
+    print(f"total disk: {table['disk_GB'].sum():,.1f} GB (descriptors; labels and tables are "
+          "small)")
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="mlipcost", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -334,6 +373,17 @@ def main(argv=None) -> int:
                       help="configurations available (default: the largest size in the runs)")
     plan.add_argument("--out", type=Path, help="write every candidate setting to this CSV")
     plan.set_defaults(func=_plan)
+    est = sub.add_parser("estimate", help="jobs, core-hours, memory and disk of each stage of a "
+                         "study, from rates measured on this machine")
+    est.add_argument("--configfile", type=Path, required=True)
+    est.add_argument("--dft-seconds", type=float,
+                     help="seconds per configuration for levels without seconds_per_config")
+    est.add_argument("--n-configs", type=int, help="override the configurations counted from "
+                     "the config (e.g. a paper_hdf file not on this machine)")
+    est.add_argument("--atoms", type=float, help="override the mean atoms per configuration")
+    est.add_argument("--rate-seconds", type=float, default=1.0,
+                     help="seconds spent measuring each rate (default 1)")
+    est.set_defaults(func=_estimate)
     check = sub.add_parser("check", help="read every HDF5 file and DFT record of a results "
                            "folder; name the truncated or corrupted ones and the rule that "
                            "remakes them (exit 1 if any)")

@@ -1,3 +1,4 @@
+import functools
 import sys
 from pathlib import Path
 
@@ -107,6 +108,25 @@ def sweep_blocks(wildcards):
     return [f"{RESULTS}/sweep/2J{wildcards.twojmax}/{sampler}_repeats{lo}-{hi}.csv"
             for sampler in config["fit"]["samplers"]
             for lo, hi in repeat_blocks(config["fit"].get("repeats", 5), REPEATS_PER_JOB)]
+
+
+@functools.cache
+def cost_problem():
+    """The study's sizes for the cost model (a structures file is read once)."""
+    from mlipcost.cost_model import Problem
+
+    return Problem.of(config)
+
+
+def scattered_job_resources(kind, twojmax, threads, attempt):
+    """runtime (min) and mem_mb of one descriptor part or sweep block job, from the cost model
+    (rates measured on the development machine, ×3 margin), doubled on each retry."""
+    from mlipcost.cost_model import MEASURED_HERE, descriptor_job, job_resources, sweep_job
+
+    estimate = {"descriptor_part": descriptor_job, "fit_sweep_block": sweep_job}[kind]
+    job = estimate(config, int(twojmax), MEASURED_HERE, cost_problem())
+    return {key: value * 2 ** (attempt - 1)
+            for key, value in job_resources(job, threads).items()}
 
 
 def label_files():

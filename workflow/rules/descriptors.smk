@@ -28,8 +28,12 @@ rule descriptor_part:
         descriptors=descriptor_params(),
     threads: config["descriptors"].get("workers", 1)
     resources:
-        runtime=120,
-        mem_mb=4000,
+        runtime=lambda wc, threads, attempt: scattered_job_resources(
+            "descriptor_part", wc.twojmax, threads, attempt
+        )["runtime"],
+        mem_mb=lambda wc, threads, attempt: scattered_job_resources(
+            "descriptor_part", wc.twojmax, threads, attempt
+        )["mem_mb"],
     log:
         f"{LOGS}/descriptors/2J{{twojmax}}_part{{part}}of{{parts}}.log",
     conda:

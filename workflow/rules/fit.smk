@@ -32,8 +32,12 @@ if REPEATS_PER_JOB:
             config=config,
         threads: config["fit"].get("threads", 1)
         resources:
-            runtime=240,
-            mem_mb=4000,
+            runtime=lambda wc, threads, attempt: scattered_job_resources(
+                "fit_sweep_block", wc.twojmax, threads, attempt
+            )["runtime"],
+            mem_mb=lambda wc, threads, attempt: scattered_job_resources(
+                "fit_sweep_block", wc.twojmax, threads, attempt
+            )["mem_mb"],
         log:
             f"{LOGS}/fit_sweep/2J{{twojmax}}_{{sampler}}_repeats{{lo}}-{{hi}}.log",
         wildcard_constraints:

@@ -1,0 +1,244 @@
+"""What a study will cost before it starts: jobs, core-hours, memory and disk per stage.
+
+Work is counted from the config (configurations, atoms, levels, 2Jmax, sizes, repeats) and turned
+into time with rates measured on the machine that runs the estimate:
+- descriptors: seconds per atom of LAMMPS ``compute snap`` (+ ``snad``/``snav``) per 2Jmax, on a
+  rattled 54-atom hcp cell;
+- the fits: the flop rate of the streamed R update (Householder/Cholesky folds of row blocks,
+  2·m·k² flops for m rows of k columns), on one core, at the smallest and largest column count
+  in the config.
+
+The model of each stage (R = rows per configuration, K = columns + levels):
+- label_chunk: the config's ``seconds_per_config`` per level (the paper's A100 seconds in
+  config/paper.yaml), or ``--dft-seconds`` for levels without one;
+- descriptors: atoms × s/atom; disk 8·rows·K bytes; memory: a block of 65,536 rows twice;
+- leverage and whole_half: one R of the training half (2·rows·K² flops) plus, for whole_half,
+  a QR of the stacked 2K×K factors per weight;
+- fit_sweep: per ordering, the R of the largest training size, the per-size solves (the fold of
+  two K×K factors and a triangular solve, about 2·K³, per energy weight and size) and, once per
+  job, the R of both halves;
+  memory: four K×K factors, the row buffer (16,384 × K) and the energy rows (configurations × K).
+The rates are those of this machine's cores; a cluster node's are usually higher, so the hours
+are an upper bound for the same core count.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .config import computed_levels, level_names, planned_configurations
+from .descriptors import SnapSettings
+from .dft.labels import n_chunks
+
+BLOCK_ROWS = 65536          # compute_descriptor_file's block
+BUFFER_ROWS = 16384         # StreamingR's buffer
+MIN_RUNTIME_MIN, MIN_MEM_MB = 10, 1000
+
+
+@dataclass
+class Rates:
+    """Measured rates: seconds per atom of the descriptor computation per 2Jmax, and flop/s of
+    the streamed R update (one core)."""
+    descriptor_s_per_atom: dict[int, float] = field(default_factory=dict)
+    r_update_flops: float = 0.0
+
+    def lines(self) -> list[str]:
+        out = [f"descriptors 2Jmax {j}: {1e3 * s:.3f} ms per atom"
+               for j, s in sorted(self.descriptor_s_per_atom.items())]
+        out.append(f"streamed R update: {self.r_update_flops / 1e9:.1f} GFLOP/s per core")
+        return out
+
+
+# Measured with measure_rates on the 2-core development machine (one core each; the R rate the
+# lower end of 13–25 GFLOP/s seen there): what the rules' resources assume when no estimate ran.
+MEASURED_HERE = Rates({2: 0.08e-3, 4: 0.26e-3, 6: 0.99e-3, 8: 2.5e-3, 10: 7.9e-3, 12: 20e-3},
+                      13e9)
+
+
+def measure_rates(twojmax: list[int], element: str, settings: dict, seconds: float = 1.0) -> Rates:
+    """Time the descriptor computation per 2Jmax and the R update on this machine."""
+    from ase.build import bulk
+
+    from .descriptors import SnapCalculator
+    from .linalg import StreamingR
+    from .stages import descriptor_settings
+
+    atoms = bulk("Be", "hcp", a=2.29, c=3.58).repeat((3, 3, 3))
+    atoms.rattle(0.05, seed=1)
+    atoms.set_chemical_symbols([element] * len(atoms))
+    rates = Rates()
+    for j in sorted(set(twojmax)):
+        with SnapCalculator(descriptor_settings(settings, j), element) as calc:
+            calc.compute(atoms)
+            start, n = time.perf_counter(), 0
+            while n == 0 or time.perf_counter() - start < seconds:
+                calc.compute(atoms)
+                n += 1
+            rates.descriptor_s_per_atom[j] = (time.perf_counter() - start) / n / len(atoms)
+    from threadpoolctl import threadpool_limits
+
+    k = min(max(SnapSettings(twojmax=max(twojmax)).n_columns, 200), 1500)
+    rng = np.random.default_rng(0)
+    block = rng.normal(size=(2 * k, k))
+    r = StreamingR(k, buffer_rows=2 * k)
+    with threadpool_limits(1):          # a per-core rate, whatever BLAS would use
+        r.add(block)
+        _ = r.r
+        start, rows = time.perf_counter(), 0
+        while rows == 0 or time.perf_counter() - start < seconds:
+            r.add(block)    # a full buffer: folded as it fills, as in the sweep
+            rows += len(block)
+        _ = r.r
+        rates.r_update_flops = 2.0 * rows * k * k / (time.perf_counter() - start)
+    return rates
+
+
+def mean_atoms(structures: dict) -> float:
+    """Mean atoms per configuration of the structures source (a file is read once)."""
+    if structures["source"] in ("file", "paper_hdf"):
+        from .importers import read_structures_file
+
+        return float(np.mean(read_structures_file(structures)[0].n_atoms))
+    parts = structures.get("parts") if structures["source"] == "mixed" else [structures]
+    sizes, weights = [], []
+    for part in parts:
+        merged = {**structures, **part}
+        sizes.append((merged.get("n_atoms_min", 8) + merged.get("n_atoms_max", 16)) / 2)
+        weights.append(merged.get("n_configs", 1))
+    return float(np.average(sizes, weights=weights))
+
+
+@dataclass
+class Problem:
+    """The sizes the stages work on."""
+    n_configs: int
+    atoms: float                 # mean atoms per configuration
+    n_train: int
+    n_test: int
+    levels: int
+    max_size: int
+    n_sizes: int
+    n_weights: int
+    samplers: int
+    repeats: int
+    repeats_per_job: int
+    parts: int
+    rows_per_config: float
+
+    @classmethod
+    def of(cls, config: dict, n_configs: int | None = None, atoms: float | None = None):
+        n = planned_configurations(config["structures"]) if n_configs is None else n_configs
+        atoms = mean_atoms(config["structures"]) if atoms is None else atoms
+        n_test = int(round(n * float(config["split"].get("test_fraction", 0.5))))
+        fit = config["fit"]
+        stress = 6 if config["descriptors"].get("stress_rows", False) else 0
+        repeats = int(fit.get("repeats", 5))
+        return cls(n, atoms, n - n_test, n_test, len(level_names(config)),
+                   min(max(int(s) for s in fit["training_sizes"]), n - n_test),
+                   len(fit["training_sizes"]), len(fit["energy_weights"]), len(fit["samplers"]),
+                   repeats, int(fit.get("repeats_per_job") or repeats),
+                   int(config["descriptors"].get("parts", 1)), 1 + 3 * atoms + stress)
+
+
+def columns(config: dict, twojmax: int) -> int:
+    from .stages import descriptor_settings
+
+    return descriptor_settings(config["descriptors"], twojmax).n_columns
+
+
+def _r_flops(rows: float, k: int) -> float:
+    return 2.0 * rows * k * k
+
+
+def _solve_flops(k: int) -> float:
+    # the trapezoidal fold of [w_F R_F; w_E R_E] and the triangular solve: about 2·K³
+    return 2.0 * k ** 3
+
+
+def sweep_job(config: dict, twojmax: int, rates: Rates, p: Problem | None = None) -> dict:
+    """Core-seconds and peak memory (bytes) of one sweep job of ``twojmax``."""
+    p = p or Problem.of(config)
+    k = columns(config, twojmax) + p.levels
+    per_ordering = (_r_flops(p.max_size * p.rows_per_config, k)
+                    + p.n_sizes * p.n_weights * _solve_flops(k))
+    halves = _r_flops((p.n_train + p.n_test) * p.rows_per_config, k)
+    seconds = (p.repeats_per_job * per_ordering + halves) / rates.r_update_flops
+    memory = 8.0 * (4 * k * k + BUFFER_ROWS * k + p.n_configs * k) + 0.5e9
+    return {"core_s": seconds, "mem_bytes": memory}
+
+
+def whole_half_job(config: dict, twojmax: int, rates: Rates, p: Problem | None = None,
+                   n_weights: int = 18) -> dict:
+    """Core-seconds of the whole-half fits of ``twojmax``: the R of both halves and a solve per
+    weight (the paper's 17 and the tables' weights)."""
+    p = p or Problem.of(config)
+    k = columns(config, twojmax) + p.levels
+    seconds = (_r_flops((p.n_train + p.n_test) * p.rows_per_config, k)
+               + n_weights * _solve_flops(k)) / rates.r_update_flops
+    return {"core_s": seconds, "mem_bytes": sweep_job(config, twojmax, rates, p)["mem_bytes"]}
+
+
+def descriptor_job(config: dict, twojmax: int, rates: Rates, p: Problem | None = None) -> dict:
+    """Core-seconds, peak memory and disk (bytes) of one descriptor part job of ``twojmax``."""
+    p = p or Problem.of(config)
+    k = columns(config, twojmax)
+    configs = p.n_configs / p.parts
+    seconds = configs * p.atoms * rates.descriptor_s_per_atom[twojmax]
+    rows = configs * p.rows_per_config
+    memory = 8.0 * 2 * min(BLOCK_ROWS, rows) * k + 0.3e9
+    return {"core_s": seconds, "mem_bytes": memory, "disk_bytes": 8.0 * rows * (k + 2)}
+
+
+def job_resources(job: dict, threads: int, time_margin: float = 3.0,
+                  memory_margin: float = 1.5) -> dict:
+    """Snakemake resources from a job's estimate: runtime (minutes, for slower nodes, imperfect
+    thread scaling and the model's own error) and mem_mb (the peak is counted, not timed)."""
+    minutes = time_margin * job["core_s"] / 60.0 / max(threads, 1)
+    return {"runtime": int(max(MIN_RUNTIME_MIN, np.ceil(minutes))),
+            "mem_mb": int(max(MIN_MEM_MB, np.ceil(memory_margin * job["mem_bytes"] / 1e6)))}
+
+
+def estimate(config: dict, rates: Rates, dft_seconds: float | None = None,
+             n_configs: int | None = None, atoms: float | None = None) -> pd.DataFrame:
+    """One row per stage (and 2Jmax): jobs, core-hours, peak memory of one job, disk."""
+    p = Problem.of(config, n_configs, atoms)
+    rows = []
+    chunk = int(config["dft"].get("chunk_size", 10))
+    for level in config["dft"]["levels"]:
+        if str(level["name"]) not in computed_levels(config):
+            continue
+        s = level.get("seconds_per_config", dft_seconds)
+        rows.append({"stage": f"label_chunk level {level['name']}", "jobs": n_chunks(p.n_configs, chunk),
+                     "hours": np.nan if s is None else s * p.n_configs / 3600.0,
+                     "unit": "GPU" if config["dft"].get("code") == "vasp" else "core",
+                     "peak_memory_GB": np.nan, "disk_GB": np.nan,
+                     "basis": "configured s/configuration" if "seconds_per_config" in level
+                     else ("--dft-seconds" if dft_seconds else "no seconds_per_config")})
+    for j in [int(t) for t in config["descriptors"]["twojmax"]]:
+        k = columns(config, j) + p.levels
+        d = descriptor_job(config, j, rates, p)
+        rows.append({"stage": f"descriptors 2Jmax {j}", "jobs": p.parts,
+                     "hours": p.parts * d["core_s"] / 3600, "unit": "core",
+                     "peak_memory_GB": d["mem_bytes"] / 1e9, "disk_GB": p.parts * d["disk_bytes"] / 1e9,
+                     "basis": f"{p.n_configs * p.atoms:.3g} atoms × "
+                              f"{1e3 * rates.descriptor_s_per_atom[j]:.3g} ms"})
+        half = _r_flops(p.n_train * p.rows_per_config, k) / rates.r_update_flops
+        rows.append({"stage": f"leverage 2Jmax {j}", "jobs": 1, "hours": half / 3600,
+                     "unit": "core", "peak_memory_GB": 8.0 * (2 * k * k + BUFFER_ROWS * k
+                                                              + p.n_configs * k) / 1e9 + 0.5,
+                     "disk_GB": 0.0, "basis": f"R of the training half, K = {k}"})
+        s = sweep_job(config, j, rates, p)
+        blocks = p.samplers * int(np.ceil(p.repeats / p.repeats_per_job))
+        rows.append({"stage": f"fit_sweep 2Jmax {j}", "jobs": blocks,
+                     "hours": blocks * s["core_s"] / 3600, "unit": "core",
+                     "peak_memory_GB": s["mem_bytes"] / 1e9, "disk_GB": 0.0,
+                     "basis": f"{p.samplers * p.repeats} orderings of {p.max_size} configurations"})
+        whole = whole_half_job(config, j, rates, p)["core_s"]
+        rows.append({"stage": f"whole_half 2Jmax {j}", "jobs": 1, "hours": whole / 3600,
+                     "unit": "core", "peak_memory_GB": s["mem_bytes"] / 1e9, "disk_GB": 0.0,
+                     "basis": "R of both halves, 18 weights"})
+    return pd.DataFrame(rows)
