@@ -94,8 +94,9 @@ def main() -> None:
 
     def engine(names):
         t = time.perf_counter()
-        table = fit_sweep(data, train, test, names, SIZES, WEIGHTS, 1, 11, scores,
-                          str(N_LEVELS), np.ones((args.configs, N_LEVELS)), 6)
+        table = fit_sweep(data, train, test, samplers=names, sizes=SIZES, energy_weights=WEIGHTS,
+                          repeats=1, seed=11, scores=scores, reference_level=str(N_LEVELS),
+                          cost_s=np.ones((args.configs, N_LEVELS)), twojmax=6)
         return table, time.perf_counter() - t
 
     _, t_first = engine(samplers[:1])

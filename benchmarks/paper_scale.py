@@ -127,10 +127,12 @@ def main() -> None:
 
     samplers = args.samplers.split(",")
     t = time.perf_counter()
-    table = fit_sweep(data, train, test, samplers, PAPER_SIZES, WEIGHTS, 1, 58,
-                      {"leverage": scores["leverage"].to_numpy(),
-                       "block_leverage": scores["block_leverage"].to_numpy()},
-                      "6", np.stack([lab.wall_time_s for lab in labels], axis=1), 6)
+    table = fit_sweep(data, train, test, samplers=samplers, sizes=PAPER_SIZES,
+                      energy_weights=WEIGHTS, repeats=1, seed=58,
+                      scores={"leverage": scores["leverage"].to_numpy(),
+                              "block_leverage": scores["block_leverage"].to_numpy()},
+                      reference_level="6",
+                      cost_s=np.stack([lab.wall_time_s for lab in labels], axis=1), twojmax=6)
     times["sweep"] = time.perf_counter() - t
     best = table[table["train_level"] == "6"].sort_values("size").iloc[-1]
     print(f"sweep: {len(table)} fits ({len(samplers)} samplers x {len(PAPER_SIZES)} sizes x "

@@ -63,11 +63,21 @@ def test_lammps_frame_rotates_cell_forces_and_stress_together():
     assert lammps_cell[0, 1] == lammps_cell[0, 2] == lammps_cell[1, 2] == 0
     assert np.all(np.diag(lammps_cell) > 0)
     np.testing.assert_allclose(rot @ rot.T, np.eye(3), atol=1e-12)
-    voigt = rng.normal(size=6)
-    xx, yy, zz, yz, xz, xy = voigt
-    tensor = np.array([[xx, xy, xz], [xy, yy, yz], [xz, yz, zz]])
-    rotated = rotate_stress_voigt(voigt, rot)
-    assert np.trace(tensor) == pytest.approx(rotated[:3].sum())
+    # the same crystal built in LAMMPS's frame has the rotated forces and stress: computed, not
+    # assumed, with ASE's Lennard-Jones in both frames
+    from ase import Atoms
+    from ase.calculators.lj import LennardJones
+
+    frac = rng.random((5, 3))
+    original = Atoms("Be5", scaled_positions=frac, cell=cell, pbc=True)
+    turned = Atoms("Be5", scaled_positions=frac, cell=lammps_cell, pbc=True)
+    for atoms in (original, turned):
+        atoms.calc = LennardJones(sigma=2.0, epsilon=0.1, rc=5.0, smooth=True)
+    np.testing.assert_allclose(original.get_positions() @ rot, turned.get_positions(), atol=1e-10)
+    np.testing.assert_allclose(original.get_forces() @ rot, turned.get_forces(), atol=1e-9)
+    np.testing.assert_allclose(rotate_stress_voigt(original.get_stress(), rot),
+                               turned.get_stress(), atol=1e-10)
+    assert np.abs(original.get_stress()[3:]).max() > 1e-4      # shear present: a real check
     with pytest.raises(ValueError, match="left-handed"):
         to_lammps_frame(cell[[0, 2, 1]])
 
@@ -139,9 +149,11 @@ def test_sweep_from_the_file_equals_the_sweep_in_memory(tmp_path):
                      str(j + 1), {}) for j in range(2)]
     from_file = build_fit_data(DescriptorFile(tmp_path / "2J2.h5"), labels, np.ones(30, bool))
     in_memory = replace(from_file, force_a=[from_file.force_a[c] for c in range(30)])
-    args = (np.arange(0, 30, 2), np.arange(1, 30, 2), ["random"], [5, 15], [1.0, 100.0], 2, 1,
-            {}, "2", np.ones((30, 2)), 2)
-    pd.testing.assert_frame_equal(fit_sweep(from_file, *args), fit_sweep(in_memory, *args))
+    halves = (np.arange(0, 30, 2), np.arange(1, 30, 2))
+    args = dict(samplers=["random"], sizes=[5, 15], energy_weights=[1.0, 100.0], repeats=2, seed=1,
+                scores={}, reference_level="2", cost_s=np.ones((30, 2)), twojmax=2)
+    pd.testing.assert_frame_equal(fit_sweep(from_file, *halves, **args),
+                                  fit_sweep(in_memory, *halves, **args))
 
 
 def test_rejected_configurations_never_reach_lammps(tmp_path):

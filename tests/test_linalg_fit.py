@@ -81,7 +81,9 @@ def test_sweep_rows_agree_with_a_direct_fit():
     data = random_fit_data()
     train, test = np.arange(12), np.arange(12, 24)
     cost = np.ones((24, 3)) * [1.0, 2.0, 4.0]
-    table = fit_sweep(data, train, test, ["random"], [6, 12], [1.0, 10.0], 1, 7, {}, "3", cost, 4)
+    table = fit_sweep(data, train, test, samplers=["random"], sizes=[6, 12],
+                      energy_weights=[1.0, 10.0], repeats=1, seed=7, scores={},
+                      reference_level="3", cost_s=cost, twojmax=4)
     assert len(table) == 2 * 2 * 3
     row = table[(table["size"] == 12) & (table["energy_weight"] == 10.0)
                 & (table["train_level"] == "2")].iloc[0]
@@ -134,8 +136,9 @@ def test_triangular_lstsq_matches_lstsq_well_and_ill_conditioned():
 def test_training_half_errors_when_sizes_stop_short_of_it():
     data = random_fit_data()
     train, test = np.arange(12), np.arange(12, 24)
-    table = fit_sweep(data, train, test, ["random"], [4, 8], [10.0], 2, 3, {}, "3",
-                      np.ones((24, 3)), 4)
+    table = fit_sweep(data, train, test, samplers=["random"], sizes=[4, 8], energy_weights=[10.0],
+                      repeats=2, seed=3, scores={}, reference_level="3", cost_s=np.ones((24, 3)),
+                      twojmax=4)
     row = table[(table["size"] == 8) & (table["train_level"] == "1")
                 & (table["repeat"] == 1)].iloc[0]
     rng = np.random.default_rng([3, 1, 0])
@@ -157,13 +160,15 @@ def test_sweep_blocks_concatenated_are_the_whole_sweep():
     data = random_fit_data(n_configs=40)
     train, test = np.arange(20), np.arange(20, 40)
     scores = {"leverage": np.linspace(0.1, 1.0, 20)}
-    args = (data, train, test, ["random", "leverage"], [4, 8, 12], [1.0, 50.0], 3, 11, scores,
-            "3", np.ones((40, 3)), 4)
-    whole = fit_sweep(*args)
+    args = dict(samplers=["random", "leverage"], sizes=[4, 8, 12], energy_weights=[1.0, 50.0],
+                repeats=3, seed=11, scores=scores, reference_level="3", cost_s=np.ones((40, 3)),
+                twojmax=4)
+    whole = fit_sweep(data, train, test, **args)
     assert repeat_blocks(3, 2) == [(0, 2), (2, 3)]
     assert repeat_blocks(3, None) == [(0, 3)]
     for per_job in (1, 2):
-        blocks = [fit_sweep(*args, only_sampler=sampler, only_repeats=block)
+        blocks = [fit_sweep(data, train, test, **args, only_sampler=sampler,
+                            only_repeats=block)
                   for sampler in ("random", "leverage") for block in repeat_blocks(3, per_job)]
         pd.testing.assert_frame_equal(pd.concat(blocks, ignore_index=True), whole,
                                       check_exact=True)

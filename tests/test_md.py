@@ -29,4 +29,7 @@ def test_md_speed_reports_atom_timesteps(tmp_path):
     settings = SnapSettings(twojmax=2)
     coeff, param = write_potential(tmp_path, "m", "Be", settings, np.zeros(settings.n_columns))
     result = md_speed(coeff, param, "Be", n_atoms_min=200, steps=10)
-    assert result["n_atoms"] >= 200 and result["atom_timesteps_per_s"] > 0
+    # the smallest cubic repeat of Be's 4-atom orthorhombic hcp cell with >= 200 atoms: 4×4×4
+    assert result["n_atoms"] == 256
+    assert (result["steps"], result["md_mode"]) == (10, "nve")
+    assert result["atom_timesteps_per_s"] == pytest.approx(256 * 10 / result["seconds"], rel=1e-12)

@@ -72,7 +72,7 @@ def test_cross_key_checks():
 def test_paper_config_carries_the_papers_ladder(shared):
     paper = yaml.safe_load((shared / "reference/paper_tables.yaml").read_text())
     levels = load("config/paper.yaml")["dft"]["levels"]
-    for ours, theirs in zip(levels, paper["table1_convergence_levels"]):
+    for ours, theirs in zip(levels, paper["table1_convergence_levels"], strict=True):
         assert ours["cutoff_eV"] == theirs["encut_eV"]
         assert ours["kspacing_per_A"] == theirs["kspacing_per_A"]
         assert ours["seconds_per_config"] == theirs["seconds_per_config"]

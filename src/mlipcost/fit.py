@@ -301,10 +301,10 @@ def repeat_blocks(repeats: int, per_job: int | None) -> list[tuple[int, int]]:
     return [(lo, min(lo + per_job, repeats)) for lo in range(0, repeats, per_job)]
 
 
-def fit_sweep(data: FitData, train: np.ndarray, test: np.ndarray, samplers: list[str],
+def fit_sweep(data: FitData, train: np.ndarray, test: np.ndarray, *, samplers: list[str],
               sizes: list[int], energy_weights: list[float], repeats: int, seed: int,
               scores: dict[str, np.ndarray], reference_level: str, cost_s: np.ndarray,
-              twojmax: int, force_weight: float = 1.0, *, only_sampler: str | None = None,
+              twojmax: int, force_weight: float = 1.0, only_sampler: str | None = None,
               only_repeats: tuple[int, int] | None = None) -> pd.DataFrame:
     """One row per (training level, sampler, size, energy weight, repeat).
 

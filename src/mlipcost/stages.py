@@ -439,11 +439,12 @@ def run_fit_sweep(structures_path: Path, descriptor_path: Path, label_paths: lis
                              "fit.clamp_training_sizes: true to fit them at that many")
         log(f"clamped: {message}; fitted at {len(train)}")
         sizes = sorted({min(n, len(train)) for n in sizes})
-    table = fit_sweep(data, train, test, list(fit["samplers"]), sizes,
-                      list(fit["energy_weights"]), fit.get("repeats", 5), fit.get("seed", 58),
-                      scores, str(fit["reference_level"]),
-                      configuration_costs(labels, config, data.config_index), desc.twojmax,
-                      fit.get("force_weight", 1.0),
+    table = fit_sweep(data, train, test, samplers=list(fit["samplers"]), sizes=sizes,
+                      energy_weights=list(fit["energy_weights"]), repeats=fit.get("repeats", 5),
+                      seed=fit.get("seed", 58), scores=scores,
+                      reference_level=str(fit["reference_level"]),
+                      cost_s=configuration_costs(labels, config, data.config_index),
+                      twojmax=desc.twojmax, force_weight=fit.get("force_weight", 1.0),
                       only_sampler=None if block is None else block[0],
                       only_repeats=None if block is None else block[1:])
     write_csv(table, out)
