@@ -66,7 +66,7 @@ test-workflow: setup system-test
 	  --report results/report.html
 	$(PY) tests/check_workflow_outputs.py .test/results
 	$(VENV)/bin/mlipcost check .test/results
-	$(PY) tests/check_split_edit.py
+	$(PY) tests/check_config_edits.py
 	OMP_NUM_THREADS=1 $(PY) tests/check_scatter.py
 	OMP_NUM_THREADS=1 $(PY) tests/chaos_run.py --seed 7 --kill-fraction 0.4 --max-rounds 20
 	$(PY) tests/check_report_renders.py .test/results/report.html \

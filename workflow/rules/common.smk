@@ -81,6 +81,45 @@ def labelling_settings():
                       if k not in ("convergence_check", "max_failed_fraction")})
 
 
+def cost_settings():
+    """What the per-configuration DFT cost reads: each level's configured seconds, pareto.cost."""
+    return {"dft": {"levels": [{k: v for k, v in lvl.items() if k in ("name", "seconds_per_config")}
+                               for lvl in config["dft"]["levels"]]},
+            "pareto": {"cost": config.get("pareto", {}).get("cost", "measured")}}
+
+
+# keys of fit that decide a sweep's numbers (threads and repeats_per_job only spread the work)
+SWEEP_KEYS = ("reference_level", "energy_weights", "force_weight", "training_sizes", "samplers",
+              "repeats", "seed", "clamp_training_sizes")
+
+
+def sweep_settings():
+    """What run_fit_sweep reads of the config."""
+    fit = config["fit"]
+    return canonical({"fit": {k: fit[k] for k in SWEEP_KEYS if k in fit}, **cost_settings()})
+
+
+def table_settings():
+    """What run_tables reads: the ladder as configured, the reference, the cost model."""
+    return canonical({"dft": {"levels": config["dft"]["levels"]},
+                      "fit": {"reference_level": config["fit"]["reference_level"]},
+                      "pareto": cost_settings()["pareto"]})
+
+
+def md_settings():
+    """What run_md_cost reads: the MD benchmark, the model it fits, the descriptors."""
+    fit = config["fit"]
+    return canonical({"element": config["element"], "md": config.get("md", {}),
+                      "descriptors": descriptor_params(),
+                      "fit": {k: fit[k] for k in ("reference_level", "force_weight") if k in fit}})
+
+
+def reference_check_settings():
+    """What the tighter-setting check reads: the labelling settings and its own section."""
+    return canonical({**labelling_settings(),
+                      "convergence_check": config["dft"].get("convergence_check", {})})
+
+
 # Scatter: descriptors in parts of about equal rows (descriptors.parts), the sweep in jobs of
 # fit.repeats_per_job repeats of one sampler; 1 part and no repeats_per_job: one job per 2Jmax.
 DESCRIPTOR_PARTS = int(config["descriptors"].get("parts", 1))

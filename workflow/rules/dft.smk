@@ -52,7 +52,7 @@ rule import_level:
         h5=f"{RESULTS}/labels/level{{level}}.h5",
         xyz=f"{RESULTS}/labels/level{{level}}.extxyz",
     params:
-        level=lambda wc: level_entry(config, wc.level),
+        level=lambda wc: canonical(level_entry(config, wc.level)),
         max_failed_fraction=config["dft"].get("max_failed_fraction", 0.05),
     log:
         f"{LOGS}/import/level{{level}}.log",
@@ -73,7 +73,7 @@ rule reference_check:
             category="DFT ladder",
         ),
     params:
-        dft=config["dft"],
+        dft=reference_check_settings(),
         reference=config["fit"]["reference_level"],
     threads: 1
     resources:

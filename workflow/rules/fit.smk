@@ -29,7 +29,7 @@ if REPEATS_PER_JOB:
         output:
             f"{RESULTS}/sweep/2J{{twojmax}}/{{sampler}}_repeats{{lo}}-{{hi}}.csv",
         params:
-            config=config,
+            config=sweep_settings(),
         threads: config["fit"].get("threads", 1)
         resources:
             runtime=lambda wc, threads, attempt: scattered_job_resources(
@@ -70,7 +70,7 @@ else:
         output:
             f"{RESULTS}/sweep/2J{{twojmax}}.csv",
         params:
-            config=config,
+            config=sweep_settings(),
         threads: config["fit"].get("threads", 1)
         resources:
             runtime=240,

@@ -49,11 +49,13 @@ rule plan:
             category="Plan",
         ),
     params:
-        settings={
-            k: config["plan"][k]
-            for k in ("targets", "confidence", "budget_core_hours")
-            if k in config["plan"]
-        },
+        settings=canonical(
+            {
+                k: config["plan"][k]
+                for k in ("targets", "confidence", "budget_core_hours")
+                if k in config["plan"]
+            }
+        ),
     log:
         f"{LOGS}/plan.log",
     conda:
@@ -95,7 +97,7 @@ if PLAN_MODE == "production":
             f"{RESULTS}/production/descriptors.h5",
         params:
             element=config["element"],
-            descriptors=canonical(config["descriptors"]),
+            descriptors=descriptor_params(),
         threads: config["descriptors"].get("workers", 1)
         resources:
             runtime=120,

@@ -168,7 +168,7 @@ rule tables:
             category="DFT ladder",
         ),
     params:
-        config=config,
+        config=table_settings(),
     log:
         f"{LOGS}/tables.log",
     conda:
@@ -187,7 +187,7 @@ rule md_cost:
         coeff=f"{RESULTS}/md/2J{{twojmax}}.snapcoeff",
         param=f"{RESULTS}/md/2J{{twojmax}}.snapparam",
     params:
-        config=config,
+        config=md_settings(),
     threads: 1
     resources:
         runtime=60,

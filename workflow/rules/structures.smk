@@ -9,8 +9,8 @@ if PILOT:
             f"{RESULTS}/pool/structures.h5",
         params:
             element=config["element"],
-            settings=config["structures"],
-            split=config["split"],
+            settings=canonical(config["structures"]),
+            split=canonical(config["split"]),
         log:
             f"{LOGS}/pool/structures.log",
         conda:
@@ -59,7 +59,7 @@ rule structures:
         f"{RESULTS}/structures.h5",
     params:
         # a pilot keeps the split drawn on its pool
-        split=None if PILOT else config["split"],
+        split=None if PILOT else canonical(config["split"]),
     log:
         f"{LOGS}/structures.log",
     conda:
