@@ -25,7 +25,7 @@ from threadpoolctl import threadpool_limits
 from mlipcost.cost_model import (Problem, descriptor_job, measure_rates, sweep_job,
                                  whole_half_job)
 from mlipcost.descriptors import DescriptorFile, SnapSettings, compute_descriptor_file
-from mlipcost.dft.labels import Labels
+from mlipcost.labels import Labels
 from mlipcost.fit import build_fit_data, fit_sweep, whole_half_fits
 from mlipcost.structures import generate_crystals
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from mlipcost.descriptors import DescriptorFile, SnapCalculator, SnapSettings, compute_descriptor_file
-from mlipcost.dft.labels import Labels
+from mlipcost.labels import Labels
 from mlipcost.fit import build_fit_data, fit_sweep, leverage_scores
 from mlipcost.structures import generate_crystals
 from synthetic import level_labels, reference_many

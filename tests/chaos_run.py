@@ -112,7 +112,7 @@ def same_as_clean(run: Path) -> None:
 
 def records_once(run: Path) -> int:
     """One record per (distinct configuration, level): none lost, none twice."""
-    from mlipcost.dft.labels import configuration_key
+    from mlipcost.dft.chunks import configuration_key
     from mlipcost.structures import read_structures, read_structures_metadata
 
     structures = read_structures(run / "configurations.h5")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mlipcost.dft.labels import read_labels
+from mlipcost.labels import read_labels
 from mlipcost.storage import open_h5, read_csv
 from mlipcost.structures import read_structures
 

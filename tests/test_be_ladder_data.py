@@ -11,7 +11,9 @@ import numpy as np
 import pytest
 import yaml
 
-from mlipcost.dft.labels import STATUS_OK, label_chunk
+from mlipcost.labels import STATUS_OK
+
+from mlipcost.dft.chunks import label_chunk
 from mlipcost.dft.ladder import Level
 from mlipcost.importers import read_structures_file
 from mlipcost.stages import OfflineBackend, make_backend
@@ -102,8 +104,7 @@ def test_convergence_check_as_the_readme_reports_it(ladder):
 def test_every_committed_record_is_readable_and_belongs_to_the_set(ladder):
     import json
 
-    from mlipcost.dft.labels import configuration_key
-
+    from mlipcost.dft.chunks import configuration_key
     config, structures = ladder
     keys = {configuration_key(structures.atoms(i)) for i in range(len(structures))}
     store = REPO / config["dft"]["record_store"]

@@ -85,7 +85,7 @@ def test_lammps_frame_rotates_cell_forces_and_stress_together():
 def test_reference_potential_is_subtracted_from_the_targets(tmp_path):
     """With a ZBL reference, targets are DFT minus ZBL, per atom for energies (FitSNAP's rule)."""
     from mlipcost.descriptors import DescriptorFile, compute_descriptor_file
-    from mlipcost.dft.labels import Labels
+    from mlipcost.labels import Labels
     from mlipcost.fit import build_fit_data
     from mlipcost.stages import descriptor_settings
 
@@ -137,7 +137,7 @@ def test_sweep_from_the_file_equals_the_sweep_in_memory(tmp_path):
     from dataclasses import replace
 
     from mlipcost.descriptors import DescriptorFile, compute_descriptor_file
-    from mlipcost.dft.labels import Labels
+    from mlipcost.labels import Labels
     from mlipcost.fit import build_fit_data, fit_sweep
 
     s = generate_crystals("Be", 30, 2, 6, seed=4)

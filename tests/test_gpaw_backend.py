@@ -1,6 +1,7 @@
 import numpy as np
 from ase.build import bulk
 
+from mlipcost.dft.backend import result_keys
 from mlipcost.dft.gpaw_backend import GpawBackend
 from mlipcost.dft.ladder import Level, kmesh
 
@@ -20,12 +21,13 @@ def test_gpaw_single_point_has_energy_forces_stress_and_cost(tmp_path):
     assert result["stress_eV_per_A3"].shape == (6,)
     assert result["wall_time_s"] > 0 and result["scf_iterations"] > 0
     assert result["setups"].startswith("Be:")
+    assert set(result) == set(result_keys())
     text = (tmp_path / "gpaw_attempt1.txt").read_text()
     assert "150" in text and "methfessel-paxton" in text.lower()
 
 
 def test_unconverged_scf_is_retried_then_recorded(tmp_path):
-    from mlipcost.dft.labels import label_chunk
+    from mlipcost.dft.chunks import label_chunk
     from mlipcost.structures import Structures
 
     atoms = bulk("Be", "hcp", a=2.29, c=3.58)
@@ -41,7 +43,7 @@ def test_unconverged_scf_is_retried_then_recorded(tmp_path):
 def test_time_limit_is_a_recorded_failure(tmp_path):
     import time
 
-    from mlipcost.dft.labels import label_chunk
+    from mlipcost.dft.chunks import label_chunk
     from mlipcost.structures import Structures
 
     class Slow:

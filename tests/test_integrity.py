@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from mlipcost.cli import main
-from mlipcost.dft.labels import collect_level, read_labels
+from mlipcost.labels import read_labels
+from mlipcost.dft.chunks import collect_level
 from mlipcost.storage import CorruptFileError
 from mlipcost.structures import generate_crystals
 from tests.test_labels import FakeBackend, _chunks

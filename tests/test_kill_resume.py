@@ -9,13 +9,12 @@ from pathlib import Path
 
 import numpy as np
 
-from mlipcost.dft.labels import _read_record
-
+from mlipcost.dft.chunks import _read_record
 JOB = r'''
 import sys, time
 from pathlib import Path
 import numpy as np
-from mlipcost.dft.labels import label_chunk
+from mlipcost.dft.chunks import label_chunk
 from mlipcost.dft.ladder import Level
 from mlipcost.structures import generate_crystals
 

@@ -5,9 +5,9 @@ import h5py
 import numpy as np
 import pytest
 
-from mlipcost.dft.labels import (chunk_bounds, collect_level, label_chunk, n_chunks, read_labels,
-                                 write_chunk, write_extxyz)
+from mlipcost.dft.chunks import chunk_bounds, collect_level, label_chunk, n_chunks, write_chunk
 from mlipcost.dft.ladder import Level
+from mlipcost.labels import read_labels, write_extxyz
 from mlipcost.storage import atomic_h5
 from mlipcost.structures import generate_crystals
 

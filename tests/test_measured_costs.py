@@ -4,7 +4,7 @@ or CPU times where the labels have them, the configured seconds per configuratio
 import numpy as np
 import pytest
 
-from mlipcost.dft.labels import Labels
+from mlipcost.labels import Labels
 from mlipcost.stages import configuration_costs, cost_sources
 
 

@@ -10,7 +10,7 @@ import pytest
 import yaml
 from ase.calculators.lj import LennardJones
 
-from mlipcost.dft.labels import read_labels
+from mlipcost.labels import read_labels
 from mlipcost.importers import UntrustedFileError, read_structures_file
 from mlipcost.structures import generate_crystals, split_train_test
 
@@ -171,7 +171,7 @@ def test_non_finite_labels_are_failures_never_labels(tmp_path):
 
 
 def test_a_dft_result_with_nan_is_recorded_as_failed(tmp_path):
-    from mlipcost.dft.labels import label_chunk
+    from mlipcost.dft.chunks import label_chunk
     from mlipcost.dft.ladder import Level
 
     class NanBackend:

@@ -70,7 +70,7 @@ def test_bayerl_eq1_uses_half_the_mean_absolute_deviation_not_half_the_maximum()
 
 
 def test_bayerl_recommendation_names_the_metric_and_the_groups():
-    from mlipcost.dft.labels import Labels
+    from mlipcost.labels import Labels
     from mlipcost.tables import statistical_error_metrics
 
     rng = np.random.default_rng(0)
@@ -131,7 +131,7 @@ def test_budget_bands_merge_consecutive_levels():
 
 
 def test_bulk_shift_uses_the_bulk_reference_outside_the_data():
-    from mlipcost.dft.labels import Labels
+    from mlipcost.labels import Labels
     from mlipcost.tables import dft_rmsd_table
 
     offsets = np.arange(0, 9, 2)    # four configurations of two atoms; the last is the bulk

@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 
 from mlipcost.descriptors import DescriptorFile, compute_descriptor_file
-from mlipcost.dft.labels import Labels, configuration_key
+from mlipcost.labels import Labels
+from mlipcost.dft.chunks import configuration_key
 from mlipcost.fit import build_fit_data, leverage_scores, sampling_order
 from mlipcost.pilot import make_pilot_structures, pool_order, run_pool_order
 from mlipcost.stages import descriptor_settings, make_structures
@@ -79,8 +80,7 @@ def test_a_pilot_larger_than_the_pool_is_an_error(pool, tmp_path):
 
 def _level_files(folder, structures, failed=()):
     """Two synthetic label files (level 1 noisier than level 2) with ``failed`` configurations."""
-    from mlipcost.dft.labels import write_level_file
-
+    from mlipcost.labels import write_level_file
     rng = np.random.default_rng(1)
     n = len(structures)
     status = np.array(["ok"] * n, dtype=object)

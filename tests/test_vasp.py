@@ -9,7 +9,8 @@ import pytest
 import yaml
 from ase.build import bulk
 
-from mlipcost.dft.labels import label_chunk
+from mlipcost.dft.backend import result_keys
+from mlipcost.dft.chunks import label_chunk
 from mlipcost.dft.ladder import Level, kmesh
 from mlipcost.dft.vasp_backend import (KBAR_TO_EV_PER_A3, VaspBackend, VaspParseError, guarded,
                                        parse_outputs, write_inputs)
@@ -85,11 +86,14 @@ def test_parse_real_static_run(shared):
     assert result["energy_eV"] == pytest.approx(-10.84147289)
     assert result["energy_sigma0_eV"] == pytest.approx(-10.84147246)
     assert result["wall_time_s"] == pytest.approx(18.865)
+    assert result["cpu_time_s"] == pytest.approx(9.141)
     assert result["forces_eV_per_A"].shape == (2, 3)
     np.testing.assert_allclose(result["stress_eV_per_A3"][:3], 0.4813514 * KBAR_TO_EV_PER_A3)
     assert result["scf_iterations"] == 4
     assert result["code_version"] == "vasp 6.4.2"
     assert result["kmesh_used"] == (7, 7, 7)
+    # a typed backend result once the runner adds its attempts
+    assert set(result) - {"kmesh_used"} | {"attempts"} == set(result_keys())
 
 
 @pytest.mark.parametrize("folder", ["truncated", "relax_large_cell"])

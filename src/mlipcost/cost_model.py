@@ -32,8 +32,7 @@ import pandas as pd
 
 from .config import computed_levels, level_names, planned_configurations
 from .descriptors import SnapSettings
-from .dft.labels import n_chunks
-
+from .dft.chunks import n_chunks
 BLOCK_ROWS = 65536          # compute_descriptor_file's block
 BUFFER_ROWS = 16384         # StreamingR's buffer
 MIN_RUNTIME_MIN, MIN_MEM_MB = 10, 1000

@@ -8,6 +8,7 @@ xx yy zz yz xz xy, pressure sign). With ``bzeroflag 0`` a first column holds the
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import multiprocessing
@@ -53,6 +54,24 @@ class SnapSettings:
         k = self.n_bispectrum
         width = k + k * (k + 1) // 2 if self.quadraticflag else k
         return width + (0 if self.bzeroflag else 1)
+
+
+def snapcoeff_text(element: str, settings: SnapSettings, coefs: np.ndarray) -> str:
+    """LAMMPS ``pair_style snap`` coefficients: β0 first (0 when bzeroflag removed it)."""
+    beta = np.concatenate([[0.0], coefs]) if settings.bzeroflag else np.asarray(coefs)
+    lines = [f"# mlipcost fit generated on {datetime.datetime.now().isoformat(timespec='seconds')}",
+             "", f"1 {len(beta)}", f"{element} {settings.radelem:.17g} {settings.wj:.17g}"]
+    lines += [f"{value:.17g}  #  B[{i}]" for i, value in enumerate(beta)]
+    return "\n".join(lines) + "\n"
+
+
+def snapparam_text(settings: SnapSettings) -> str:
+    """LAMMPS ``pair_style snap`` parameters of ``settings`` (one element, no chemflag)."""
+    return "\n".join([
+        "# required", f"rcutfac {settings.rcutfac:.17g}", f"twojmax {settings.twojmax}", "",
+        "# optional", f"rfac0 {settings.rfac0:.17g}", f"rmin0 {settings.rmin0:.17g}",
+        f"bzeroflag {settings.bzeroflag}", f"quadraticflag {settings.quadraticflag}",
+        "wselfallflag 0", "chemflag 0", "bnormflag 0", ""])
 
 
 def n_bispectrum(twojmax: int) -> int:

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .descriptors import ROW_ENERGY, ROW_FORCE, DescriptorFile
-from .dft.labels import Labels
+from .labels import Labels
 from .linalg import StreamingR, fold_rows, residual_norms2, thin_leverage, triangular_lstsq
 
 LSTSQ_COND = 1e-13  # the paper's and FitSNAP's SVD cut-off

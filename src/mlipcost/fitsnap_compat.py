@@ -9,7 +9,6 @@ training_size/testing_size fractions and eweight/fweight/vweight, [OUTFILE]. Gro
 from __future__ import annotations
 
 import configparser
-import datetime
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +16,8 @@ from pathlib import Path
 import numpy as np
 import scipy.linalg
 
-from .descriptors import NKTV2P_BAR, ROW_ENERGY, ROW_FORCE, ROW_STRESS, SnapCalculator, SnapSettings
+from .descriptors import (NKTV2P_BAR, ROW_ENERGY, ROW_FORCE, ROW_STRESS, SnapCalculator,
+                          SnapSettings, snapcoeff_text, snapparam_text)
 from .fit import LSTSQ_COND
 from .lammps_io import rotate_stress_voigt
 from .storage import write_text
@@ -215,23 +215,6 @@ def metrics(rows: Rows, coefs: np.ndarray) -> dict:
                         "ncount": int(sel.sum()), "mae": float(np.mean(np.abs(r))),
                         "rmse": float(np.sqrt(np.mean(r ** 2)))}
     return out
-
-
-def snapcoeff_text(element: str, settings: SnapSettings, coefs: np.ndarray) -> str:
-    """LAMMPS ``pair_style snap`` coefficients: β0 first (0 when bzeroflag removed it)."""
-    beta = np.concatenate([[0.0], coefs]) if settings.bzeroflag else np.asarray(coefs)
-    lines = [f"# mlipcost fit generated on {datetime.datetime.now().isoformat(timespec='seconds')}",
-             "", f"1 {len(beta)}", f"{element} {settings.radelem:g} {settings.wj:g}"]
-    lines += [f"{value:.17g}  #  B[{i}]" for i, value in enumerate(beta)]
-    return "\n".join(lines) + "\n"
-
-
-def snapparam_text(settings: SnapSettings) -> str:
-    return "\n".join([
-        "# required", f"rcutfac {settings.rcutfac:.17g}", f"twojmax {settings.twojmax}", "",
-        "# optional", f"rfac0 {settings.rfac0:.17g}", f"rmin0 {settings.rmin0:.17g}",
-        f"bzeroflag {settings.bzeroflag}", f"quadraticflag {settings.quadraticflag}",
-        "wselfallflag 0", "chemflag 0", "bnormflag 0", ""])
 
 
 def run_fitsnap_input(input_path: str | Path, data_path: str | Path, out_dir: str | Path) -> dict:

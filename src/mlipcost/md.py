@@ -10,8 +10,7 @@ from ase import Atoms
 from ase.build import bulk
 from ase.data import atomic_masses, atomic_numbers
 
-from .descriptors import SnapSettings
-from .fitsnap_compat import snapcoeff_text, snapparam_text
+from .descriptors import SnapSettings, snapcoeff_text, snapparam_text
 from .lammps_io import create_periodic_box, new_lammps
 from .storage import write_text
 from .structures import CRYSTALS

@@ -12,7 +12,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter  # noqa: 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from .dft.labels import Labels  # noqa: E402
+from .labels import Labels  # noqa: E402
 from .storage import atomic_path  # noqa: E402
 
 

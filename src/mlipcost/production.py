@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .dft.labels import STATUS_FAILED, STATUS_OK, _record_path, label_chunk, read_labels, \
-    write_level_file
+from .dft.chunks import _record_path, label_chunk
+from .labels import STATUS_FAILED, STATUS_OK, read_labels, write_level_file
 from .storage import open_h5, read_csv
 from .structures import Structures, read_structures, write_structures
 

@@ -13,10 +13,10 @@ import pandas as pd
 
 from .descriptors import (DescriptorFile, SnapSettings, compute_descriptor_file,
                           compute_descriptor_part)
-from .dft.labels import (STATUS_OK, Labels, chunk_bounds, collect_level, label_chunk,
-                         read_labels, write_chunk, write_extxyz)
+from .dft.chunks import chunk_bounds, collect_level, label_chunk, write_chunk
 from .dft.ladder import Level
 from .fit import build_fit_data, fit_sweep, leverage_scores
+from .labels import STATUS_OK, Labels, read_labels, write_extxyz
 from .storage import config_hash, file_hash, open_h5, read_csv, write_csv, write_text
 from .structures import (BULK_REFERENCE, Structures, bulk_reference, check_structures,
                          generate_crystals, read_structures, split_train_test, write_structures)
@@ -135,8 +135,7 @@ class OfflineBackend:
         return "offline"
 
     def calculate(self, atoms, level, mesh, workdir):
-        from .dft.labels import NotInRecordStore
-
+        from .dft.chunks import NotInRecordStore
         raise NotInRecordStore(f"no record in {self.store} (dft.offline is set: no DFT runs)")
 
 
@@ -287,7 +286,7 @@ def run_collect_level(structures_path: Path, chunk_paths: list[Path], max_failed
 def run_import_level(structures_path: Path, level_entry: dict, out_h5: Path, out_xyz: Path,
                      max_failed_fraction: float, log=print) -> None:
     """A level whose labels come from a file (``labels_from``) instead of a DFT run."""
-    from .dft.labels import write_level_file
+    from .labels import write_level_file
     from .importers import import_labels
 
     structures = read_structures(structures_path)

@@ -5,9 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .dft.labels import Labels
-
-
+from .labels import Labels
 def ladder_table(levels: list[dict], labels: list[Labels],
                  job_wall_s: dict[str, float] | None = None) -> pd.DataFrame:
     """Table 1: each level's settings and its measured DFT wall time per configuration.

@@ -98,7 +98,7 @@ def check_scancel(base: Path) -> None:
     same_results(base / "scancel/results")
     # one record per (distinct configuration, level settings), keyed on both: none lost, none
     # twice (identical configurations, e.g. an ideal cell and the bulk reference, share one)
-    from mlipcost.dft.labels import configuration_key
+    from mlipcost.dft.chunks import configuration_key
     from mlipcost.structures import read_structures
 
     structures = read_structures(base / "scancel/results/structures.h5")

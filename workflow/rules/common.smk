@@ -4,9 +4,7 @@ from pathlib import Path
 
 from mlipcost.config import (check_config, computed_levels, imported_levels, level_entry,
                              level_names, pilot_configurations, plan_mode)
-from mlipcost.dft.labels import n_chunks
-
-
+from mlipcost.dft.chunks import n_chunks
 def stop_on_bad_input(check, *args):
     """One line naming the key or file and the fix (exit status 1): an error raised while the
     Snakefile is read would come with Snakemake's traceback, and no job has run yet."""

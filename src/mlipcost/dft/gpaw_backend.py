@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 from ase import Atoms
 
+from .backend import DFTResult
 from .ladder import Level
 
 
@@ -51,7 +52,7 @@ class GpawBackend:
             kwargs["maxiter"] = 3 * self.scf_maxiter
         return GPAW(**kwargs)
 
-    def calculate(self, atoms: Atoms, level: Level, mesh, workdir: Path) -> dict:
+    def calculate(self, atoms: Atoms, level: Level, mesh, workdir: Path) -> DFTResult:
         from gpaw import KohnShamConvergenceError
 
         workdir.mkdir(parents=True, exist_ok=True)
@@ -73,7 +74,7 @@ class GpawBackend:
             # else shares the machine
             cpu = time.process_time() - cpu_start
             setups = sorted({(s.symbol, s.fingerprint) for s in calc.setups})
-            return {
+            return DFTResult(**{
                 "energy_eV": float(free_energy),
                 "energy_sigma0_eV": float(calc.get_potential_energy(atoms)),
                 "forces_eV_per_A": np.asarray(forces, dtype=float),
@@ -84,5 +85,5 @@ class GpawBackend:
                 "attempts": attempt,
                 "code_version": self.version(),
                 "setups": ";".join(f"{sym}:{fp}" for sym, fp in setups),
-            }
+            })
         raise SCFNotConverged(f"SCF not converged after 2 attempts (last: {last_error})")

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 from ase import Atoms
 
+from .backend import DFTResult
 from .ladder import Level
 
 PRECISION_TAGS = ("ENCUT", "ISMEAR", "SIGMA", "PREC", "LREAL", "EDIFF")
@@ -97,6 +98,7 @@ def parse_outputs(directory: Path) -> dict:
     try:
         stats = Outcar(str(_open(directory / "OUTCAR"))).run_stats
         wall = float(stats["Elapsed time (sec)"])
+        cpu = float(stats.get("Total CPU time used (sec)", np.nan))
     except Exception as err:
         raise VaspParseError(f"OUTCAR has no elapsed time (run incomplete): {err}") from err
     s = np.asarray(step["stress"], dtype=float)
@@ -107,6 +109,7 @@ def parse_outputs(directory: Path) -> dict:
         "forces_eV_per_A": np.asarray(step["forces"], dtype=float),
         "stress_eV_per_A3": voigt,
         "wall_time_s": wall,
+        "cpu_time_s": cpu,
         "scf_iterations": len(step["electronic_steps"]),
         "code_version": f"vasp {run.vasp_version}",
         "setups": ";".join(p["titel"] for p in run.potcar_spec),
@@ -176,7 +179,7 @@ class VaspBackend:
         return [guarded(VaspErrorHandler)(), guarded(UnconvergedErrorHandler)(),
                 guarded(NonConvergingErrorHandler)()]
 
-    def calculate(self, atoms: Atoms, level: Level, mesh, workdir: Path) -> dict:
+    def calculate(self, atoms: Atoms, level: Level, mesh, workdir: Path) -> DFTResult:
         from custodian import Custodian
         from custodian.vasp.jobs import VaspJob
         from custodian.vasp.validators import VasprunXMLValidator
@@ -195,4 +198,4 @@ class VaspBackend:
         if tuple(result.pop("kmesh_used")) != tuple(int(n) for n in mesh):
             raise VaspParseError(f"VASP used a k-mesh other than the level's {tuple(mesh)}")
         result["attempts"] = 1
-        return result
+        return DFTResult(**result)
