@@ -16,7 +16,7 @@ from mlipcost.labels import STATUS_OK
 from mlipcost.dft.chunks import label_chunk
 from mlipcost.dft.ladder import Level
 from mlipcost.importers import read_structures_file
-from mlipcost.stages import OfflineBackend, make_backend
+from mlipcost.dft.store import OfflineBackend, make_backend
 from mlipcost.storage import config_hash
 from mlipcost.structures import BULK_REFERENCE, Structures
 
@@ -76,7 +76,8 @@ def test_a_slice_is_labelled_at_every_level_from_the_store(ladder, tmp_path):
 def test_convergence_check_as_the_readme_reports_it(ladder):
     """Level 6 against 700 eV / 0.25 Å⁻¹ on the check sample: the one-fifth rule holds for
     energies (0.17) and not for forces (0.33), as data/be_ladder/README.md says."""
-    from mlipcost.stages import convergence_table, labels_from_store, record_folder
+    from mlipcost.dft.store import labels_from_store, record_folder
+    from mlipcost.tables import convergence_table
 
     config, structures = ladder
     dft = {**config["dft"], "record_store": str(REPO / config["dft"]["record_store"]),

@@ -87,7 +87,7 @@ def test_reference_potential_is_subtracted_from_the_targets(tmp_path):
     from mlipcost.descriptors import DescriptorFile, compute_descriptor_file
     from mlipcost.labels import Labels
     from mlipcost.fit import build_fit_data
-    from mlipcost.stages import descriptor_settings
+    from mlipcost.descriptors import descriptor_settings
 
     settings = descriptor_settings({"reference_pair": ["pair_style zbl 4.0 4.82",
                                                        "pair_coeff * * 4 4"]}, 2)
@@ -189,7 +189,7 @@ def test_a_killed_descriptors_job_resumes_from_its_last_block(tmp_path, monkeypa
     import h5py
 
     import mlipcost.descriptors as d
-    from mlipcost.stages import descriptor_settings
+    from mlipcost.descriptors import descriptor_settings
 
     s = generate_crystals("Be", 10, 2, 4, seed=4)
     settings = descriptor_settings({}, 2)

@@ -189,7 +189,7 @@ def test_descriptors_check_the_disk_before_writing(tmp_path, monkeypatch):
     from collections import namedtuple
 
     from mlipcost.descriptors import compute_descriptor_file
-    from mlipcost.stages import descriptor_settings
+    from mlipcost.descriptors import descriptor_settings
     from mlipcost.storage import DiskFullError
 
     (tmp_path / "2J2.h5").write_bytes(b"earlier descriptors")

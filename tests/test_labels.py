@@ -163,7 +163,7 @@ def test_records_are_keyed_on_the_configuration_not_its_position(tmp_path):
 
 
 def test_offline_labelling_takes_records_and_never_stores_a_miss(tmp_path):
-    from mlipcost.stages import OfflineBackend
+    from mlipcost.dft.store import OfflineBackend
 
     s = generate_crystals("Be", 4, 2, 4, seed=1)
     label_chunk(s, 0, 2, LEVEL, FakeBackend(), tmp_path / "rec", "ceil")

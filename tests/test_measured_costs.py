@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from mlipcost.labels import Labels
-from mlipcost.stages import configuration_costs, cost_sources
+from mlipcost.costs import configuration_costs, cost_sources
 
 
 def labels(level, wall, cpu=None, ok=None):

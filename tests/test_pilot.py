@@ -10,7 +10,8 @@ from mlipcost.labels import Labels
 from mlipcost.dft.chunks import configuration_key
 from mlipcost.fit import build_fit_data, leverage_scores, sampling_order
 from mlipcost.pilot import make_pilot_structures, pool_order, run_pool_order
-from mlipcost.stages import descriptor_settings, make_structures
+from mlipcost.descriptors import descriptor_settings
+from mlipcost.stages import make_structures
 from mlipcost.structures import read_structures
 
 

@@ -94,7 +94,7 @@ def test_paper_from_data_plans_imports_and_no_dft(tmp_path):
 def test_paper_config_plans_the_papers_settings(tmp_path):
     """Tables 4/5 at 150 and 12.25 on the whole training half; the front on leverage sampling
     with the configured cost (Sec. 3.5); 17 weights for the 2D front."""
-    from mlipcost.stages import PAPER_WHOLE_HALF_WEIGHTS, table_weights, whole_half_weights
+    from mlipcost.config import PAPER_WHOLE_HALF_WEIGHTS, table_weights, whole_half_weights
 
     config = load("config/paper.yaml")
     assert table_weights(config) == {"energy_weighted": 150.0, "force_weighted": 12.25}

@@ -47,7 +47,8 @@ def _print_table(df, title: str) -> None:
 def _tables(args) -> int:
     """Tables 4/5 analog from the paper's 2D_pareto.csv or a results folder's whole-half fits."""
     from .claims import read_paper_whole_half
-    from .stages import PAPER_TABLE_WEIGHTS, read_result_tables
+    from .config import PAPER_TABLE_WEIGHTS
+    from .storage import read_result_tables
     from .tables import trained_level_tables
 
     weights = {"energy_weighted": args.energy_weighted, "force_weighted": args.force_weighted}
@@ -81,7 +82,7 @@ def _tables(args) -> int:
 
 def _claims(args) -> int:
     from .claims import check_claims, paper_evidence, read_claim_texts, workflow_evidence
-    from .stages import read_result_tables
+    from .storage import read_result_tables
 
     texts = read_claim_texts(args.claims_file) if args.claims_file else None
     tables = []
@@ -101,7 +102,7 @@ def _claims(args) -> int:
         if config is None:
             raise ValueError("--results needs --configfile (the study's config: its levels, "
                              "Tables 4/5 and sampler-comparison weights)")
-        from .stages import table_weights
+        from .config import table_weights
 
         levels = [str(lvl["name"]) for lvl in config["dft"]["levels"]]
         evidence = workflow_evidence(
@@ -170,7 +171,7 @@ def _plan(args) -> int:
     from .pareto import read_paper_3d
     from .plan import (ERROR_UNITS, accuracy_line, compare_with_actual, plan, predict_errors,
                        seconds_per_configuration)
-    from .stages import read_result_tables
+    from .storage import read_result_tables
 
     if args.paper_dir:
         runs, cost_col = read_paper_3d(args.paper_dir), "dft_cost_min"

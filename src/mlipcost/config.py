@@ -208,3 +208,22 @@ def check_config(config: dict) -> None:
         if clash:
             raise ConfigError(f"dft.vasp.incar sets {sorted(clash)}: precision settings come from "
                               "dft.levels and dft.smearing only")
+
+
+# The paper's 2D front (Sec. 3.3, its 2D_pareto.csv): 17 energy weights on the whole half.
+PAPER_WHOLE_HALF_WEIGHTS = [0.01, 0.1, 1, 5, 10, 12.25, 20, 50, 100, 150, 200, 300, 500, 750,
+                            1000, 1500, 2000]
+
+
+# Tables 4 and 5 (Sec. 3.2): "higher energy weight" wE:wF = 150:1, "higher force weight" 12.25:1.
+PAPER_TABLE_WEIGHTS = {"energy_weighted": 150.0, "force_weighted": 12.25}
+
+
+def table_weights(config: dict) -> dict[str, float]:
+    tables = config.get("tables", {})
+    return {key: float(tables.get(key, value)) for key, value in PAPER_TABLE_WEIGHTS.items()}
+
+
+def whole_half_weights(config: dict) -> list[float]:
+    weights = config["fit"].get("whole_half_energy_weights", PAPER_WHOLE_HALF_WEIGHTS)
+    return sorted({float(w) for w in weights} | set(table_weights(config).values()))

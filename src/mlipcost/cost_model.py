@@ -64,7 +64,7 @@ def measure_rates(twojmax: list[int], element: str, settings: dict, seconds: flo
 
     from .descriptors import SnapCalculator
     from .linalg import StreamingR
-    from .stages import descriptor_settings
+    from .descriptors import descriptor_settings
 
     atoms = bulk("Be", "hcp", a=2.29, c=3.58).repeat((3, 3, 3))
     atoms.rattle(0.05, seed=1)
@@ -144,7 +144,7 @@ class Problem:
 
 
 def columns(config: dict, twojmax: int) -> int:
-    from .stages import descriptor_settings
+    from .descriptors import descriptor_settings
 
     return descriptor_settings(config["descriptors"], twojmax).n_columns
 

@@ -453,3 +453,10 @@ class DescriptorFile:
                         out[order[j]] = span[offsets[c] - low:offsets[c + 1] - low]
                     start = stop
         return out
+
+
+def descriptor_settings(descriptors: dict, twojmax: int) -> SnapSettings:
+    keys = ("rcutfac", "rfac0", "rmin0", "wj", "radelem", "bzeroflag", "quadraticflag",
+            "stress_rows")
+    return SnapSettings(twojmax=int(twojmax), **{k: descriptors[k] for k in keys if k in descriptors},
+                        reference_pair=tuple(descriptors.get("reference_pair", ())))

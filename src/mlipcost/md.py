@@ -44,6 +44,23 @@ def pair_snap_energy_forces(atoms: Atoms, coeff: Path, param: Path, element: str
     return energy, forces
 
 
+def pair_snap_mismatch(structures, data, rotation: np.ndarray, configs, coefs: np.ndarray,
+                       coeff: Path, param: Path, element: str) -> tuple[float, float]:
+    """Largest |energy| (eV/atom) and |force component| (eV/Å) difference between LAMMPS's
+    ``pair_style snap`` with the written files and the fitted linear model, over ``configs``
+    (indices into ``data``; ``rotation`` takes LAMMPS-frame forces back to the atoms' frame)."""
+    worst_e, worst_f = 0.0, 0.0
+    for c in configs:
+        i = int(data.config_index[c])
+        atoms = structures.atoms(i)
+        e_model = len(atoms) * (data.energy_a[c] @ coefs)
+        f_model = (data.force_a[c] @ coefs).reshape(-1, 3) @ rotation[i].T
+        e_lmp, f_lmp = pair_snap_energy_forces(atoms, coeff, param, element)
+        worst_e = max(worst_e, abs(e_lmp - e_model) / len(atoms))
+        worst_f = max(worst_f, float(np.abs(f_lmp - f_model).max()))
+    return worst_e, worst_f
+
+
 def md_speed(coeff: Path, param: Path, element: str, n_atoms_min: int = 2000, steps: int = 100,
              crystal: dict | None = None) -> dict:
     """NVE MD of a bulk supercell with pair_style snap: atoms·timestep/s (one process)."""

@@ -122,7 +122,8 @@ def run_plan(sweep_paths: list[Path], order_path: Path, settings: dict, out_pred
     candidates, and the cheapest setting whose upper bound meets ``plan.targets``."""
     from .plan import ERROR_UNITS, plan, predict_errors, seconds_per_configuration
     from .plots import plan_curves, predicted_front
-    from .stages import read_result_tables, write_table
+    from .storage import read_result_tables
+    from .tables import write_table
 
     runs = read_result_tables(sweep_paths)
     pool = len(read_csv(order_path))

@@ -124,7 +124,7 @@ def run_production_labels(structures_path: Path, dft: dict, level_name: str, rol
     """Labels of the training (``role`` 'train') or validation configurations at one level, from
     the record store or computed; the other configurations are marked not requested."""
     from .dft.ladder import Level
-    from .stages import OfflineBackend, make_backend, record_folder
+    from .dft.store import OfflineBackend, make_backend, record_folder
 
     structures = read_structures(structures_path)
     wanted = structures.is_train if role == "train" else ~structures.is_train
@@ -168,7 +168,7 @@ def run_production_labels(structures_path: Path, dft: dict, level_name: str, rol
 
 
 def _seconds(labels, source: str) -> np.ndarray:
-    from .stages import measured_seconds
+    from .costs import measured_seconds
 
     return np.nan_to_num(measured_seconds(labels, source), nan=0.0)
 
@@ -254,7 +254,9 @@ def run_production(structures_path: Path, descriptor_path: Path, label_paths: di
     import json
 
     from .md import pair_snap_energy_forces, write_potential
-    from .stages import descriptor_settings, json_dump, write_table
+    from .descriptors import descriptor_settings
+    from .storage import json_dump
+    from .tables import write_table
 
     plan = config["plan"]
     setting = planned_setting(plan_path, predictions_path, plan.get("production"))

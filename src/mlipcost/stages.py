@@ -11,15 +11,30 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .descriptors import (DescriptorFile, SnapSettings, compute_descriptor_file,
-                          compute_descriptor_part)
+from .claims import check_claims, paper_evidence, workflow_evidence
+from .config import table_weights, whole_half_weights
+from .costs import chunk_job_wall_s, configuration_costs, cost_sources
+from .descriptors import (DescriptorFile, compute_descriptor_file, compute_descriptor_part,
+                          descriptor_settings)
 from .dft.chunks import chunk_bounds, collect_level, label_chunk, write_chunk
 from .dft.ladder import Level
-from .fit import build_fit_data, fit_sweep, leverage_scores
-from .labels import STATUS_OK, Labels, read_labels, write_extxyz
-from .storage import config_hash, file_hash, open_h5, read_csv, write_csv, write_text
+from .dft.store import OfflineBackend, labels_from_store, make_backend, record_folder
+from .fit import (augmented_r, build_fit_data, fit_sweep, leverage_scores, residual_correlation,
+                  solve, whole_half_fits)
+from .generator import generate_diverse
+from .importers import import_labels, read_structures_file, rescale_factor
+from .labels import STATUS_OK, read_labels, write_extxyz, write_level_file
+from .md import md_speed, pair_snap_mismatch, write_potential
+from .pareto import OBJECTIVES, budget_bands, front, summarize
+from .plots import (error_vs_level, learning_curves, pareto_2d, pareto_plot, parity_plot,
+                    residual_correlation_plot)
+from .storage import file_hash, json_dump, open_h5, read_csv, read_result_tables, write_csv
 from .structures import (BULK_REFERENCE, Structures, bulk_reference, check_structures,
-                         generate_crystals, read_structures, split_train_test, write_structures)
+                         generate_crystals, read_structures, read_structures_metadata,
+                         split_train_test, write_structures)
+from .tables import (check_sample, convergence_table, dft_rmsd_table, ladder_table,
+                     model_complexity_table, statistical_error_metrics, structure_group,
+                     trained_level_tables, write_table)
 
 
 def load_structures(element: str, settings: dict):
@@ -36,8 +51,6 @@ def load_structures(element: str, settings: dict):
             surface_fraction=settings.get("surface_fraction", 0.0))
         return structures, np.arange(len(structures))
     if settings["source"] == "generate":
-        from .generator import generate_diverse
-
         gen = settings.get("generate", {})
         structures = generate_diverse(
             element, settings["n_configs"], settings.get("n_atoms_min", 2),
@@ -45,7 +58,6 @@ def load_structures(element: str, settings: dict):
             tuple(gen.get("volume_per_atom_A3", (6.0, 12.0))), gen.get("min_distance_A", 1.6),
             oversample=gen.get("oversample", 5), twojmax=gen.get("twojmax", 6))
         return structures, np.arange(len(structures))
-    from .importers import read_structures_file
 
     structures, ids = read_structures_file(settings)
     expected = settings.get("n_configs")
@@ -74,7 +86,6 @@ def make_configurations(element: str, settings: dict, out: Path, log=print) -> N
         log(f"appended the bulk reference ({ideal.get_chemical_formula()}, "
             f"{len(ideal)} atoms) as configuration {len(structures) - 1}")
     structures.is_train = np.zeros(len(structures), dtype=bool)
-    from .importers import rescale_factor
 
     write_structures(out, structures, {"element": element, **settings},
                      rejected=rejected, source_ids=ids, valid=keep,
@@ -89,8 +100,6 @@ def split_configurations(configurations_path: Path, split: dict | None, out: Pat
     the source's configurations alone, so that the bulk reference (labelled, never fitted or
     tested) leaves it unchanged, whether added by the workflow or carried by the file. ``split``
     None keeps the split the configurations carry (a pilot's, drawn on its pool)."""
-    from .structures import read_structures_metadata
-
     structures = read_structures(configurations_path)
     meta = read_structures_metadata(configurations_path)
     if split is not None:
@@ -121,67 +130,6 @@ def _valid_mask(structures_path: Path) -> np.ndarray:
         return h5["valid"][()] if "valid" in h5 else None
 
 
-class OfflineBackend:
-    """The configured backend's settings, but no DFT: every result must come from the store."""
-
-    def __init__(self, backend, store: Path):
-        self.backend, self.store = backend, store
-        self.code = backend.code
-
-    def settings(self, level):
-        return self.backend.settings(level)
-
-    def version(self) -> str:
-        return "offline"
-
-    def calculate(self, atoms, level, mesh, workdir):
-        from .dft.chunks import NotInRecordStore
-        raise NotInRecordStore(f"no record in {self.store} (dft.offline is set: no DFT runs)")
-
-
-def make_backend(dft: dict):
-    if dft["code"] == "gpaw":
-        from .dft.gpaw_backend import GpawBackend
-        return GpawBackend(**dft.get("gpaw", {}))
-    if dft["code"] == "vasp":
-        from .dft.vasp_backend import VaspBackend
-        return VaspBackend(**dft.get("vasp", {}))
-    raise ValueError(f"dft.code: unknown DFT code {dft['code']!r}; use gpaw or vasp")
-
-
-def record_folder(dft: dict, dft_dir: Path, backend, level: Level) -> tuple[Path, dict]:
-    """The folder of ``level``'s per-configuration records and the settings that key it: under
-    ``dft.record_store``, or ``<results>/dft/records`` (``dft_dir`` is ``<results>/dft``). A
-    folder gets a settings.json saying what its records used (not in offline studies)."""
-    settings = {**backend.settings(level), "kmesh_rounding": dft.get("kmesh_rounding", "ceil")}
-    root = Path(dft["record_store"]) if dft.get("record_store") else dft_dir / "records"
-    folder = root / config_hash(settings)
-    if not dft.get("offline", False) and not (folder / "settings.json").exists():
-        json_dump({**settings, "level": level.name, "code_version": backend.version()},
-                  folder / "settings.json")
-    return folder, settings
-
-
-def labels_from_store(structures, configs, level: Level, backend, folder: Path,
-                      rounding: str = "ceil", log=print, timeout_s: float | None = None,
-                      work_dir: Path | None = None) -> Labels:
-    """``level``'s labels of ``configs`` (the rest NaN, not ok), from the record folder or, for
-    what it lacks, from ``backend``."""
-    n = len(structures)
-    energy, ok = np.full(n, np.nan), np.zeros(n, bool)
-    forces = np.full((int(structures.n_atoms.sum()), 3), np.nan)
-    for i in configs:
-        record = label_chunk(structures, int(i), int(i) + 1, level, backend, folder, rounding,
-                             log=log, timeout_s=timeout_s, work_dir=work_dir)[0]
-        if str(record["status"]) == STATUS_OK:
-            energy[i], ok[i] = float(record["energy_eV"]), True
-            forces[structures.offsets[i]:structures.offsets[i + 1]] = record["forces_eV_per_A"]
-        log(f"level {level.name} configuration {i}: {record['status']}")
-    return Labels(energy=energy, forces=forces, stress=np.full((n, 6), np.nan),
-                  wall_time_s=np.full(n, np.nan), ok=ok, reasons=[""] * n,
-                  offsets=structures.offsets, level=level.name, settings={})
-
-
 def run_label_chunk(structures_path: Path, dft: dict, level_name: str, chunk: int,
                     out: Path, log=print) -> None:
     structures = read_structures(structures_path)
@@ -205,43 +153,6 @@ def run_label_chunk(structures_path: Path, dft: dict, level_name: str, chunk: in
     n_ok = sum(str(r["status"]) == STATUS_OK for r in records)
     log(f"level {level.name} chunk {chunk}: {n_ok}/{len(records)} ok, DFT wall time {total:.1f} s "
         f"(records in {records_dir})")
-
-
-def check_sample(structures, n: int) -> np.ndarray:
-    """``n`` configurations spread evenly over the set (the bulk reference left out)."""
-    candidates = np.flatnonzero(~structures.is_bulk_reference)
-    n = min(n, len(candidates))
-    return candidates[np.unique(np.linspace(0, len(candidates) - 1, n).round().astype(int))]
-
-
-def convergence_table(labels: list, check, sample: np.ndarray, reference: str) -> pd.DataFrame:
-    """The reference level's own error against a tighter setting next to the RMSD of the next
-    level below it to the reference, on ``sample`` (and that RMSD on the whole set)."""
-    ref = next(lab for lab in labels if lab.level == reference)
-    below = labels[[lab.level for lab in labels].index(reference) - 1]
-
-    def rmsd(a, b, configs):
-        configs = configs[a.ok[configs] & b.ok[configs]]
-        de = (a.energy_per_atom - b.energy_per_atom)[configs]
-        atoms = np.concatenate([np.arange(a.offsets[i], a.offsets[i + 1]) for i in configs])
-        df = (a.forces - b.forces)[atoms]
-        return {"energy_meV_per_atom": 1e3 * np.sqrt(np.mean(de ** 2)),
-                "energy_mean_shifted_meV_per_atom": 1e3 * np.std(de),
-                "force_meV_per_A": 1e3 * np.sqrt(np.mean(df ** 2)), "n_configs": len(configs)}
-    everything = np.flatnonzero(ref.ok & below.ok)
-    top = rmsd(ref, check, sample)
-    lower = rmsd(below, ref, sample)
-    lower_all = rmsd(below, ref, everything)
-    rows = []
-    for metric in ("energy_meV_per_atom", "energy_mean_shifted_meV_per_atom", "force_meV_per_A"):
-        rows.append({"metric": metric.replace("_meV", " (meV").replace("_per_", "/") + ")",
-                     f"level_{reference}_vs_tighter": top[metric],
-                     f"level_{below.level}_vs_level_{reference}": lower[metric],
-                     f"level_{below.level}_vs_level_{reference}_whole_set": lower_all[metric],
-                     "ratio": top[metric] / lower[metric] if lower[metric] else np.nan,
-                     "converged_by_the_one_fifth_rule": bool(top[metric] <= 0.2 * lower[metric]),
-                     "n_sample": top["n_configs"]})
-    return pd.DataFrame(rows)
 
 
 def run_reference_check(structures_path: Path, dft: dict, label_paths: list[Path],
@@ -286,9 +197,6 @@ def run_collect_level(structures_path: Path, chunk_paths: list[Path], max_failed
 def run_import_level(structures_path: Path, level_entry: dict, out_h5: Path, out_xyz: Path,
                      max_failed_fraction: float, log=print) -> None:
     """A level whose labels come from a file (``labels_from``) instead of a DFT run."""
-    from .labels import write_level_file
-    from .importers import import_labels
-
     structures = read_structures(structures_path)
     with open_h5(structures_path, "structures") as h5:
         ids = h5["source_id"][()]
@@ -318,13 +226,6 @@ def run_import_level(structures_path: Path, level_entry: dict, out_h5: Path, out
                      labels_file_hash=file_hash(spec["path"]))
     write_extxyz(out_xyz, structures, read_labels(out_h5))
     log(f"level {level}: {len(structures) - len(missing)} labels imported from {spec['path']}")
-
-
-def descriptor_settings(descriptors: dict, twojmax: int) -> SnapSettings:
-    keys = ("rcutfac", "rfac0", "rmin0", "wj", "radelem", "bzeroflag", "quadraticflag",
-            "stress_rows")
-    return SnapSettings(twojmax=int(twojmax), **{k: descriptors[k] for k in keys if k in descriptors},
-                        reference_pair=tuple(descriptors.get("reference_pair", ())))
 
 
 def run_descriptors(structures_path: Path, element: str, descriptors: dict, twojmax: int,
@@ -357,53 +258,11 @@ def _analysis_set(structures_path: Path, label_paths: list[Path]):
 
 def run_leverage(structures_path: Path, descriptor_path: Path, label_paths: list[Path],
                  energy_weight: float, out: Path, log=print) -> None:
-    structures, labels, use = _analysis_set(structures_path, label_paths)
-    data = build_fit_data(DescriptorFile(descriptor_path), labels, use)
-    train = np.flatnonzero(structures.is_train[data.config_index])
+    _, _, _, data, train, _ = load_fit_problem(structures_path, descriptor_path, label_paths)
     scores = leverage_scores(data, train, energy_weight)
     write_csv(scores, out)
     log(f"{len(train)} training configurations, rank {int(scores['rank'].iloc[0])}, "
         f"block leverage sum {scores['block_leverage'].sum():.6f}")
-
-
-def cost_sources(labels, config: dict) -> list[str]:
-    """Per level: 'measured' wall times, 'measured_cpu' CPU times of the DFT processes, or
-    'configured' seconds per configuration.
-
-    ``pareto.cost`` chooses; a level without what it asks for (imported labels without times)
-    uses its ``seconds_per_config``, and a level with neither is an error naming it. With
-    'measured_cpu', a configuration without a CPU time counts its wall time.
-    """
-    mode = config.get("pareto", {}).get("cost", "measured")
-    sources = []
-    for entry, lab in zip(config["dft"]["levels"], labels):
-        measured = bool(np.isfinite(lab.wall_time_s[lab.ok]).all() and lab.ok.any())
-        if mode != "configured" and measured:
-            sources.append("measured_cpu" if mode == "measured_cpu" else "measured")
-        elif "seconds_per_config" in entry:
-            sources.append("configured")
-        else:
-            raise ValueError(f"dft.levels[{entry['name']}]: no measured wall times and no "
-                             "seconds_per_config; add seconds_per_config for its DFT cost")
-    return sources
-
-
-def measured_seconds(lab, source: str) -> np.ndarray:
-    """Per configuration: the wall time, or for 'measured_cpu' the CPU time (wall where none)."""
-    if source == "measured_cpu" and lab.cpu_time_s is not None:
-        return np.where(np.isfinite(lab.cpu_time_s), lab.cpu_time_s, lab.wall_time_s)
-    return lab.wall_time_s
-
-
-def configuration_costs(labels, config: dict, index: np.ndarray) -> np.ndarray:
-    """DFT cost (s) of each configuration (rows) at each level (columns)."""
-    columns = []
-    for entry, lab, source in zip(config["dft"]["levels"], labels, cost_sources(labels, config)):
-        if source == "configured":
-            columns.append(np.full(len(index), float(entry["seconds_per_config"])))
-        else:
-            columns.append(measured_seconds(lab, source)[index])
-    return np.stack(columns, axis=1)
 
 
 def load_fit_problem(structures_path: Path, descriptor_path: Path, label_paths: list[Path]):
@@ -458,30 +317,11 @@ def gather_sweep(block_paths: list[Path], out: Path, log=print) -> None:
     log(f"{len(table)} rows from {len(block_paths)} sweep blocks")
 
 
-# The paper's 2D front (Sec. 3.3, its 2D_pareto.csv): 17 energy weights on the whole half.
-PAPER_WHOLE_HALF_WEIGHTS = [0.01, 0.1, 1, 5, 10, 12.25, 20, 50, 100, 150, 200, 300, 500, 750,
-                            1000, 1500, 2000]
-# Tables 4 and 5 (Sec. 3.2): "higher energy weight" wE:wF = 150:1, "higher force weight" 12.25:1.
-PAPER_TABLE_WEIGHTS = {"energy_weighted": 150.0, "force_weighted": 12.25}
-
-
-def table_weights(config: dict) -> dict[str, float]:
-    tables = config.get("tables", {})
-    return {key: float(tables.get(key, value)) for key, value in PAPER_TABLE_WEIGHTS.items()}
-
-
-def whole_half_weights(config: dict) -> list[float]:
-    weights = config["fit"].get("whole_half_energy_weights", PAPER_WHOLE_HALF_WEIGHTS)
-    return sorted({float(w) for w in weights} | set(table_weights(config).values()))
-
-
 def run_whole_half(structures_path: Path, descriptor_path: Path, label_paths: list[Path],
                    config: dict, out: Path, residuals_out: Path, correlation_out: Path,
                    log=print) -> None:
     """Fits on the whole training half over the energy weights of the 2D front and Tables 4/5,
     and the correlation of the Table 4/5 models' test errors with the DFT error of their level."""
-    from .fit import residual_correlation, whole_half_fits
-
     structures, labels, desc, data, train, test = load_fit_problem(
         structures_path, descriptor_path, label_paths)
     weights = whole_half_weights(config)
@@ -502,25 +342,6 @@ def run_whole_half(structures_path: Path, descriptor_path: Path, label_paths: li
         f"{len(train)} configurations, tested on {len(test)}")
 
 
-def write_table(df: pd.DataFrame, stem: Path, floatfmt: str = ".4g") -> None:
-    """CSV, Markdown, LaTeX and HTML (for the report) versions of one table."""
-    write_csv(df, stem.with_suffix(".csv"))
-    write_text(stem.with_suffix(".html"), df.to_html(index=False, float_format=lambda v: f"{v:.4g}"))
-    write_text(stem.with_suffix(".md"), df.to_markdown(index=False, floatfmt=floatfmt) + "\n")
-    write_text(stem.with_suffix(".tex"), df.to_latex(index=False, float_format="%.4g"))
-
-
-def json_dump(obj, path: Path) -> None:
-    write_text(path, json.dumps(obj, indent=2, sort_keys=True, default=str))
-
-
-def read_result_tables(paths: list[Path]) -> pd.DataFrame:
-    """Result tables (sweep, whole-half, residual) of several 2Jmax as one, levels as text."""
-    table = pd.concat([read_csv(p) for p in paths], ignore_index=True)
-    table["train_level"] = table["train_level"].astype(str)
-    return table
-
-
 def run_pareto(sweep_paths: list[Path], out_dir: Path, reference_level: str, log=print,
                md_paths: list[Path] | None = None, front_samplers: list[str] | None = None,
                sampler_weight: float = 150.0, whole_half_paths: list[Path] | None = None,
@@ -531,10 +352,6 @@ def run_pareto(sweep_paths: list[Path], out_dir: Path, reference_level: str, log
     the reference, the paper's rule of Sec. 3.5) per 2Jmax over the settings sampled by
     ``front_samplers`` (the paper: leverage only; default: every sampler, pooled), and across
     2Jmax with the model's MD cost as a fourth objective; budget bands per 2Jmax; the figures."""
-    from .pareto import OBJECTIVES, budget_bands, front, summarize
-    from .plots import (error_vs_level, learning_curves, pareto_2d, pareto_plot,
-                        residual_correlation_plot)
-
     sweep = read_result_tables(sweep_paths)
     summary = summarize(sweep)
     samplers = list(front_samplers or sorted(summary["sampler"].unique()))
@@ -597,21 +414,8 @@ def run_pareto(sweep_paths: list[Path], out_dir: Path, reference_level: str, log
                                   str(reference_level))
 
 
-def chunk_job_wall_s(benchmarks: list[Path], levels: list[str]) -> dict[str, float]:
-    """Total wall time (s) of the labelling jobs of each level, from Snakemake's benchmark files
-    (named level{L}_chunk{C}.tsv)."""
-    totals = {level: np.nan for level in levels}
-    for path in benchmarks:
-        level = path.stem.split("_chunk")[0].removeprefix("level")
-        totals[level] = np.nansum([totals[level], float(pd.read_csv(path, sep="\t")["s"].iloc[0])])
-    return totals
-
-
 def run_tables(structures_path: Path, label_paths: list[Path], config: dict, out_dir: Path,
                log=print, chunk_benchmarks: list[Path] | None = None) -> None:
-    from .plots import parity_plot
-    from .tables import dft_rmsd_table, ladder_table
-
     structures = read_structures(structures_path)
     labels = [read_labels(p) for p in label_paths]
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -625,7 +429,6 @@ def run_tables(structures_path: Path, label_paths: list[Path], config: dict, out
     write_table(dft_rmsd_table(labels, reference, int(bulk[0]) if len(bulk) else None,
                                ~structures.is_bulk_reference),
                 out_dir / "table3_dft_rmsd")
-    from .tables import statistical_error_metrics, structure_group
 
     volumes = np.abs(np.linalg.det(structures.cells))
     metrics, decisions, overall = statistical_error_metrics(
@@ -647,14 +450,8 @@ def run_md_cost(structures_path: Path, descriptor_path: Path, label_paths: list[
                 config: dict, out_json: Path, log=print) -> None:
     """Fit the reference-level model on the whole training half, write it as a LAMMPS potential,
     check pair_style snap reproduces it on test configurations, and time NVE MD."""
-    from .fit import augmented_r, solve
-    from .md import md_speed, pair_snap_energy_forces, write_potential
-
-    structures, labels, use = _analysis_set(structures_path, label_paths)
-    desc = DescriptorFile(descriptor_path)
-    data = build_fit_data(desc, labels, use)
-    is_train = structures.is_train[data.config_index]
-    train, test = np.flatnonzero(is_train), np.flatnonzero(~is_train)
+    structures, _, desc, data, train, test = load_fit_problem(structures_path, descriptor_path,
+                                                             label_paths)
     md = config.get("md", {})
     weight = float(md.get("energy_weight", 150.0))
     ref = data.levels.index(str(config["fit"]["reference_level"]))
@@ -663,15 +460,9 @@ def run_md_cost(structures_path: Path, descriptor_path: Path, label_paths: list[
                   config["fit"].get("force_weight", 1.0))[:, ref]
     settings = descriptor_settings(config["descriptors"], desc.twojmax)
     coeff, param = write_potential(out_json.parent, out_json.stem, config["element"], settings, coefs)
-    worst_e, worst_f = 0.0, 0.0
-    for c in test[: int(md.get("check_configs", 5))]:
-        i = int(data.config_index[c])
-        atoms = structures.atoms(i)
-        e_model = len(atoms) * (data.energy_a[c] @ coefs)
-        f_model = (data.force_a[c] @ coefs).reshape(-1, 3) @ desc.rotation[i].T
-        e_lmp, f_lmp = pair_snap_energy_forces(atoms, coeff, param, config["element"])
-        worst_e = max(worst_e, abs(e_lmp - e_model) / len(atoms))
-        worst_f = max(worst_f, float(np.abs(f_lmp - f_model).max()))
+    worst_e, worst_f = pair_snap_mismatch(structures, data, desc.rotation,
+                                          test[: int(md.get("check_configs", 5))], coefs, coeff,
+                                          param, config["element"])
     if worst_e > 1e-6:
         raise RuntimeError(f"2Jmax {desc.twojmax}: LAMMPS pair_style snap differs from the fitted "
                            f"model by {worst_e:.2e} eV/atom; the written potential is wrong")
@@ -691,8 +482,6 @@ def run_model_tables(whole_half_paths: list[Path], md_paths: list[Path],
                      table_weights: dict[str, float], out_dir: Path, log=print) -> None:
     """Table 2 (model complexity and MD speed) and Tables 4/5 (the paper's Sec. 3.2: models on
     the whole training half of each level, energy- and force-weighted)."""
-    from .tables import model_complexity_table, trained_level_tables
-
     md = [json.loads(Path(p).read_text()) for p in md_paths]
     write_table(model_complexity_table(md), out_dir / "table2_models")
     energy_table, force_table = trained_level_tables(read_result_tables(whole_half_paths),
@@ -708,8 +497,6 @@ def run_claims(summary_path: Path, whole_half_paths: list[Path], levels: list[st
                paper_dir: Path | None = None, log=print) -> pd.DataFrame:
     """The paper's claims tested on this workflow's results (and on the paper's own result files
     when ``paper_dir`` is given), one table."""
-    from .claims import check_claims, paper_evidence, workflow_evidence
-
     evidence = workflow_evidence(read_csv(summary_path), read_result_tables(whole_half_paths),
                                  levels, table_weights, sampler_weight)
     tables = [check_claims(evidence)]
@@ -725,11 +512,6 @@ def run_claims(summary_path: Path, whole_half_paths: list[Path], levels: list[st
 def run_paper_comparison(paper_dir: Path, out_dir: Path, log=print) -> None:
     """The paper's 2Jmax-6 figures and Tables 4/5 analog regenerated from its own result files
     (3D front, 2D front over 17 weights, sampler comparison with 16/84 % bands)."""
-    from .claims import paper_evidence
-    from .pareto import OBJECTIVES
-    from .plots import learning_curves, pareto_2d, pareto_plot
-    from .tables import trained_level_tables
-
     ev = paper_evidence(paper_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     for twojmax, grp in ev.points.groupby("twojmax"):

@@ -293,3 +293,16 @@ def write_strings(h5: h5py.Group, name: str, values, **attrs) -> None:
 
 def read_strings(h5: h5py.Group, name: str) -> list[str]:
     return [v.decode() if isinstance(v, bytes) else str(v) for v in h5[name][()]]
+
+
+def json_dump(obj, path: Path) -> None:
+    write_text(path, json.dumps(obj, indent=2, sort_keys=True, default=str))
+
+
+def read_result_tables(paths: list[Path]) -> pd.DataFrame:
+    """Result tables (sweep, whole-half, residual) of several 2Jmax as one, levels as text."""
+    import pandas as pd
+
+    table = pd.concat([read_csv(p) for p in paths], ignore_index=True)
+    table["train_level"] = table["train_level"].astype(str)
+    return table

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
 from .labels import Labels
+from .storage import write_csv, write_text
+
+
 def ladder_table(levels: list[dict], labels: list[Labels],
                  job_wall_s: dict[str, float] | None = None) -> pd.DataFrame:
     """Table 1: each level's settings and its measured DFT wall time per configuration.
@@ -229,3 +234,48 @@ def statistical_error_metrics(labels: list[Labels], reference: str, volumes: np.
                if r.recommended_level == tightest.recommended_level]
     return metrics, decisions, {"recommended_level": tightest.recommended_level,
                                 "driven_by": driving}
+
+
+def write_table(df: pd.DataFrame, stem: Path, floatfmt: str = ".4g") -> None:
+    """CSV, Markdown, LaTeX and HTML (for the report) versions of one table."""
+    write_csv(df, stem.with_suffix(".csv"))
+    write_text(stem.with_suffix(".html"), df.to_html(index=False, float_format=lambda v: f"{v:.4g}"))
+    write_text(stem.with_suffix(".md"), df.to_markdown(index=False, floatfmt=floatfmt) + "\n")
+    write_text(stem.with_suffix(".tex"), df.to_latex(index=False, float_format="%.4g"))
+
+
+def check_sample(structures, n: int) -> np.ndarray:
+    """``n`` configurations spread evenly over the set (the bulk reference left out)."""
+    candidates = np.flatnonzero(~structures.is_bulk_reference)
+    n = min(n, len(candidates))
+    return candidates[np.unique(np.linspace(0, len(candidates) - 1, n).round().astype(int))]
+
+
+def convergence_table(labels: list, check, sample: np.ndarray, reference: str) -> pd.DataFrame:
+    """The reference level's own error against a tighter setting next to the RMSD of the next
+    level below it to the reference, on ``sample`` (and that RMSD on the whole set)."""
+    ref = next(lab for lab in labels if lab.level == reference)
+    below = labels[[lab.level for lab in labels].index(reference) - 1]
+
+    def rmsd(a, b, configs):
+        configs = configs[a.ok[configs] & b.ok[configs]]
+        de = (a.energy_per_atom - b.energy_per_atom)[configs]
+        atoms = np.concatenate([np.arange(a.offsets[i], a.offsets[i + 1]) for i in configs])
+        df = (a.forces - b.forces)[atoms]
+        return {"energy_meV_per_atom": 1e3 * np.sqrt(np.mean(de ** 2)),
+                "energy_mean_shifted_meV_per_atom": 1e3 * np.std(de),
+                "force_meV_per_A": 1e3 * np.sqrt(np.mean(df ** 2)), "n_configs": len(configs)}
+    everything = np.flatnonzero(ref.ok & below.ok)
+    top = rmsd(ref, check, sample)
+    lower = rmsd(below, ref, sample)
+    lower_all = rmsd(below, ref, everything)
+    rows = []
+    for metric in ("energy_meV_per_atom", "energy_mean_shifted_meV_per_atom", "force_meV_per_A"):
+        rows.append({"metric": metric.replace("_meV", " (meV").replace("_per_", "/") + ")",
+                     f"level_{reference}_vs_tighter": top[metric],
+                     f"level_{below.level}_vs_level_{reference}": lower[metric],
+                     f"level_{below.level}_vs_level_{reference}_whole_set": lower_all[metric],
+                     "ratio": top[metric] / lower[metric] if lower[metric] else np.nan,
+                     "converged_by_the_one_fifth_rule": bool(top[metric] <= 0.2 * lower[metric]),
+                     "n_sample": top["n_configs"]})
+    return pd.DataFrame(rows)

@@ -184,7 +184,7 @@ def whole_half_settings():
 
 
 def table_weights():
-    from mlipcost.stages import table_weights as weights
+    from mlipcost.config import table_weights as weights
 
     return weights(config)
 

@@ -1,0 +1,73 @@
+"""The record store: the folder of one level's per-configuration results, keyed on its DFT
+settings, the backend a config names, and the offline stand-in that only reads the store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ..labels import STATUS_OK, Labels
+from ..storage import config_hash, json_dump
+from .chunks import NotInRecordStore, label_chunk
+from .ladder import Level
+
+
+class OfflineBackend:
+    """The configured backend's settings, but no DFT: every result must come from the store."""
+
+    def __init__(self, backend, store: Path):
+        self.backend, self.store = backend, store
+        self.code = backend.code
+
+    def settings(self, level):
+        return self.backend.settings(level)
+
+    def version(self) -> str:
+        return "offline"
+
+    def calculate(self, atoms, level, mesh, workdir):
+        raise NotInRecordStore(f"no record in {self.store} (dft.offline is set: no DFT runs)")
+
+
+def make_backend(dft: dict):
+    if dft["code"] == "gpaw":
+        from .gpaw_backend import GpawBackend
+        return GpawBackend(**dft.get("gpaw", {}))
+    if dft["code"] == "vasp":
+        from .vasp_backend import VaspBackend
+        return VaspBackend(**dft.get("vasp", {}))
+    raise ValueError(f"dft.code: unknown DFT code {dft['code']!r}; use gpaw or vasp")
+
+
+def record_folder(dft: dict, dft_dir: Path, backend, level: Level) -> tuple[Path, dict]:
+    """The folder of ``level``'s per-configuration records and the settings that key it: under
+    ``dft.record_store``, or ``<results>/dft/records`` (``dft_dir`` is ``<results>/dft``). A
+    folder gets a settings.json saying what its records used (not in offline studies)."""
+    settings = {**backend.settings(level), "kmesh_rounding": dft.get("kmesh_rounding", "ceil")}
+    root = Path(dft["record_store"]) if dft.get("record_store") else dft_dir / "records"
+    folder = root / config_hash(settings)
+    if not dft.get("offline", False) and not (folder / "settings.json").exists():
+        json_dump({**settings, "level": level.name, "code_version": backend.version()},
+                  folder / "settings.json")
+    return folder, settings
+
+
+def labels_from_store(structures, configs, level: Level, backend, folder: Path,
+                      rounding: str = "ceil", log=print, timeout_s: float | None = None,
+                      work_dir: Path | None = None) -> Labels:
+    """``level``'s labels of ``configs`` (the rest NaN, not ok), from the record folder or, for
+    what it lacks, from ``backend``."""
+    n = len(structures)
+    energy, ok = np.full(n, np.nan), np.zeros(n, bool)
+    forces = np.full((int(structures.n_atoms.sum()), 3), np.nan)
+    for i in configs:
+        record = label_chunk(structures, int(i), int(i) + 1, level, backend, folder, rounding,
+                             log=log, timeout_s=timeout_s, work_dir=work_dir)[0]
+        if str(record["status"]) == STATUS_OK:
+            energy[i], ok[i] = float(record["energy_eV"]), True
+            forces[structures.offsets[i]:structures.offsets[i + 1]] = record["forces_eV_per_A"]
+        log(f"level {level.name} configuration {i}: {record['status']}")
+    return Labels(energy=energy, forces=forces, stress=np.full((n, 6), np.nan),
+                  wall_time_s=np.full(n, np.nan), ok=ok, reasons=[""] * n,
+                  offsets=structures.offsets, level=level.name, settings={})
