@@ -57,6 +57,7 @@ class Evidence:
 
 @dataclass
 class Verdict:
+    """A claim's verdict on one data set: supported or not, with the numbers behind it."""
     number: int
     claim: str
     verdict: str
@@ -317,6 +318,7 @@ def check_claims(ev: Evidence, claim_texts: list[str] | None = None) -> pd.DataF
 
 
 def read_claim_texts(path: str | Path) -> list[str]:
+    """The paper's claims (id → text) from ``paper_tables.yaml``."""
     import yaml
 
     data = yaml.safe_load(Path(path).read_text())

@@ -317,6 +317,7 @@ def _estimate(args) -> int:
 
 
 def main(argv=None) -> int:
+    """The ``mlipcost`` command line; returns the exit status."""
     parser = argparse.ArgumentParser(prog="mlipcost", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     fit = sub.add_parser("fit", help="fit SNAP from a FitSNAP input file and an extxyz data set")

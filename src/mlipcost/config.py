@@ -7,6 +7,7 @@ from pathlib import Path
 
 
 class ConfigError(ValueError):
+    """A config that the schema allows but the workflow cannot run; the message names the key."""
     pass
 
 
@@ -53,18 +54,22 @@ def schema_error(config: dict, schema_path: str | Path, config_files=()) -> str 
 
 
 def level_names(config: dict) -> list[str]:
+    """The names of the ladder's levels, loosest first."""
     return [str(level["name"]) for level in config["dft"]["levels"]]
 
 
 def imported_levels(config: dict) -> list[str]:
+    """Levels whose labels come from a file (``labels_from``)."""
     return [str(lvl["name"]) for lvl in config["dft"]["levels"] if "labels_from" in lvl]
 
 
 def computed_levels(config: dict) -> list[str]:
+    """Levels labelled by the workflow's own DFT."""
     return [str(lvl["name"]) for lvl in config["dft"]["levels"] if "labels_from" not in lvl]
 
 
 def level_entry(config: dict, name: str) -> dict:
+    """The config entry of level ``name``."""
     return next(lvl for lvl in config["dft"]["levels"] if str(lvl["name"]) == str(name))
 
 
@@ -220,10 +225,12 @@ PAPER_TABLE_WEIGHTS = {"energy_weighted": 150.0, "force_weighted": 12.25}
 
 
 def table_weights(config: dict) -> dict[str, float]:
+    """Energy weights of Tables 4 and 5 (``tables``; default the paper's 150 and 12.25)."""
     tables = config.get("tables", {})
     return {key: float(tables.get(key, value)) for key, value in PAPER_TABLE_WEIGHTS.items()}
 
 
 def whole_half_weights(config: dict) -> list[float]:
+    """Energy weights of the whole-half fits: the 2D front's and the tables', sorted."""
     weights = config["fit"].get("whole_half_energy_weights", PAPER_WHOLE_HALF_WEIGHTS)
     return sorted({float(w) for w in weights} | set(table_weights(config).values()))

@@ -46,6 +46,7 @@ class Rates:
     r_update_flops: float = 0.0
 
     def lines(self) -> list[str]:
+        """The rates as printable lines."""
         out = [f"descriptors 2Jmax {j}: {1e3 * s:.3f} ms per atom"
                for j, s in sorted(self.descriptor_s_per_atom.items())]
         out.append(f"streamed R update: {self.r_update_flops / 1e9:.1f} GFLOP/s per core")
@@ -130,6 +131,8 @@ class Problem:
 
     @classmethod
     def of(cls, config: dict, n_configs: int | None = None, atoms: float | None = None):
+        """The sizes of ``config``'s study (counts may be overridden when its files are elsewhere).
+        """
         n = planned_configurations(config["structures"]) if n_configs is None else n_configs
         atoms = mean_atoms(config["structures"]) if atoms is None else atoms
         n_test = int(round(n * float(config["split"].get("test_fraction", 0.5))))
@@ -144,6 +147,7 @@ class Problem:
 
 
 def columns(config: dict, twojmax: int) -> int:
+    """Descriptor columns of ``twojmax`` under the config's descriptor settings."""
     from .descriptors import descriptor_settings
 
     return descriptor_settings(config["descriptors"], twojmax).n_columns

@@ -29,6 +29,7 @@ ROW_ENERGY, ROW_FORCE, ROW_STRESS = 0, 1, 2
 
 @dataclass(frozen=True)
 class SnapSettings:
+    """qSNAP descriptor settings, FitSNAP's names and meanings (cutoff 2·rcutfac·radelem Å)."""
     twojmax: int
     rcutfac: float = 4.812302818
     rfac0: float = 0.99363
@@ -43,14 +44,18 @@ class SnapSettings:
     reference_pair: tuple[str, ...] = field(default_factory=tuple)
 
     def as_dict(self) -> dict:
+        """The settings as plain values (provenance, hashing)."""
         return asdict(self)
 
     @property
     def n_bispectrum(self) -> int:
+        """Bispectrum components at this 2Jmax."""
         return n_bispectrum(self.twojmax)
 
     @property
     def n_columns(self) -> int:
+        """Descriptor columns: the bispectrum, its pair products if quadratic, and a
+        constant column unless bzeroflag."""
         k = self.n_bispectrum
         width = k + k * (k + 1) // 2 if self.quadraticflag else k
         return width + (0 if self.bzeroflag else 1)
@@ -87,6 +92,7 @@ def n_bispectrum(twojmax: int) -> int:
 
 @dataclass
 class ConfigRows:
+    """One configuration's descriptor rows (FitSNAP's layout: energy, 3N forces, 6 stresses)."""
     a: np.ndarray          # (rows, n_columns) unweighted
     reference: np.ndarray  # (rows,) reference-potential part of each row's target
     row_type: np.ndarray   # (rows,) ROW_ENERGY / ROW_FORCE / ROW_STRESS
@@ -105,6 +111,7 @@ class SnapCalculator:
             raise RuntimeError("this LAMMPS build has no ML-SNAP package (compute snap)")
 
     def close(self) -> None:
+        """Close the LAMMPS instance."""
         self.lmp.close()
 
     def __enter__(self):
@@ -145,6 +152,10 @@ class SnapCalculator:
         return np.array(values[: len(atoms)], copy=True)
 
     def compute(self, atoms: Atoms) -> ConfigRows:
+        """The rows of ``atoms``: per-atom bispectrum sums (energy row), their negative
+        gradients (force rows, 1/Å, in LAMMPS's frame: ``rotation`` takes them back) and, with
+        ``stress_rows``, the virial rows (bar).
+        """
         lammps = __import__("lammps")
         s = self.settings
         rotation, lammps_cell = self._setup(atoms, f"compute snap all snap {self._compute_args()}")
@@ -423,6 +434,7 @@ class DescriptorFile:
         return len(self.row_offsets) - 1
 
     def rows(self, i: int) -> slice:
+        """The row range of configuration ``i`` in ``A``."""
         return slice(int(self.row_offsets[i]), int(self.row_offsets[i + 1]))
 
     def read(self, configs) -> list[np.ndarray]:
@@ -456,6 +468,7 @@ class DescriptorFile:
 
 
 def descriptor_settings(descriptors: dict, twojmax: int) -> SnapSettings:
+    """SnapSettings of ``twojmax`` from the config's ``descriptors`` section."""
     keys = ("rcutfac", "rfac0", "rmin0", "wj", "radelem", "bzeroflag", "quadraticflag",
             "stress_rows")
     return SnapSettings(twojmax=int(twojmax), **{k: descriptors[k] for k in keys if k in descriptors},

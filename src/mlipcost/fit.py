@@ -47,6 +47,7 @@ class ForceRows:
         return self.take([c])[0]
 
     def take(self, configs) -> list[np.ndarray]:
+        """The force rows of each configuration in ``configs`` (read from the file as needed)."""
         configs = np.asarray(configs, dtype=int)
         rows = self.desc.read(self.file_index[configs])
         return [r[1:1 + n] for r, n in zip(rows, self.n_force[configs])]
@@ -65,12 +66,14 @@ class FitData:
 
     @property
     def n_features(self) -> int:
+        """Descriptor columns of the fit."""
         return self.energy_a.shape[1]
 
     def __len__(self) -> int:
         return len(self.energy_a)
 
     def force_rows(self, configs) -> list[np.ndarray]:
+        """Force rows of configuration ``c``."""
         if isinstance(self.force_a, ForceRows):
             return self.force_a.take(configs)
         return [self.force_a[c] for c in configs]
@@ -134,12 +137,14 @@ class SetStats:
 
     @classmethod
     def of(cls, data: FitData, configs: np.ndarray) -> "SetStats":
+        """Error statistics of ``configs``, their R factors computed here."""
         e, f, _, _ = augmented_r(data, configs)
         return cls.from_r(data, configs, e, f)
 
     @classmethod
     def from_r(cls, data: FitData, configs: np.ndarray, energy: StreamingR,
                force: StreamingR) -> "SetStats":
+        """Error statistics of ``configs`` from R factors already accumulated over exactly them."""
         return cls(energy.r, force.r, len(configs), force.n_rows,
                    data.energy_a[configs].sum(0), data.energy_y[configs].sum(0))
 

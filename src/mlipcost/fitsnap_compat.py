@@ -26,6 +26,7 @@ from .trajectories import read_frames
 
 @dataclass
 class Group:
+    """One FitSNAP group: its training and testing fractions, energy, force and stress weights."""
     training_size: float
     testing_size: float
     eweight: float
@@ -35,6 +36,7 @@ class Group:
 
 @dataclass
 class FitsnapInput:
+    """What mlipcost reads of a FitSNAP input file."""
     element: str
     settings: SnapSettings
     groups: dict[str, Group]
@@ -47,6 +49,7 @@ class FitsnapInput:
 
 
 def read_fitsnap_input(path: str | Path) -> FitsnapInput:
+    """Parse FitSNAP's input file ``path``; unsupported settings are named, not ignored."""
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"FitSNAP input not found: {path}")
@@ -135,6 +138,7 @@ def _parse_fitsnap_input(path: Path, parser: configparser.ConfigParser) -> Fitsn
 
 @dataclass
 class Rows:
+    """FitSNAP's weighted linear system: rows, targets, weights, row kinds and groups."""
     a: np.ndarray
     b: np.ndarray
     w: np.ndarray
@@ -190,6 +194,7 @@ def assemble(spec: FitsnapInput, frames) -> Rows:
 
 
 def solve_weighted(rows: Rows) -> np.ndarray:
+    """FitSNAP's SVD solve (``lstsq`` with its cutoff) of the weighted training rows."""
     t = rows.train
     coefs, *_ = scipy.linalg.lstsq(rows.w[t, None] * rows.a[t], rows.w[t] * rows.b[t],
                                    cond=LSTSQ_COND)
@@ -218,6 +223,9 @@ def metrics(rows: Rows, coefs: np.ndarray) -> dict:
 
 
 def run_fitsnap_input(input_path: str | Path, data_path: str | Path, out_dir: str | Path) -> dict:
+    """Fit SNAP from a FitSNAP input file and an extxyz (.gz) of its groups; write the
+    ``.snapcoeff``, ``.snapparam`` and ``metrics.json`` to ``out_dir``.
+    """
     spec = read_fitsnap_input(input_path)
     data_path = Path(data_path)
     if not data_path.exists():

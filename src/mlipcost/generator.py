@@ -53,6 +53,9 @@ def place_atoms(rng: np.random.Generator, cell: np.ndarray, n: int, min_distance
 def candidate_pool(element: str, n_candidates: int, n_atoms_min: int, n_atoms_max: int,
                    volume_per_atom_A3: tuple[float, float], min_distance_A: float,
                    rng: np.random.Generator) -> list[Atoms]:
+    """``n_candidates`` random periodic cells of ``element`` (sizes, volumes per atom in Å³ and
+    the smallest distance in Å as given): the pool the diverse set is chosen from.
+    """
     pool = []
     while len(pool) < n_candidates:
         n = int(rng.integers(n_atoms_min, n_atoms_max + 1))
@@ -116,6 +119,9 @@ def generate_diverse(element: str, n_configs: int, n_atoms_min: int, n_atoms_max
                      seed: int, volume_per_atom_A3: tuple[float, float],
                      min_distance_A: float, oversample: int = 5, twojmax: int = 6,
                      rcutfac: float = 4.812302818) -> Structures:
+    """``n_configs`` cells chosen from a random pool ``oversample`` times larger, greedily for the
+    largest volume (D-optimality) of their 2Jmax-``twojmax`` SNAP descriptors.
+    """
     rng = np.random.default_rng(seed)
     pool = candidate_pool(element, oversample * n_configs, n_atoms_min, n_atoms_max,
                           volume_per_atom_A3, min_distance_A, rng)

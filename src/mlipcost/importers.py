@@ -17,6 +17,7 @@ from .trajectories import read_frames
 
 
 class UntrustedFileError(PermissionError):
+    """A pickled HDF file (the paper's) read without ``trusted: true``."""
     pass
 
 

@@ -46,6 +46,7 @@ MADE_BY = [
 
 
 def made_by(relative: str) -> str:
+    """The rule that writes a results file (path relative to the results folder)."""
     for pattern, rule in MADE_BY:
         # a study's results may sit one folder down (results_dir: results/<study>)
         if fnmatch.fnmatch(relative, pattern) or fnmatch.fnmatch(relative, "*/" + pattern):

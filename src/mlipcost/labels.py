@@ -28,6 +28,7 @@ class NonFiniteLabel(ValueError):
 
 
 def check_finite(energy, forces) -> None:
+    """Raise NonFiniteLabel when an energy or a force is NaN or infinite."""
     bad = [name for name, value in (("energy", energy), ("forces", forces))
            if not np.all(np.isfinite(value))]
     if bad:
@@ -51,13 +52,16 @@ class Labels:
 
     @property
     def n_atoms(self) -> np.ndarray:
+        """Atoms of each configuration."""
         return np.diff(self.offsets)
 
     @property
     def energy_per_atom(self) -> np.ndarray:
+        """Energies per atom (eV/atom)."""
         return self.energy / self.n_atoms
 
     def config_forces(self, i: int) -> np.ndarray:
+        """Forces (eV/Å) of configuration ``i``."""
         return self.forces[self.offsets[i]:self.offsets[i + 1]]
 
 
@@ -89,6 +93,7 @@ def write_level_file(out: Path, structures: Structures, *, settings: dict, level
 
 
 def read_labels(path: Path) -> Labels:
+    """A level's label file, checked against its checksums."""
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"label file not found: {path} (run the 'collect_level' rule)")

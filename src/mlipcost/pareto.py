@@ -52,6 +52,7 @@ def summarize(sweep: pd.DataFrame, keys=GROUP_KEYS) -> pd.DataFrame:
 
 
 def front(summary: pd.DataFrame, objectives=OBJECTIVES, strict: bool = True) -> pd.DataFrame:
+    """``summary`` with ``on_front``: not dominated in ``objectives`` (all minimised)."""
     out = summary.copy()
     out["on_front"] = non_dominated(out[objectives].to_numpy(), strict)
     return out
@@ -148,6 +149,7 @@ PAPER_OBJECTIVES = ["dft_cost_min", "test_energy_rmse_meV_per_atom_vs_reference"
 
 
 def paper_front(folder: str | Path) -> pd.DataFrame:
+    """The paper's 3D front from its ``3D_pareto`` files (medians over repeats)."""
     summary = summarize(read_paper_3d(folder))
     return front(summary, PAPER_OBJECTIVES)
 
@@ -180,6 +182,7 @@ def recommend(points: pd.DataFrame, budget_min: float, max_energy: float | None 
 
 
 def describe(row) -> str:
+    """One line naming a front point's setting, DFT cost and errors."""
     text = (f"level {row['train_level']}, 2Jmax {int(row['twojmax'])}, energy weight "
             f"{row['energy_weight']:g}, {int(row['size'])} configurations ({row['sampler']}): "
             f"DFT {row['dft_cost_min']:.4g} min, test energy {row[OBJECTIVES[1]]:.3g} meV/atom, "

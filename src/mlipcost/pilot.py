@@ -59,6 +59,7 @@ def pool_order(structures_path: Path, descriptor_path: Path, energy_weight: floa
 
 def run_pool_order(structures_path: Path, descriptor_path: Path, energy_weight: float,
                    score: str, seed: int, out: Path, log=print) -> None:
+    """Order the pool's training candidates by ``score`` before any DFT and write the order."""
     order = pool_order(structures_path, descriptor_path, energy_weight, score, seed)
     write_csv(order, out)
     log(f"{len(order)} training candidates ordered by {score} (energy weight {energy_weight:g}, "

@@ -131,6 +131,7 @@ class CurveSet:
 
     @property
     def medians(self) -> np.ndarray:
+        """Median RMSE over repeats at each pilot size (curves × sizes)."""
         return np.array([[np.median(v) for v in curve] for curve in self.repeats])
 
 
@@ -228,6 +229,7 @@ def compare_with_actual(predictions: pd.DataFrame, runs: pd.DataFrame) -> pd.Dat
 
 
 def accuracy_line(compared: pd.DataFrame) -> str:
+    """The summary line: median and largest relative error, interval coverage."""
     measured = compared.dropna(subset=["actual"])
     rel = measured["relative_error_pct"].abs()
     return (f"median {rel.median():.1f} %, largest {rel.max():.1f} %, "

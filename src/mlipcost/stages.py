@@ -132,6 +132,10 @@ def _valid_mask(structures_path: Path) -> np.ndarray:
 
 def run_label_chunk(structures_path: Path, dft: dict, level_name: str, chunk: int,
                     out: Path, log=print) -> None:
+    """Label configurations of one chunk at one level (``dft.chunk_size`` per chunk) and write
+    the chunk file ``out``; every configuration's result is in the record store as soon as it is
+    known, so a killed job resumes there. ``dft`` is the labelling part of the config.
+    """
     structures = read_structures(structures_path)
     valid = _valid_mask(structures_path)
     entry = next(lvl for lvl in dft["levels"] if str(lvl["name"]) == str(level_name))
@@ -186,6 +190,9 @@ def run_reference_check(structures_path: Path, dft: dict, label_paths: list[Path
 
 def run_collect_level(structures_path: Path, chunk_paths: list[Path], max_failed_fraction: float,
                       out_h5: Path, out_xyz: Path, log=print) -> None:
+    """Merge a level's chunk files into its label file (HDF5 ``out_h5`` and extxyz
+    ``out_xyz``); stops when more than ``max_failed_fraction`` of the configurations failed.
+    """
     structures = read_structures(structures_path)
     failed = collect_level(chunk_paths, structures, out_h5, max_failed_fraction,
                            file_hash(structures_path))
@@ -258,6 +265,9 @@ def _analysis_set(structures_path: Path, label_paths: list[Path]):
 
 def run_leverage(structures_path: Path, descriptor_path: Path, label_paths: list[Path],
                  energy_weight: float, out: Path, log=print) -> None:
+    """Leverage and block leverage (FitSNAP's weighted rows, energy weight ``energy_weight``)
+    of every training configuration labelled at all levels, written to the CSV ``out``.
+    """
     _, _, _, data, train, _ = load_fit_problem(structures_path, descriptor_path, label_paths)
     scores = leverage_scores(data, train, energy_weight)
     write_csv(scores, out)
@@ -416,6 +426,11 @@ def run_pareto(sweep_paths: list[Path], out_dir: Path, reference_level: str, log
 
 def run_tables(structures_path: Path, label_paths: list[Path], config: dict, out_dir: Path,
                log=print, chunk_benchmarks: list[Path] | None = None) -> None:
+    """Table 1 (the ladder and its measured cost per configuration), Table 3 (DFT RMSD to the
+    reference level), the a-priori metrics of Bayerl et al., the parity plot and the list of
+    failed calculations, into ``out_dir``. ``chunk_benchmarks``: Snakemake's benchmark files of
+    the labelling jobs (their total wall time per level).
+    """
     structures = read_structures(structures_path)
     labels = [read_labels(p) for p in label_paths]
     out_dir.mkdir(parents=True, exist_ok=True)

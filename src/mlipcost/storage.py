@@ -88,6 +88,7 @@ class ChecksummedFile(h5py.File):
     a byte changed after writing makes the read fail instead of returning another number."""
 
     def create_dataset(self, name, shape=None, dtype=None, data=None, **kwds):
+        """h5py's create_dataset with Fletcher-32 checksums on numeric data."""
         if data is not None:
             probe = np.asarray(data)
             kind, size, ndim = probe.dtype.kind, probe.size, probe.ndim
@@ -124,6 +125,7 @@ def atomic_h5(path: str | os.PathLike, expected_bytes: int | None = None) -> Ite
 
 
 def require_space(path: Path, expected_bytes: int) -> None:
+    """Raise DiskFullError when ``path``'s file system lacks ``expected_bytes`` (+5 %) free."""
     free = shutil.disk_usage(path.parent).free
     if free < 1.05 * expected_bytes + 2**20:
         raise DiskFullError(f"{path} needs about {expected_bytes / 1e6:,.0f} MB but "
@@ -136,6 +138,7 @@ class CorruptFileError(ValueError):
 
 
 def unreadable_message(path: Path, err: BaseException, made_by: str) -> str:
+    """The one-line error for a damaged file: what is wrong and which rule remakes it."""
     text = str(err)
     truncated = re.search(r"eof = (\d+).*stored_eof = (\d+)", text)
     if truncated:
@@ -164,6 +167,7 @@ def open_h5(path: str | os.PathLike, made_by: str) -> Iterator[h5py.File]:
 
 
 def write_text(path: str | os.PathLike, text: str) -> None:
+    """Write ``text`` to ``path`` atomically."""
     with atomic_path(path) as tmp:
         tmp.write_text(text)
 
@@ -247,6 +251,7 @@ def config_hash(obj: Any) -> str:
 
 
 def file_hash(path: str | os.PathLike) -> str:
+    """SHA-256 of a file's bytes."""
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -269,6 +274,7 @@ def code_versions() -> dict[str, str]:
 
 
 def write_provenance(h5: h5py.File, stage: str, settings: Any, **extra: Any) -> None:
+    """Stage, settings, their hash and the code versions as attributes of ``h5``."""
     h5.attrs["schema_version"] = SCHEMA_VERSION
     h5.attrs["stage"] = stage
     h5.attrs["config_hash"] = config_hash(settings)
@@ -279,12 +285,14 @@ def write_provenance(h5: h5py.File, stage: str, settings: Any, **extra: Any) -> 
 
 
 def offsets_from_counts(counts: np.ndarray) -> np.ndarray:
+    """Ragged-array offsets (n + 1) from per-item counts."""
     offsets = np.zeros(len(counts) + 1, dtype=np.int64)
     np.cumsum(counts, out=offsets[1:])
     return offsets
 
 
 def write_strings(h5: h5py.Group, name: str, values, **attrs) -> None:
+    """A variable-length UTF-8 string dataset."""
     ds = h5.create_dataset(name, data=np.array([str(v) for v in values], dtype=object),
                            dtype=h5py.string_dtype())
     for key, value in attrs.items():
@@ -292,10 +300,12 @@ def write_strings(h5: h5py.Group, name: str, values, **attrs) -> None:
 
 
 def read_strings(h5: h5py.Group, name: str) -> list[str]:
+    """A string dataset as a list of ``str``."""
     return [v.decode() if isinstance(v, bytes) else str(v) for v in h5[name][()]]
 
 
 def json_dump(obj, path: Path) -> None:
+    """Write ``obj`` as sorted, indented JSON, atomically."""
     write_text(path, json.dumps(obj, indent=2, sort_keys=True, default=str))
 
 

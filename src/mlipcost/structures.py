@@ -46,9 +46,11 @@ class Structures:
 
     @property
     def n_atoms(self) -> np.ndarray:
+        """Atoms of each configuration."""
         return np.diff(self.offsets)
 
     def atoms(self, i: int) -> Atoms:
+        """Configuration ``i`` as an ASE ``Atoms`` (periodic as stored)."""
         lo, hi = self.offsets[i], self.offsets[i + 1]
         return Atoms(numbers=self.numbers[lo:hi], positions=self.positions[lo:hi],
                      cell=self.cells[i], pbc=self.pbc[i])
@@ -58,6 +60,7 @@ class Structures:
 
     @property
     def is_bulk_reference(self) -> np.ndarray:
+        """Which configuration is the ideal crystal added for Table 3 (never fitted)."""
         return np.array([kind == BULK_REFERENCE for kind in self.kinds], dtype=bool)
 
     @classmethod
@@ -68,6 +71,7 @@ class Structures:
 
     @classmethod
     def from_atoms(cls, atoms_list: list[Atoms], kinds: list[str] | None = None) -> "Structures":
+        """Structures from ASE ``Atoms``, with each configuration's kind."""
         counts = np.array([len(a) for a in atoms_list])
         return cls(
             numbers=np.concatenate([a.numbers for a in atoms_list]).astype(np.int32),
@@ -242,6 +246,7 @@ def check_structures(structures: Structures, element: str, min_distance_A: float
 
 
 def subset(structures: Structures, keep: np.ndarray) -> Structures:
+    """The configurations flagged in ``keep`` (and their split), in order."""
     idx = np.flatnonzero(keep)
     atoms_list = [structures.atoms(i) for i in idx]
     out = Structures.from_atoms(atoms_list, [structures.kinds[i] for i in idx])
@@ -281,6 +286,7 @@ def split_train_test(n: int, test_fraction: float, seed: int, method: str = "num
 def write_structures(path: str | Path, structures: Structures, settings: dict,
                      rejected: list[str] | None = None, source_ids: np.ndarray | None = None,
                      valid: np.ndarray | None = None, rescale_factor: float = 1.0) -> None:
+    """Write structures (and their split and checks) to the HDF5 ``path``."""
     with atomic_h5(path) as h5:
         h5.create_dataset("source_id", data=np.arange(len(structures)) if source_ids is None
                           else np.asarray(source_ids, dtype=np.int64))
@@ -310,6 +316,7 @@ def read_structures_metadata(path: str | Path) -> dict:
 
 
 def read_structures(path: str | Path) -> Structures:
+    """Read a structures file written by ``write_structures``."""
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"structures file not found: {path} (run the 'structures' rule)")

@@ -29,6 +29,7 @@ from .backend import Backend
 from .ladder import Level, kmesh
 
 class TimeLimitExceeded(RuntimeError):
+    """A DFT attempt ran past ``dft.config_timeout_s`` (recorded as a failure)."""
     pass
 
 
@@ -56,6 +57,7 @@ def time_limit(seconds: float | None):
 
 
 def chunk_bounds(n_configs: int, chunk_size: int, chunk: int) -> tuple[int, int]:
+    """Configurations [lo, hi) of chunk ``chunk`` (``chunk_size`` per chunk)."""
     lo = chunk * chunk_size
     if lo >= n_configs or chunk < 0:
         raise ValueError(f"chunk {chunk} is outside {n_configs} configurations of {chunk_size}")
@@ -63,6 +65,7 @@ def chunk_bounds(n_configs: int, chunk_size: int, chunk: int) -> tuple[int, int]
 
 
 def n_chunks(n_configs: int, chunk_size: int) -> int:
+    """How many chunks of ``chunk_size`` cover ``n_configs`` configurations."""
     return -(-n_configs // chunk_size)
 
 
@@ -165,6 +168,9 @@ RECORD_FIELDS = ("energy_eV", "energy_sigma0_eV", "wall_time_s", "cpu_time_s", "
 
 
 def write_chunk(path: Path, records: list[dict], level: Level, settings: dict) -> None:
+    """Write a chunk's records (one per configuration, failures with their reason) to the HDF5
+    ``path``, with the level's DFT ``settings``.
+    """
     with atomic_h5(path) as h5:
         h5.create_dataset("index", data=np.array([int(r["index"]) for r in records]))
         for name in RECORD_FIELDS:

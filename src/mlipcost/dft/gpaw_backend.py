@@ -13,6 +13,7 @@ from .ladder import Level
 
 
 class SCFNotConverged(RuntimeError):
+    """GPAW's SCF did not converge, with the default and then the cautious mixer."""
     pass
 
 
@@ -29,10 +30,12 @@ class GpawBackend:
         self.scf_maxiter = scf_maxiter
 
     def version(self) -> str:
+        """GPAW's version."""
         import gpaw
         return gpaw.__version__
 
     def settings(self, level: Level) -> dict:
+        """Everything that decides a result at ``level`` (keys the record store)."""
         return {"code": self.code, "xc": self.xc, "mode": "pw", "cutoff_eV": level.cutoff_eV,
                 "kspacing_per_A": level.kspacing_per_A, "smearing": "methfessel-paxton",
                 "smearing_order": level.smearing_order, "smearing_eV": level.smearing_eV}
@@ -53,6 +56,9 @@ class GpawBackend:
         return GPAW(**kwargs)
 
     def calculate(self, atoms: Atoms, level: Level, mesh, workdir: Path) -> DFTResult:
+        """Single point of ``atoms`` at ``level`` on the Γ-centred ``mesh``; GPAW's text output in
+        ``workdir``. Retries once with a slower mixer; raises SCFNotConverged after both.
+        """
         from gpaw import KohnShamConvergenceError
 
         workdir.mkdir(parents=True, exist_ok=True)

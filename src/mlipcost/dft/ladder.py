@@ -19,6 +19,7 @@ class Level:
 
     @classmethod
     def from_config(cls, entry: dict, smearing: dict) -> "Level":
+        """A level from its config entry and the ``dft.smearing`` section."""
         return cls(
             name=str(entry["name"]),
             cutoff_eV=float(entry["cutoff_eV"]),
@@ -29,6 +30,7 @@ class Level:
         )
 
     def as_dict(self) -> dict:
+        """The level's settings as plain values (cutoff eV, spacing Å⁻¹, smearing)."""
         return asdict(self)
 
 

@@ -21,16 +21,20 @@ class OfflineBackend:
         self.code = backend.code
 
     def settings(self, level):
+        """The configured backend's settings (so the store is found)."""
         return self.backend.settings(level)
 
     def version(self) -> str:
+        """'offline': nothing is computed."""
         return "offline"
 
     def calculate(self, atoms, level, mesh, workdir):
+        """Raises NotInRecordStore: a configuration the store lacks is a recorded failure."""
         raise NotInRecordStore(f"no record in {self.store} (dft.offline is set: no DFT runs)")
 
 
 def make_backend(dft: dict):
+    """The backend ``dft.code`` names, with its section's settings."""
     if dft["code"] == "gpaw":
         from .gpaw_backend import GpawBackend
         return GpawBackend(**dft.get("gpaw", {}))

@@ -25,6 +25,8 @@ KBAR_TO_EV_PER_A3 = 0.1 / 160.21766208
 
 
 class VaspParseError(RuntimeError):
+    """VASP's outputs are missing, truncated or unconverged: the reason, never zero-filled numbers.
+    """
     pass
 
 
@@ -118,6 +120,9 @@ def parse_outputs(directory: Path) -> dict:
 
 
 def precision_snapshot(directory: Path) -> dict:
+    """The precision-deciding INCAR tags and the KPOINTS text written in ``directory``
+    (what the tests compare with the expected inputs).
+    """
     from pymatgen.io.vasp.inputs import Incar
 
     incar = Incar.from_file(directory / "INCAR")
@@ -154,6 +159,11 @@ def guarded(handler_cls):
 
 
 class VaspBackend:
+    """VASP through pymatgen's input set and custodian's job runner and error handlers.
+
+    ``command`` starts VASP (e.g. ``srun --gpus-per-task=1 vasp_std``); ``potcar`` the POTCAR
+    symbol (default: the element).
+    """
     code = "vasp"
 
     def __init__(self, command: str = "vasp_std", potcar: str | None = None,
@@ -166,20 +176,28 @@ class VaspBackend:
         self.max_errors = max_errors
 
     def settings(self, level: Level) -> dict:
+        """Everything that decides a result at ``level`` (keys the record store)."""
         return {"code": self.code, "command": self.command, "potcar": self.potcar,
                 "incar": incar_for(level, self.incar),
                 "kspacing_per_A": level.kspacing_per_A}
 
     def version(self) -> str:
+        """A placeholder: VASP's version is read from each run's vasprun.xml into its record."""
         return "vasp (version from vasprun.xml)"
 
     def handlers(self):
+        """Custodian's VASP error handlers, each guarded so that a handler's own crash is a
+        recorded failure, not a lost chunk.
+        """
         from custodian.vasp.handlers import (NonConvergingErrorHandler, UnconvergedErrorHandler,
                                              VaspErrorHandler)
         return [guarded(VaspErrorHandler)(), guarded(UnconvergedErrorHandler)(),
                 guarded(NonConvergingErrorHandler)()]
 
     def calculate(self, atoms: Atoms, level: Level, mesh, workdir: Path) -> DFTResult:
+        """Single point of ``atoms`` at ``level`` on the Γ-centred ``mesh`` in ``workdir`` (cleaned
+        first); raises VaspParseError when VASP's outputs do not hold a converged result on that mesh.
+        """
         from custodian import Custodian
         from custodian.vasp.jobs import VaspJob
         from custodian.vasp.validators import VasprunXMLValidator
