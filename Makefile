@@ -27,7 +27,7 @@ system-test:
 $(VENV)/.installed: pyproject.toml | system
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip setuptools wheel
-	CC=g++ $(PY) -m pip install -q -e '.[test]'
+	CC=g++ $(PY) -m pip install -q -e '.[analysis,gpaw,vasp,workflow,test]'
 	touch $@
 
 demo: setup

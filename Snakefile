@@ -7,8 +7,16 @@ from snakemake.utils import min_version, validate
 
 min_version("9.0")
 
-# The package lives in src/; an installed copy (pip install -e .) is used first when present.
-sys.path.append(str(Path(workflow.basedir) / "src"))
+# The science is the mlipcost package (src/), found one way only: installed in the Python that
+# runs Snakemake (make setup: pip install -e .), and in each conda env (envs/*.yaml).
+try:
+    import mlipcost  # noqa: F401
+except ImportError:
+    sys.exit(
+        "error: the mlipcost package is not installed in this Python "
+        f"({sys.executable}); run 'make setup' and use .venv/bin/snakemake, or "
+        "'pip install -e .' here"
+    )
 
 
 # The embedded default, only when no --configfile was given: merging a study's config over the

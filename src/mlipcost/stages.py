@@ -16,9 +16,7 @@ from .config import table_weights, whole_half_weights
 from .costs import chunk_job_wall_s, configuration_costs, cost_sources
 from .descriptors import (DescriptorFile, compute_descriptor_file, compute_descriptor_part,
                           descriptor_settings)
-from .dft.chunks import chunk_bounds, collect_level, label_chunk, write_chunk
-from .dft.ladder import Level
-from .dft.store import OfflineBackend, labels_from_store, make_backend, record_folder
+from .dft.chunks import collect_level
 from .fit import (augmented_r, build_fit_data, fit_sweep, leverage_scores, residual_correlation,
                   solve, whole_half_fits)
 from .generator import generate_diverse
@@ -31,10 +29,10 @@ from .plots import (error_vs_level, learning_curves, pareto_2d, pareto_plot, par
 from .storage import file_hash, json_dump, open_h5, read_csv, read_result_tables, write_csv
 from .structures import (BULK_REFERENCE, Structures, bulk_reference, check_structures,
                          generate_crystals, read_structures, read_structures_metadata,
-                         split_train_test, write_structures)
-from .tables import (check_sample, convergence_table, dft_rmsd_table, ladder_table,
-                     model_complexity_table, statistical_error_metrics, structure_group,
-                     trained_level_tables, write_table)
+                         split_train_test, valid_mask, write_structures)
+from .tables import (dft_rmsd_table, ladder_table, model_complexity_table,
+                     statistical_error_metrics, structure_group, trained_level_tables,
+                     write_table)
 
 
 def load_structures(element: str, settings: dict):
@@ -125,69 +123,6 @@ def make_structures(element: str, settings: dict, split: dict, out: Path, log=pr
         configurations.unlink(missing_ok=True)
 
 
-def _valid_mask(structures_path: Path) -> np.ndarray:
-    with open_h5(structures_path, "structures") as h5:
-        return h5["valid"][()] if "valid" in h5 else None
-
-
-def run_label_chunk(structures_path: Path, dft: dict, level_name: str, chunk: int,
-                    out: Path, log=print) -> None:
-    """Label configurations of one chunk at one level (``dft.chunk_size`` per chunk) and write
-    the chunk file ``out``; every configuration's result is in the record store as soon as it is
-    known, so a killed job resumes there. ``dft`` is the labelling part of the config.
-    """
-    structures = read_structures(structures_path)
-    valid = _valid_mask(structures_path)
-    entry = next(lvl for lvl in dft["levels"] if str(lvl["name"]) == str(level_name))
-    level = Level.from_config(entry, dft.get("smearing", {}))
-    backend = make_backend(dft)
-    lo, hi = chunk_bounds(len(structures), dft.get("chunk_size", 10), chunk)
-    # Records are keyed on the configuration and these settings only: an analysis-only edit (the
-    # split, the set's order) reuses every DFT result.
-    records_dir, settings = record_folder(dft, out.parent.parent, backend, level)
-    if dft.get("offline", False):
-        backend = OfflineBackend(backend, records_dir)
-    records = label_chunk(structures, lo, hi, level, backend, records_dir,
-                          dft.get("kmesh_rounding", "ceil"), dft.get("max_attempts", 1), log=log,
-                          skip=None if valid is None else ~valid,
-                          timeout_s=dft.get("config_timeout_s"),
-                          work_dir=out.parent / f"{out.stem}.work")
-    write_chunk(out, records, level, {**settings, "structures_hash": file_hash(structures_path)})
-    total = sum(float(r["wall_time_s"]) for r in records)
-    n_ok = sum(str(r["status"]) == STATUS_OK for r in records)
-    log(f"level {level.name} chunk {chunk}: {n_ok}/{len(records)} ok, DFT wall time {total:.1f} s "
-        f"(records in {records_dir})")
-
-
-def run_reference_check(structures_path: Path, dft: dict, label_paths: list[Path],
-                        reference: str, out: Path, log=print) -> None:
-    """Label a sample of configurations at ``dft.convergence_check``'s tighter setting (records
-    in the store, so a rerun costs nothing) and tabulate how converged the reference level is."""
-    check = dft["convergence_check"]
-    structures = read_structures(structures_path)
-    labels = [read_labels(p) for p in label_paths]
-    ref_entry = next(lvl for lvl in dft["levels"] if str(lvl["name"]) == str(reference))
-    level = Level.from_config({"name": "tighter", "cutoff_eV": check["cutoff_eV"],
-                               "kspacing_per_A": check["kspacing_per_A"]},
-                              dft.get("smearing", {}))
-    backend = make_backend(dft)
-    dft_dir = out.parent.parent / "dft"
-    records_dir, _ = record_folder(dft, dft_dir, backend, level)
-    if dft.get("offline", False):
-        backend = OfflineBackend(backend, records_dir)
-    sample = check_sample(structures, int(check.get("n_configs", 10)))
-    tighter = labels_from_store(structures, sample, level, backend, records_dir,
-                                dft.get("kmesh_rounding", "ceil"), log=log,
-                                timeout_s=dft.get("config_timeout_s"),
-                                work_dir=dft_dir / "check.work")
-    table = convergence_table(labels, tighter, sample, str(reference))
-    table.insert(0, "tighter_setting", f"{check['cutoff_eV']:g} eV, {check['kspacing_per_A']:g} Å⁻¹")
-    table.insert(1, "reference_setting",
-                 f"{ref_entry['cutoff_eV']:g} eV, {ref_entry['kspacing_per_A']:g} Å⁻¹")
-    write_table(table, out.with_suffix(""))
-    log(table.to_string(index=False))
-
-
 def run_collect_level(structures_path: Path, chunk_paths: list[Path], max_failed_fraction: float,
                       out_h5: Path, out_xyz: Path, log=print) -> None:
     """Merge a level's chunk files into its label file (HDF5 ``out_h5`` and extxyz
@@ -240,7 +175,7 @@ def run_descriptors(structures_path: Path, element: str, descriptors: dict, twoj
                     part: tuple[int, int] | None = None) -> None:
     """The descriptor file of one 2Jmax, or part ``part[0]`` of ``part[1]`` of it."""
     settings = descriptor_settings(descriptors, twojmax)
-    valid = _valid_mask(structures_path)
+    valid = valid_mask(structures_path)
     skip = None if valid is None else ~valid
     structures = read_structures(structures_path)
     stage_settings = {"element": element, **settings.as_dict()}
@@ -257,7 +192,7 @@ def _analysis_set(structures_path: Path, label_paths: list[Path]):
     structures = read_structures(structures_path)
     labels = [read_labels(p) for p in label_paths]
     use = np.all([lab.ok for lab in labels], axis=0) & ~structures.is_bulk_reference
-    valid = _valid_mask(structures_path)
+    valid = valid_mask(structures_path)
     if valid is not None:
         use &= valid
     return structures, labels, use

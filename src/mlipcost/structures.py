@@ -326,3 +326,9 @@ def read_structures(path: str | Path) -> Structures:
             pbc=h5["pbc"][()], offsets=h5["offsets"][()], kinds=read_strings(h5, "kinds"),
             is_train=h5["is_train"][()],
         )
+
+
+def valid_mask(structures_path: Path) -> np.ndarray | None:
+    """Which configurations passed the structure checks (None: the file predates the checks)."""
+    with open_h5(structures_path, "structures") as h5:
+        return h5["valid"][()] if "valid" in h5 else None
