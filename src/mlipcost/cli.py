@@ -8,6 +8,17 @@ import sys
 from pathlib import Path
 
 
+
+def _sweep_tables(results: Path, pattern: str, rule: str):
+    """A workflow's tables ``results/sweep/<pattern>`` as one, and where they came from."""
+    from .storage import read_result_tables
+
+    paths = sorted((results / "sweep").glob(pattern))
+    if not paths:
+        raise FileNotFoundError(f"{results}/sweep: no {pattern}; run the workflow (rule {rule}) "
+                                "or pass --paper-dir")
+    return read_result_tables(paths), f"{results}/sweep/{pattern}"
+
 def _fit(args) -> int:
     from .fitsnap_compat import run_fitsnap_input
 
@@ -48,7 +59,6 @@ def _tables(args) -> int:
     """Tables 4/5 analog from the paper's 2D_pareto.csv or a results folder's whole-half fits."""
     from .claims import read_paper_whole_half
     from .config import PAPER_TABLE_WEIGHTS
-    from .storage import read_result_tables
     from .tables import trained_level_tables
 
     weights = {"energy_weighted": args.energy_weighted, "force_weighted": args.force_weighted}
@@ -59,11 +69,7 @@ def _tables(args) -> int:
                                     "folder that holds it with --paper-dir")
         whole, source = read_paper_whole_half(path), f"the paper's {path}"
     else:
-        paths = sorted((args.results / "sweep").glob("whole_half_2J*.csv"))
-        if not paths:
-            raise FileNotFoundError(f"{args.results}/sweep: no whole_half_2J*.csv; run the workflow "
-                                    "(rule whole_half) or pass --paper-dir")
-        whole, source = read_result_tables(paths), f"{args.results}/sweep/whole_half_2J*.csv"
+        whole, source = _sweep_tables(args.results, "whole_half_2J*.csv", "whole_half")
     energy, force = trained_level_tables(whole, weights)
     reference = "6" if args.paper_dir else "the reference level"
     print(f"Models trained on the whole training half ({source}); energy-weighted "
@@ -171,18 +177,12 @@ def _plan(args) -> int:
     from .pareto import read_paper_3d
     from .plan import (ERROR_UNITS, accuracy_line, compare_with_actual, plan, predict_errors,
                        seconds_per_configuration)
-    from .storage import read_result_tables
 
     if args.paper_dir:
         runs, cost_col = read_paper_3d(args.paper_dir), "dft_cost_min"
         source = f"the paper's {args.paper_dir}"
     else:
-        paths = sorted((args.results / "sweep").glob("2J*.csv"))
-        if not paths:
-            raise FileNotFoundError(f"{args.results}/sweep: no 2J*.csv sweep tables; run the "
-                                    "workflow's fit_sweep first or pass --paper-dir")
-        runs, cost_col = read_result_tables(paths), "dft_cost_s"
-        source = f"{args.results}/sweep/2J*.csv"
+        (runs, source), cost_col = _sweep_tables(args.results, "2J*.csv", "fit_sweep"), "dft_cost_s"
     for name in ("max_pilot_size", "confidence", "budget_minutes", "max_energy_rmse",
                  "max_force_rmse", "pool_size"):
         value = getattr(args, name)

@@ -300,6 +300,21 @@ def residual_correlation(data: FitData, test: np.ndarray, coefs: np.ndarray,
     return energies, pd.DataFrame(rows)
 
 
+def _growing_r(data: FitData, order: np.ndarray, sizes: list[int]):
+    """(size, energy R, force R) after each prefix of ``order`` of the given ascending sizes:
+    one streamed R pair per ordering, each size adding only its new configurations."""
+    width = data.n_features + len(data.levels)
+    energy, force = StreamingR(width), StreamingR(width)
+    taken = 0
+    for size in sizes:
+        new = np.sort(order[taken:size])
+        energy.add(data.energy_a[new], data.energy_y[new])
+        for _, a, y in data.force_blocks(new):
+            force.add(a, y)
+        taken = size
+        yield size, energy, force
+
+
 def repeat_blocks(repeats: int, per_job: int | None) -> list[tuple[int, int]]:
     """The repeats [lo, hi) of each sweep job of one sampler: all in one, or ``per_job`` each."""
     per_job = repeats if not per_job else int(per_job)
@@ -334,14 +349,7 @@ def fit_sweep(data: FitData, train: np.ndarray, test: np.ndarray, *, samplers: l
         # does not start with it rebuilds that R the same way, so its errors are the same bits
         rng = np.random.default_rng([seed, 0, 0])
         order = train[sampling_order(len(train), samplers[0], rng, scores.get(samplers[0]))]
-        energy, force = StreamingR(k + len(levels)), StreamingR(k + len(levels))
-        taken = 0
-        for size in sorted(set(sizes) | {len(train)}):
-            new = np.sort(order[taken:size])
-            energy.add(data.energy_a[new], data.energy_y[new])
-            for _, a, y in data.force_blocks(new):
-                force.add(a, y)
-            taken = size
+        for size, energy, force in _growing_r(data, order, sorted(set(sizes) | {len(train)})):
             if size in sizes:   # the sweep reads R here, which folds its buffered rows
                 _ = (energy.r, force.r)
         halves["train"] = SetStats.from_r(data, train, energy, force)
@@ -355,16 +363,9 @@ def fit_sweep(data: FitData, train: np.ndarray, test: np.ndarray, *, samplers: l
         for repeat in range(*(only_repeats or (0, repeats))):
             rng = np.random.default_rng([seed, repeat, samplers.index(sampler)])
             order = train[sampling_order(len(train), sampler, rng, scores.get(sampler))]
-            energy, force = StreamingR(k + len(levels)), StreamingR(k + len(levels))
             # the first ordering grows on to the whole training half: its R is that half's
             grow = sizes if "train" in halves else sorted(set(sizes) | {len(train)})
-            taken = 0
-            for size in grow:
-                new = np.sort(order[taken:size])
-                energy.add(data.energy_a[new], data.energy_y[new])
-                for _, a, y in data.force_blocks(new):
-                    force.add(a, y)
-                taken = size
+            for size, energy, force in _growing_r(data, order, grow):
                 if size == len(train) and "train" not in halves:
                     halves["train"] = SetStats.from_r(data, train, energy, force)
                 if size not in sizes:

@@ -67,19 +67,22 @@ def candidate_pool(element: str, n_candidates: int, n_atoms_min: int, n_atoms_ma
     return pool
 
 
+def _linear(twojmax: int, rcutfac: float) -> SnapSettings:
+    # diversity is judged on the linear bispectrum, without the isolated atom's part
+    return SnapSettings(twojmax=twojmax, rcutfac=rcutfac, quadraticflag=0, bzeroflag=1)
+
+
 def config_descriptors(atoms_list: list[Atoms], element: str, twojmax: int = 6,
                        rcutfac: float = 4.812302818) -> np.ndarray:
     """Per-configuration mean linear bispectrum (the energy row of compute snap)."""
-    settings = SnapSettings(twojmax=twojmax, rcutfac=rcutfac, quadraticflag=0, bzeroflag=1)
-    with SnapCalculator(settings, element) as calc:
+    with SnapCalculator(_linear(twojmax, rcutfac), element) as calc:
         return np.array([calc.compute(a).a[0] for a in atoms_list])
 
 
 def per_atom_descriptors(atoms_list: list[Atoms], element: str, twojmax: int = 6,
                          rcutfac: float = 4.812302818) -> np.ndarray:
     """Per-atom linear bispectrum components (LAMMPS compute sna/atom), stacked over configurations."""
-    settings = SnapSettings(twojmax=twojmax, rcutfac=rcutfac, quadraticflag=0, bzeroflag=1)
-    with SnapCalculator(settings, element) as calc:
+    with SnapCalculator(_linear(twojmax, rcutfac), element) as calc:
         return np.vstack([calc.per_atom(a) for a in atoms_list])
 
 
