@@ -200,6 +200,7 @@ def predict_errors(runs: pd.DataFrame, max_pilot_size: int, target_sizes, confid
             predicted = curve_value(cs.exponent, cs.floor, cs.amplitude, target)
             sigma = _log_sigma(cs, target, n_boot, rng)
             medians = cs.medians
+            fitted_from = cs.sizes[transient_start(medians)]
             for i, key in enumerate(cs.keys.itertuples(index=False)):
                 for j, n in enumerate(target):
                     rows.append({**key._asdict(), "metric": metric, "unit": ERROR_UNITS[metric],
@@ -207,6 +208,7 @@ def predict_errors(runs: pd.DataFrame, max_pilot_size: int, target_sizes, confid
                                  "lower": predicted[i, j] * np.exp(-z * sigma[i, j]),
                                  "upper": predicted[i, j] * np.exp(z * sigma[i, j]),
                                  "exponent": cs.exponent[i],
+                                 "fitted_from_size": int(fitted_from[i]),
                                  "pilot_sizes": "/".join(f"{s:g}" for s in cs.sizes),
                                  "pilot_medians": "/".join(f"{v:.4g}" for v in medians[i])})
     return pd.DataFrame(rows)
@@ -248,10 +250,13 @@ def plan(predictions: pd.DataFrame, seconds_per_config: dict, max_energy: float 
     """The cheapest (2Jmax, sampler, level, energy weight, size) whose interval's upper ends meet
     both targets within the budget, and the predicted front (cost, energy, force) of all
     candidates. Energy and force of one setting come from the same fits, so they are paired."""
-    wide = predictions.pivot_table(index=CURVE_KEYS + ["size"], columns="metric",
-                                   values=["predicted", "upper", "lower"]).reset_index()
+    # a curve fitted from its transient's peak says nothing about sizes below it
+    valid = predictions["size"] >= predictions.get("fitted_from_size", 0)
+    wide = predictions[valid].pivot_table(index=CURVE_KEYS + ["size"], columns="metric",
+                                          values=["predicted", "upper", "lower"]).reset_index()
     wide.columns = ["_".join(c for c in col if c) if isinstance(col, tuple) else col
                     for col in wide.columns]
+    wide = wide.dropna(subset=[c for c in wide.columns if c.startswith("predicted_")])
     wide["dft_cost_s"] = wide["train_level"].map(seconds_per_config) * wide["size"]
     meets = pd.Series(True, index=wide.index)
     if max_energy is not None:

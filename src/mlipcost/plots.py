@@ -249,6 +249,8 @@ def plan_curves(predictions: pd.DataFrame, pilot: pd.DataFrame, path: Path, sett
     weight): median line, interval band, the pilot's medians as points, the targets dashed."""
     keys = ("twojmax", "sampler", "energy_weight")
     pred = predictions[np.logical_and.reduce([predictions[k] == setting[k] for k in keys])]
+    if "fitted_from_size" in pred:      # a transient's curve starts at its peak
+        pred = pred[pred["size"] >= pred["fitted_from_size"]]
     seen = pilot[np.logical_and.reduce([pilot[k] == setting[k] for k in keys])]
     levels = sorted(pred["train_level"].astype(str).unique(), key=_level_key)
     colors = _level_colors(levels)
