@@ -124,3 +124,14 @@ def test_plan_bad_arguments_are_one_line_errors(shared, capsys, args, message):
     assert main(["plan", "--paper-dir", str(folder), *args]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and message in err
+
+
+def test_sizes_below_a_transients_peak_are_no_candidates():
+    """A curve fitted from its peak on (here 4 configurations) predicts nothing below it."""
+    rows = [{"twojmax": 6, "sampler": "leverage", "train_level": "2", "energy_weight": 150.0,
+             "metric": metric, "size": n, "predicted": 10.0 / n, "lower": 5.0 / n,
+             "upper": 20.0 / n, "fitted_from_size": 4}
+            for metric in ("energy", "force") for n in (2, 4, 8)]
+    result = plan(pd.DataFrame(rows), {"2": 1.0}, max_energy=100.0, max_force=100.0)
+    assert sorted(result["candidates"]["size"]) == [4, 8]
+    assert result["choice"]["size"] == 4
