@@ -47,6 +47,7 @@ class Evidence:
 
     @property
     def reference(self) -> str:
+        """The reference level: the ladder's last."""
         return self.levels[-1]
 
     @property
@@ -86,6 +87,8 @@ def _window(ev: Evidence) -> tuple[float, float, str]:
 
 
 def claim_low_levels_off_front(ev: Evidence) -> tuple[str, str]:
+    """Levels 1–2 give no front point inside the accuracy window (per 2Jmax: the front's
+    points in the window and where the two lowest levels sit on it)."""
     low = ev.levels[:2]
     parts, inside_low = [], 0
     e_max, f_max, how = _window(ev)
@@ -111,6 +114,8 @@ def claim_low_levels_off_front(ev: Evidence) -> tuple[str, str]:
 
 
 def claim_reference_only_at_edge(ev: Evidence) -> tuple[str, str]:
+    """The reference level is on the front only at its low-error edge: each of its front points
+    within 10 % of the front's best energy or force error."""
     verdicts, parts = [], []
     for twojmax, pts in ev.points.groupby("twojmax"):
         on = pts[pts["on_front"]]
@@ -131,6 +136,8 @@ def claim_reference_only_at_edge(ev: Evidence) -> tuple[str, str]:
 
 
 def claim_level_grows_with_budget(ev: Evidence) -> tuple[str, str]:
+    """At 2Jmax 10 the front's training level grows with the DFT budget (Spearman ≥ 0.5
+    between cost and level on the front; its budget bands as numbers)."""
     twojmaxes = sorted(ev.points["twojmax"].unique())
     if 10 not in twojmaxes:
         numbers = []
@@ -164,6 +171,9 @@ def _table_rows(ev: Evidence, weight: float) -> pd.DataFrame:
 
 
 def claim_force_weight_helps_low_levels(ev: Evidence) -> tuple[str, str]:
+    """For the cheaper half of the ladder (levels 1–3 of six), the force-weighted whole-half
+    model has a lower test energy error vs the reference than the energy-weighted one (Tables
+    4/5 weights)."""
     if ev.whole_half is None:
         return UNTESTABLE, "no whole-half fits"
     ew = _table_rows(ev, ev.table_weights["energy_weighted"])
@@ -180,6 +190,8 @@ def claim_force_weight_helps_low_levels(ev: Evidence) -> tuple[str, str]:
 
 
 def claim_low_levels_predict_reference(ev: Evidence) -> tuple[str, str]:
+    """Models trained on the cheaper half of the ladder predict the reference level's forces at
+    least as well as their own level's (Table 5); the energies are reported, not judged."""
     if ev.whole_half is None:
         return UNTESTABLE, "no whole-half fits"
     force_held, energy_held, parts = [], [], []
@@ -203,6 +215,8 @@ def claim_low_levels_predict_reference(ev: Evidence) -> tuple[str, str]:
 
 
 def claim_simple_models_less_sensitive(ev: Evidence) -> tuple[str, str]:
+    """The simplest model (smallest 2Jmax) is less sensitive to the training level than the most
+    complex: its largest relative error rise over the upper-half levels is smaller."""
     if ev.whole_half is None:
         return UNTESTABLE, "no whole-half fits"
     twojmaxes = sorted(ev.whole_half["twojmax"].unique())
@@ -245,6 +259,8 @@ def _size_to_reach(curve: pd.DataFrame, col: str, target: float) -> float:
 
 
 def claim_leverage_needs_fewer(ev: Evidence) -> tuple[str, str]:
+    """Leverage sampling reaches the saturated error with fewer configurations than random
+    sampling (the sizes log-interpolated on the median learning curves, energy and force)."""
     if ev.samplers is None or not {"random", "leverage"} <= set(ev.samplers["sampler"]):
         return UNTESTABLE, "needs random and leverage sampling"
     verdicts, parts = [], []
@@ -266,6 +282,8 @@ def claim_leverage_needs_fewer(ev: Evidence) -> tuple[str, str]:
 
 
 def claim_leverage_vs_block(ev: Evidence) -> tuple[str, str]:
+    """Regular leverage gives the lower energy error and block leverage the lower force error
+    at most training sizes (median learning curves)."""
     if ev.samplers is None or not {"leverage", "block_leverage"} <= set(ev.samplers["sampler"]):
         return UNTESTABLE, "needs leverage and block-leverage sampling"
     verdicts, parts = [], []
@@ -318,7 +336,7 @@ def check_claims(ev: Evidence, claim_texts: list[str] | None = None) -> pd.DataF
 
 
 def read_claim_texts(path: str | Path) -> list[str]:
-    """The paper's claims (id → text) from ``paper_tables.yaml``."""
+    """The paper's claim texts, in order, from ``paper_tables.yaml``."""
     import yaml
 
     data = yaml.safe_load(Path(path).read_text())
