@@ -11,12 +11,11 @@ import numpy as np
 import pytest
 import yaml
 
-from mlipcost.labels import STATUS_OK
-
 from mlipcost.dft.chunks import label_chunk
 from mlipcost.dft.ladder import Level
-from mlipcost.importers import read_structures_file
 from mlipcost.dft.store import OfflineBackend, make_backend
+from mlipcost.importers import read_structures_file
+from mlipcost.labels import STATUS_OK
 from mlipcost.storage import config_hash
 from mlipcost.structures import BULK_REFERENCE, Structures
 
@@ -106,6 +105,7 @@ def test_every_committed_record_is_readable_and_belongs_to_the_set(ladder):
     import json
 
     from mlipcost.dft.chunks import configuration_key
+
     config, structures = ladder
     keys = {configuration_key(structures.atoms(i)) for i in range(len(structures))}
     store = REPO / config["dft"]["record_store"]

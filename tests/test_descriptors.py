@@ -84,10 +84,9 @@ def test_lammps_frame_rotates_cell_forces_and_stress_together():
 
 def test_reference_potential_is_subtracted_from_the_targets(tmp_path):
     """With a ZBL reference, targets are DFT minus ZBL, per atom for energies (FitSNAP's rule)."""
-    from mlipcost.descriptors import DescriptorFile, compute_descriptor_file
-    from mlipcost.labels import Labels
+    from mlipcost.descriptors import DescriptorFile, compute_descriptor_file, descriptor_settings
     from mlipcost.fit import build_fit_data
-    from mlipcost.descriptors import descriptor_settings
+    from mlipcost.labels import Labels
 
     settings = descriptor_settings({"reference_pair": ["pair_style zbl 4.0 4.82",
                                                        "pair_coeff * * 4 4"]}, 2)
@@ -137,8 +136,8 @@ def test_sweep_from_the_file_equals_the_sweep_in_memory(tmp_path):
     from dataclasses import replace
 
     from mlipcost.descriptors import DescriptorFile, compute_descriptor_file
-    from mlipcost.labels import Labels
     from mlipcost.fit import build_fit_data, fit_sweep
+    from mlipcost.labels import Labels
 
     s = generate_crystals("Be", 30, 2, 6, seed=4)
     compute_descriptor_file(s, SnapSettings(twojmax=2), "Be", tmp_path / "2J2.h5", {})

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from mlipcost.cli import main
-from mlipcost.labels import read_labels
 from mlipcost.dft.chunks import collect_level
+from mlipcost.labels import read_labels
 from mlipcost.storage import CorruptFileError
 from mlipcost.structures import generate_crystals
 from tests.test_labels import FakeBackend, _chunks
@@ -188,8 +188,7 @@ def test_descriptors_check_the_disk_before_writing(tmp_path, monkeypatch):
     import shutil as sh
     from collections import namedtuple
 
-    from mlipcost.descriptors import compute_descriptor_file
-    from mlipcost.descriptors import descriptor_settings
+    from mlipcost.descriptors import compute_descriptor_file, descriptor_settings
     from mlipcost.storage import DiskFullError
 
     (tmp_path / "2J2.h5").write_bytes(b"earlier descriptors")

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from mlipcost.dft.chunks import _read_record
+
 JOB = r'''
 import sys, time
 from pathlib import Path

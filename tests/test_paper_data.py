@@ -10,8 +10,8 @@ import pytest
 import yaml
 from ase.calculators.lj import LennardJones
 
-from mlipcost.labels import read_labels
 from mlipcost.importers import UntrustedFileError, read_structures_file
+from mlipcost.labels import read_labels
 from mlipcost.structures import generate_crystals, split_train_test
 
 REPO = Path(__file__).resolve().parents[1]

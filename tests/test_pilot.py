@@ -5,12 +5,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mlipcost.descriptors import DescriptorFile, compute_descriptor_file
-from mlipcost.labels import Labels
+from mlipcost.descriptors import DescriptorFile, compute_descriptor_file, descriptor_settings
 from mlipcost.dft.chunks import configuration_key
 from mlipcost.fit import build_fit_data, leverage_scores, sampling_order
+from mlipcost.labels import Labels
 from mlipcost.pilot import make_pilot_structures, pool_order, run_pool_order
-from mlipcost.descriptors import descriptor_settings
 from mlipcost.stages import make_structures
 from mlipcost.structures import read_structures
 
@@ -82,6 +81,7 @@ def test_a_pilot_larger_than_the_pool_is_an_error(pool, tmp_path):
 def _level_files(folder, structures, failed=()):
     """Two synthetic label files (level 1 noisier than level 2) with ``failed`` configurations."""
     from mlipcost.labels import write_level_file
+
     rng = np.random.default_rng(1)
     n = len(structures)
     status = np.array(["ok"] * n, dtype=object)

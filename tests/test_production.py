@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mlipcost.production import planned_setting, run_production_labels
 from mlipcost.labels import read_labels
+from mlipcost.production import planned_setting, run_production_labels
 from mlipcost.structures import Structures, generate_crystals, write_structures
 from tests.test_labels import FakeBackend
 
