@@ -253,8 +253,8 @@ def run_production(structures_path: Path, descriptor_path: Path, label_paths: di
     and of the DFT spent (``label_paths``: 'train' and 'validation' label files)."""
     import json
 
-    from .md import pair_snap_energy_forces, write_potential
-    from .descriptors import descriptor_settings
+    from .descriptors import DescriptorFile, descriptor_settings
+    from .md import pair_snap_mismatch, write_potential
     from .storage import json_dump
     from .tables import write_table
 
@@ -270,12 +270,8 @@ def run_production(structures_path: Path, descriptor_path: Path, label_paths: di
     coeff, param = write_potential(out_dir, element, element, snap, coefs)
     # the written files, run by LAMMPS, must be the fitted model
     structures = read_structures(structures_path)
-    worst = 0.0
-    for c in range(min(3, len(validation))):
-        i = int(validation.config_index[c])
-        atoms = structures.atoms(i)
-        e_lmp, _ = pair_snap_energy_forces(atoms, coeff, param, element)
-        worst = max(worst, abs(e_lmp / len(atoms) - validation.energy_a[c] @ coefs))
+    worst, _ = pair_snap_mismatch(structures, validation, DescriptorFile(descriptor_path).rotation,
+                                  range(min(3, len(validation))), coefs, coeff, param, element)
     if worst > 1e-6:
         raise RuntimeError(f"{coeff}: LAMMPS differs from the fitted model by {worst:.2e} eV/atom")
 
