@@ -284,7 +284,7 @@ def compute_descriptor_file(structures, settings: SnapSettings, element: str, ou
     n_configs = len(structures)
     skip = np.zeros(n_configs, bool) if skip is None else np.asarray(skip, bool)
     computed = np.flatnonzero(~skip)
-    rows_per_config = np.where(skip, 0, 1 + 3 * structures.n_atoms + (6 if settings.stress_rows else 0))
+    rows_per_config = rows_per_configuration(structures, settings, skip)
     row_offsets = np.concatenate([[0], np.cumsum(rows_per_config)])
     total = int(row_offsets[-1])
     expected_bytes = 8 * total * (settings.n_columns + 2) + 8 * n_configs * (9 + settings.n_columns)
@@ -337,6 +337,12 @@ def compute_descriptor_file(structures, settings: SnapSettings, element: str, ou
     shutil.rmtree(parts_dir, ignore_errors=True)
 
 
+def rows_per_configuration(structures, settings: SnapSettings, skip: np.ndarray) -> np.ndarray:
+    """Descriptor rows of each configuration: energy, 3N forces, the stresses if stored; none
+    for a configuration the structure checks rejected (``skip``)."""
+    return np.where(skip, 0, 1 + 3 * structures.n_atoms + (6 if settings.stress_rows else 0))
+
+
 def part_ranges(rows_per_config: np.ndarray, n_parts: int) -> list[tuple[int, int]]:
     """``n_parts`` contiguous configuration ranges [lo, hi) with about equal rows each (no part
     empty while there are at least as many configurations as parts)."""
@@ -362,8 +368,10 @@ def compute_descriptor_part(structures, settings: SnapSettings, element: str, ou
 
     n_configs = len(structures)
     skip = np.zeros(n_configs, bool) if skip is None else np.asarray(skip, bool)
-    rows = np.where(skip, 0, 1 + 3 * structures.n_atoms + (6 if settings.stress_rows else 0))
-    lo, hi = part_ranges(rows, n_parts)[part]
+    if n_parts > n_configs:
+        raise ValueError(f"descriptors.parts {n_parts} exceeds the {n_configs} configurations; "
+                         "lower it")
+    lo, hi = part_ranges(rows_per_configuration(structures, settings, skip), n_parts)[part]
     keep = np.zeros(n_configs, bool)
     keep[lo:hi] = True
     compute_descriptor_file(subset(structures, keep), settings, element, out, stage_settings,

@@ -5,6 +5,8 @@ from pathlib import Path
 from mlipcost.config import (check_config, computed_levels, imported_levels, level_entry,
                              level_names, pilot_configurations, plan_mode)
 from mlipcost.dft.chunks import n_chunks
+
+
 def stop_on_bad_input(check, *args):
     """One line naming the key or file and the fix (exit status 1): an error raised while the
     Snakefile is read would come with Snakemake's traceback, and no job has run yet."""
@@ -44,8 +46,8 @@ def n_configurations():
     return planned_configurations(config["structures"])
 
 
-N_CHUNKS = (n_chunks(stop_on_bad_input(n_configurations), config["dft"].get("chunk_size", 10))
-            if COMPUTED_LEVELS else 0)
+N_CONFIGS = stop_on_bad_input(n_configurations)
+N_CHUNKS = n_chunks(N_CONFIGS, config["dft"].get("chunk_size", 10)) if COMPUTED_LEVELS else 0
 
 
 def one_of(names):
@@ -122,6 +124,9 @@ def reference_check_settings():
 # fit.repeats_per_job repeats of one sampler; 1 part and no repeats_per_job: one job per 2Jmax.
 DESCRIPTOR_PARTS = int(config["descriptors"].get("parts", 1))
 REPEATS_PER_JOB = config["fit"].get("repeats_per_job")
+if N_CONFIGS and DESCRIPTOR_PARTS > N_CONFIGS:
+    sys.exit(f"error: descriptors.parts {DESCRIPTOR_PARTS} exceeds the {N_CONFIGS} "
+             "configurations; lower it")
 
 
 def descriptor_files(wildcards):
@@ -149,12 +154,13 @@ def sweep_blocks(wildcards):
 
 @functools.cache
 def cost_problem():
-    """The study's sizes for the cost model (a structures file is read once)."""
+    """The study's sizes for the cost model, with the configurations already counted above."""
     from mlipcost.cost_model import Problem
 
-    return Problem.of(config)
+    return Problem.of(config, n_configs=N_CONFIGS or None)
 
 
+@functools.cache
 def scattered_job_resources(kind, twojmax, threads, attempt):
     """runtime (min) and mem_mb of one descriptor part or sweep block job, from the cost model
     (rates measured on the development machine, ×3 margin), doubled on each retry."""
