@@ -281,7 +281,7 @@ def _estimate(args) -> int:
     import yaml
 
     from .config import check_config, schema_error
-    from .cost_model import estimate, measure_rates
+    from .cost_model import Problem, estimate, measure_rates
 
     if not args.configfile.exists():
         raise FileNotFoundError(f"{args.configfile}: no such config file")
@@ -297,10 +297,8 @@ def _estimate(args) -> int:
     rates = measure_rates(twojmax, config["element"], config["descriptors"], args.rate_seconds)
     for line in rates.lines():
         print(f"  {line}")
-    table = estimate(config, rates, args.dft_seconds, args.n_configs, args.atoms)
-    from .cost_model import Problem
-
     p = Problem.of(config, args.n_configs, args.atoms)
+    table = estimate(config, rates, args.dft_seconds, p)
     print(f"\n{args.configfile}: {p.n_configs} configurations of {p.atoms:.3g} atoms on average "
           f"({p.n_train} train / {p.n_test} test), {p.levels} levels, descriptors in {p.parts} "
           f"part(s) per 2Jmax, sweep jobs of {p.repeats_per_job} repeat(s)\n")

@@ -5,8 +5,8 @@ into time with rates measured on the machine that runs the estimate:
 - descriptors: seconds per atom of LAMMPS ``compute snap`` (+ ``snad``/``snav``) per 2Jmax, on a
   rattled 54-atom hcp cell;
 - the fits: the flop rate of the streamed R update (Householder/Cholesky folds of row blocks,
-  2·m·k² flops for m rows of k columns), on one core, at the smallest and largest column count
-  in the config.
+  2·m·k² flops for m rows of k columns), on one core, at the largest 2Jmax's column count
+  (clipped to 200–1,500 columns, so that the measurement takes about a second).
 
 The model of each stage (R = rows per configuration, K = columns + levels):
 - label_chunk: the config's ``seconds_per_config`` per level (the paper's A100 seconds in
@@ -33,6 +33,7 @@ import pandas as pd
 from .config import computed_levels, level_names, planned_configurations
 from .descriptors import SnapSettings
 from .dft.chunks import n_chunks
+
 BLOCK_ROWS = 65536          # compute_descriptor_file's block
 BUFFER_ROWS = 16384         # StreamingR's buffer
 MIN_RUNTIME_MIN, MIN_MEM_MB = 10, 1000
@@ -53,19 +54,20 @@ class Rates:
         return out
 
 
-# Measured with measure_rates on the 2-core development machine (one core each; the R rate the
-# lower end of 13–25 GFLOP/s seen there): what the rules' resources assume when no estimate ran.
-MEASURED_HERE = Rates({2: 0.08e-3, 4: 0.26e-3, 6: 0.99e-3, 8: 2.5e-3, 10: 7.9e-3, 12: 20e-3},
+# Measured on the 2-core development machine, one core, while it also ran DFT (descriptors: a
+# rattled 54-atom hcp cell; the R rate: the lower end of the 13–25 GFLOP/s seen there): what the
+# scattered rules' resources assume.
+MEASURED_HERE = Rates({2: 0.09e-3, 4: 0.26e-3, 6: 0.99e-3, 8: 2.5e-3, 10: 7.9e-3, 12: 13.2e-3},
                       13e9)
 
 
 def measure_rates(twojmax: list[int], element: str, settings: dict, seconds: float = 1.0) -> Rates:
     """Time the descriptor computation per 2Jmax and the R update on this machine."""
     from ase.build import bulk
+    from threadpoolctl import threadpool_limits
 
-    from .descriptors import SnapCalculator
+    from .descriptors import SnapCalculator, descriptor_settings
     from .linalg import StreamingR
-    from .descriptors import descriptor_settings
 
     atoms = bulk("Be", "hcp", a=2.29, c=3.58).repeat((3, 3, 3))
     atoms.rattle(0.05, seed=1)
@@ -79,8 +81,6 @@ def measure_rates(twojmax: list[int], element: str, settings: dict, seconds: flo
                 calc.compute(atoms)
                 n += 1
             rates.descriptor_s_per_atom[j] = (time.perf_counter() - start) / n / len(atoms)
-    from threadpoolctl import threadpool_limits
-
     k = min(max(SnapSettings(twojmax=max(twojmax)).n_columns, 200), 1500)
     rng = np.random.default_rng(0)
     block = rng.normal(size=(2 * k, k))
@@ -206,9 +206,9 @@ def job_resources(job: dict, threads: int, time_margin: float = 3.0,
 
 
 def estimate(config: dict, rates: Rates, dft_seconds: float | None = None,
-             n_configs: int | None = None, atoms: float | None = None) -> pd.DataFrame:
+             problem: Problem | None = None) -> pd.DataFrame:
     """One row per stage (and 2Jmax): jobs, core-hours, peak memory of one job, disk."""
-    p = Problem.of(config, n_configs, atoms)
+    p = problem or Problem.of(config)
     rows = []
     chunk = int(config["dft"].get("chunk_size", 10))
     for level in config["dft"]["levels"]:
