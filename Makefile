@@ -32,8 +32,8 @@ $(VENV)/.installed: pyproject.toml | system
 
 demo: setup
 	OMP_NUM_THREADS=1 $(SNAKEMAKE) --profile profiles/default --cores $(CORES)
-	$(SNAKEMAKE) --profile profiles/default --report results/report.html
-	@echo "results in results/: labels/, descriptors/, leverage/, sweep/, pareto/, tables/, report.html"
+	mkdir -p reports && $(SNAKEMAKE) --profile profiles/default --report reports/demo.html
+	@echo "results in results/: labels/, descriptors/, leverage/, sweep/, pareto/, tables/; report reports/demo.html"
 
 # The analysis of the committed Be reference ladder (data/be_ladder): labels from its record store,
 # no DFT; results/study/ has the layout of results/.
@@ -41,9 +41,9 @@ STUDY_CONFIG := config/be_ladder.yaml config/study.yaml
 study: setup
 	OMP_NUM_THREADS=1 $(SNAKEMAKE) --profile profiles/default --cores $(CORES) \
 	  --configfile $(STUDY_CONFIG)
-	$(SNAKEMAKE) --profile profiles/default --configfile $(STUDY_CONFIG) \
-	  --report results/study/report.html
-	@echo "results in results/study/, report results/study/report.html"
+	mkdir -p reports && $(SNAKEMAKE) --profile profiles/default --configfile $(STUDY_CONFIG) \
+	  --report reports/study.html
+	@echo "results in results/study/, report reports/study.html"
 
 test: setup pytest lint dryrun-paper test-workflow test-slurm
 
@@ -59,17 +59,17 @@ dryrun-paper: setup
 	$(SNAKEMAKE) -n -q --configfile config/paper.yaml
 
 test-workflow: setup system-test
-	rm -rf .test/results .test/logs
+	rm -rf .test/results .test/logs .test/dft-records .test/reports
 	OMP_NUM_THREADS=1 $(SNAKEMAKE) -s $(CURDIR)/Snakefile --directory .test \
 	  --configfile .test/config/config.yaml --profile profiles/default --cores 2 -q
-	$(SNAKEMAKE) -s $(CURDIR)/Snakefile --directory .test --configfile .test/config/config.yaml \
-	  --report results/report.html
+	mkdir -p .test/reports && $(SNAKEMAKE) -s $(CURDIR)/Snakefile --directory .test \
+	  --configfile .test/config/config.yaml --report reports/test.html
 	$(PY) tests/check_workflow_outputs.py .test/results
 	$(VENV)/bin/mlipcost check .test/results
 	$(PY) tests/check_config_edits.py
 	OMP_NUM_THREADS=1 $(PY) tests/check_scatter.py
 	OMP_NUM_THREADS=1 $(PY) tests/chaos_run.py --seed 7 --kill-fraction 0.4 --max-rounds 20
-	$(PY) tests/check_report_renders.py .test/results/report.html \
+	$(PY) tests/check_report_renders.py .test/reports/test.html \
 	  pareto_2J2.png learning_curves.png parity.png pareto_2d.png error_vs_level.png \
 	  residual_correlation.png paper_pareto_2J6.png paper_pareto_2d.png paper_learning_curves.png
 	# plan.mode pilot on a 24-cell pool: only the leverage order's prefix is labelled
@@ -81,9 +81,11 @@ test-workflow: setup system-test
 	  --configfile .test/config/production.yaml --profile profiles/default --cores 2 -q
 	$(PY) tests/check_production.py .test/results/pilot
 	$(SNAKEMAKE) -s $(CURDIR)/Snakefile --directory .test --configfile .test/config/production.yaml \
-	  --report results/pilot/report.html
-	$(PY) tests/check_report_renders.py .test/results/pilot/report.html \
+	  --report reports/pilot.html
+	$(PY) tests/check_report_renders.py .test/reports/pilot.html \
 	  plan_curves.png predicted_front.png pareto_2J2.png
+	# every file under each study's results folder is a declared output of one of its rules
+	$(PY) tests/check_untracked.py .test/config/config.yaml .test/config/production.yaml
 
 # The cluster path on a real one-node SLURM started here (needs root for /etc/slurm/slurm.conf);
 # compares with the local .test run, so it runs after test-workflow. Daemons stop on any exit.
@@ -96,4 +98,5 @@ test-slurm: setup system-test test-workflow
 	  $(PY) tests/slurm/cluster_tests.py
 
 clean:
-	rm -rf results logs .snakemake .test/results .test/logs .test/.snakemake
+	rm -rf results logs dft-records reports .snakemake .test/results .test/logs .test/dft-records \
+	  .test/reports .test/.snakemake

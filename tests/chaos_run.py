@@ -110,19 +110,20 @@ def same_as_clean(run: Path) -> None:
                                    err_msg=clean.name)
 
 
-def records_once(run: Path) -> int:
-    """One record per (distinct configuration, level): none lost, none twice."""
+def records_once(run: Path, store: Path) -> int:
+    """One record per (distinct configuration, level) in the record ``store``: none lost, none
+    twice."""
     from mlipcost.dft.chunks import configuration_key
     from mlipcost.structures import read_structures, read_structures_metadata
 
     structures = read_structures(run / "configurations.h5")
     valid = read_structures_metadata(run / "configurations.h5")["valid"]
     distinct = len({configuration_key(structures.atoms(i)) for i in np.flatnonzero(valid)})
-    folders = [f for f in (run / "dft/records").iterdir() if f.is_dir()]
+    folders = [f for f in store.iterdir() if f.is_dir()]
     counts = [len(list(f.glob("*.npz"))) for f in folders]
     assert len(folders) == len(list(CLEAN.glob("labels/level*.h5"))), folders
     assert all(c == distinct for c in counts), f"records per level {counts}, expected {distinct}"
-    leftovers = [p for p in (run / "dft/records").rglob("*") if p.name.startswith(".")]
+    leftovers = [p for p in store.rglob("*") if p.name.startswith(".")]
     assert not leftovers, f"temporary files left behind: {leftovers[:5]}"
     return sum(counts)
 
@@ -161,7 +162,7 @@ def main() -> None:
             if proc.returncode == 0 and not killer.killed:
                 break
         same_as_clean(work / "results")
-        n_records = records_once(work / "results")
+        n_records = records_once(work / "results", work / "dft-records")
     wall = time.perf_counter() - start
     fraction = len(killed) / total_jobs
     by_rule = pd.Series(killed).value_counts().to_dict()

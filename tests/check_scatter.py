@@ -1,6 +1,7 @@
 """The scattered run equals the unscattered one (issue #16). Used by `make test` after the .test
 run: the same config with descriptors in 2 parts and the sweep in blocks of one repeat, into
-.test/results/scatter (DFT taken from the .test run's records, so no GPAW runs):
+.test/results/scatter (DFT taken from the record store the .test run filled, .test/dft-records,
+so no GPAW runs):
 - labels and descriptors bitwise equal to .test/results (the parts, read in order, are the file);
 - leverage and sweep tables equal, errors to <= 1e-10 relative (measured: bitwise; a block that
   does not start with the sweep's first ordering rebuilds that ordering's training-half R the
@@ -19,6 +20,8 @@ import h5py
 import numpy as np
 import pandas as pd
 import yaml
+
+from check_untracked import untracked  # tests/, the folder this script runs from
 
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = Path(sys.executable).with_name("snakemake")
@@ -59,7 +62,6 @@ def main() -> None:
     config["descriptors"]["parts"] = 2
     config["fit"]["repeats_per_job"] = 1
     shutil.rmtree(SCATTER, ignore_errors=True)
-    shutil.copytree(LOCAL / "dft/records", SCATTER / "dft/records")
     with tempfile.TemporaryDirectory() as tmp:
         config_file = Path(tmp) / "scatter.yaml"
         config_file.write_text(yaml.safe_dump(config))
@@ -97,6 +99,11 @@ def main() -> None:
         rerun = planned(config_file)
         assert rerun == {"fit_sweep_block": 1, "fit_sweep": 1}, rerun
         snakemake(config_file, "-q")
+        # the scattered rules declare every file they write, as the others do
+        stray = [p for p in untracked(config_file, REPO / ".test")
+                 if p.startswith("results/scatter/")]
+        assert not stray, f"undeclared files of the scattered run: {stray[:20]}"
+    shutil.rmtree(SCATTER)   # another study in .test's results/: the untracked check would see it
     print(f"scatter OK: descriptors in 2 parts and labels bitwise equal; {n_blocks} sweep blocks "
           f"gathered equal the single job's table (largest relative error difference "
           f"{largest:.1e}); a lost block reruns alone ({rerun})")

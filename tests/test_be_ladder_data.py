@@ -86,7 +86,7 @@ def test_convergence_check_as_the_readme_reports_it(ladder):
 
     def labels(entry, name):
         level = Level.from_config(entry, dft["smearing"])
-        folder, _ = record_folder(dft, REPO / "results/dft", backend, level)
+        folder, _ = record_folder(dft["record_store"], dft, backend, level)
         lab = labels_from_store(structures, sample, level, OfflineBackend(backend, folder),
                                 folder, dft["kmesh_rounding"], log=lambda m: None)
         assert lab.ok[sample].all(), f"{name}: configurations {sample[~lab.ok[sample]]} missing"

@@ -73,8 +73,9 @@ def test_check_names_every_damaged_file(results, capsys):
     overwrite_energy(paths[1], 7.0)
     truncate(root / "labels/level2.h5")
     record = next((root.parent / "work").rglob("*.npz"))
-    shutil.copytree(record.parent, root / "dft/records")
-    truncate(root / "dft/records" / record.name, 0.7)
+    store = root.parent / "dft-records"   # the default store, beside the results folder
+    shutil.copytree(record.parent, store / record.parent.name)
+    truncate(store / record.parent.name / record.name, 0.7)
     assert main(["check", str(root)]) == 1
     out = capsys.readouterr().out.splitlines()
     damaged = [line for line in out if "delete it and rerun" in line]
@@ -125,7 +126,10 @@ def test_a_changed_sweep_stops_the_front_naming_the_file(tmp_path):
     _, path = _sweep_table(tmp_path)
     truncate(path, 0.6)
     with pytest.raises(CorruptFileError, match=r"sweep/2J6.csv is truncated .* rule fit_sweep"):
-        run_pareto([path], tmp_path / "pareto", "6")
+        run_pareto([path], "6", summary_csv=tmp_path / "pareto/summary.csv",
+                   front_stem=tmp_path / "pareto/front", bands_stem=tmp_path / "pareto/bands",
+                   front_plots={6: tmp_path / "pareto/pareto_2J6.png"},
+                   learning_plot=tmp_path / "pareto/learning_curves.png")
     assert not (tmp_path / "pareto").exists()
 
 

@@ -172,3 +172,47 @@ def test_offline_labelling_takes_records_and_never_stores_a_miss(tmp_path):
     assert [str(r["status"]) for r in records] == ["ok", "ok", "failed", "failed"]
     assert "NotInRecordStore" in str(records[2]["reason"])
     assert len(list((tmp_path / "rec").glob("*.npz"))) == 2
+
+
+def test_each_chunk_job_times_itself_and_table1_takes_the_overhead_from_it(tmp_path):
+    """Table 1's workflow overhead comes from the chunk files, not Snakemake's benchmark files:
+    job wall time minus the DFT wall time of what the job computed (records it reused cost it
+    nothing)."""
+    from mlipcost.tables import ladder_table
+
+    s = generate_crystals("Be", 4, 2, 4, seed=2)
+    store = tmp_path / "rec"
+    label_chunk(s, 0, 1, LEVEL, FakeBackend(), store, "ceil")  # an earlier, killed job's work
+    paths = []
+    for c, (lo, hi), job_wall in ((0, (0, 2), 2.0), (1, (2, 4), 4.0)):
+        records = label_chunk(s, lo, hi, LEVEL, FakeBackend(), store, "ceil")
+        paths.append(tmp_path / f"chunk{c}.h5")
+        write_chunk(paths[-1], records, LEVEL, {}, job_wall_time_s=job_wall)
+    collect_level(paths, s, tmp_path / "level2.h5", 0.0, "hash")
+    labels = read_labels(tmp_path / "level2.h5")
+    # 3 calculations of 1.5 s ran in these jobs (configuration 0 came from the store)
+    assert labels.jobs_wall_time_s == 6.0 and labels.jobs_dft_wall_time_s == 4.5
+    row = ladder_table([{"name": "2", "cutoff_eV": 300.0, "kspacing_per_A": 0.5}],
+                       [labels]).iloc[0]
+    assert row["labelling_jobs_wall_time_s"] == 6.0
+    assert row["workflow_overhead_fraction"] == pytest.approx(0.25)
+    assert row["mean_wall_time_s_per_config"] == 1.5
+
+
+def test_the_dft_files_are_packed_into_the_declared_archive_and_only_on_success(tmp_path):
+    import tarfile
+
+    from mlipcost.dft.chunks import archived_work
+
+    archive = tmp_path / "results/dft/level2/chunk0.work.tar.gz"
+    with archived_work(archive, tmp_path) as work:
+        (work / "config0000003").mkdir()
+        (work / "config0000003/OUTCAR").write_text("free  energy   TOTEN  =       -3.7 eV\n")
+    with tarfile.open(archive) as tar:
+        assert tar.getnames() == ["chunk0.work", "chunk0.work/config0000003",
+                                  "chunk0.work/config0000003/OUTCAR"]
+    assert [p.name for p in tmp_path.iterdir()] == ["results"]  # the scratch folder is gone
+    failed = tmp_path / "results/dft/level2/chunk1.work.tar.gz"
+    with pytest.raises(RuntimeError), archived_work(failed, tmp_path):
+        raise RuntimeError("killed")
+    assert not failed.exists()

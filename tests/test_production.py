@@ -45,28 +45,28 @@ def _set(path, s, idx, train):
 
 def test_production_labels_nothing_twice_and_resumes_after_a_kill(tmp_path):
     s = generate_crystals("Be", 8, 2, 4, seed=3)
-    dft_dir = tmp_path / "results/dft"
+    store, work = tmp_path / "dft-records", tmp_path / "work"
     # the pilot labelled configurations 0-3 at level 2
     pilot = _set(tmp_path / "pilot.h5", s, np.arange(4), [True] * 4)
     first = RecordedBackend()
-    run_production_labels(pilot, DFT, "2", "train", dft_dir, tmp_path / "pilot_l2.h5",
-                          log=lambda *a: None, backend=first)
+    run_production_labels(pilot, DFT, "2", "train", tmp_path / "pilot_l2.h5",
+                          record_store=store, work_dir=work, log=lambda *a: None, backend=first)
     assert len(first.calls) == 4
     # production trains on 0-6 and validates on 7 (another level's job): 3 new calculations,
     # the job is killed after the first of them and run again
     production = _set(tmp_path / "production.h5", s, np.arange(8), [True] * 7 + [False])
     out = tmp_path / "labels/train.h5"
     with pytest.raises(Killed):
-        run_production_labels(production, DFT, "2", "train", dft_dir, out, log=lambda *a: None,
-                              backend=DyingBackend(survive=1))
+        run_production_labels(production, DFT, "2", "train", out, record_store=store,
+                              work_dir=work, log=lambda *a: None, backend=DyingBackend(survive=1))
     assert not out.exists()
     messages = []
     again = RecordedBackend()
-    run_production_labels(production, DFT, "2", "train", dft_dir, out, log=messages.append,
-                          backend=again)
+    run_production_labels(production, DFT, "2", "train", out, record_store=store, work_dir=work,
+                          log=messages.append, backend=again)
     assert len(again.calls) == 2
     assert messages[-1] == "level 2, train: 7 of 7 ok, 5 from the record store, 2 computed"
-    records = list(dft_dir.glob("records/*/*.npz"))
+    records = list(store.glob("*/*.npz"))
     assert len(records) == 7      # one per configuration labelled at the level: none twice
     labels = read_labels(out)
     assert labels.ok.tolist() == [True] * 7 + [False]

@@ -265,15 +265,21 @@ def _print_plan(result: dict, args, pool: int) -> None:
 
 
 def _check(args) -> int:
+    from .dft.store import DEFAULT_RECORD_STORE
     from .integrity import check_tree
 
-    n, problems, notes = check_tree(args.results)
+    store = args.record_store or Path(args.results).parent / DEFAULT_RECORD_STORE
+    roots = [Path(args.results)] + ([store] if Path(store).is_dir() else [])
+    n, problems, notes = 0, [], []
+    for root in roots:
+        checked, found, noted = check_tree(root)
+        n, problems, notes = n + checked, problems + found, notes + noted
     for line in notes:
         print(f"note: {line}")
     for line in problems:
         print(line)
-    print(f"checked {n} HDF5 files, CSV tables and DFT records under {args.results}: "
-          f"{len(problems)} not as written")
+    print(f"checked {n} HDF5 files, CSV tables and DFT records under "
+          f"{' and '.join(str(r) for r in roots)}: {len(problems)} not as written")
     return 1 if problems else 0
 
 
@@ -388,6 +394,9 @@ def main(argv=None) -> int:
                            "folder; name the truncated or corrupted ones and the rule that "
                            "remakes them (exit 1 if any)")
     check.add_argument("results", type=Path, help="a results folder, e.g. results/")
+    check.add_argument("--record-store", type=Path, default=None,
+                       help="the DFT record store (default: dft-records beside the results "
+                       "folder, when there is one)")
     check.set_defaults(func=_check)
     args = parser.parse_args(argv)
     try:

@@ -4,10 +4,7 @@ otherwise (``pareto.cost``)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
-import pandas as pd
 
 
 def cost_sources(labels, config: dict) -> list[str]:
@@ -48,13 +45,3 @@ def configuration_costs(labels, config: dict, index: np.ndarray) -> np.ndarray:
         else:
             columns.append(measured_seconds(lab, source)[index])
     return np.stack(columns, axis=1)
-
-
-def chunk_job_wall_s(benchmarks: list[Path], levels: list[str]) -> dict[str, float]:
-    """Total wall time (s) of the labelling jobs of each level, from Snakemake's benchmark files
-    (named level{L}_chunk{C}.tsv)."""
-    totals = {level: np.nan for level in levels}
-    for path in benchmarks:
-        level = path.stem.split("_chunk")[0].removeprefix("level")
-        totals[level] = np.nansum([totals[level], float(pd.read_csv(path, sep="\t")["s"].iloc[0])])
-    return totals

@@ -49,6 +49,11 @@ class Labels:
     level: str
     settings: dict
     cpu_time_s: np.ndarray | None = None   # (n,) CPU time of the DFT process, NaN: not measured
+    # the level's labelling jobs, as they measured themselves: their total wall time (s) and the
+    # DFT wall time (s) of the calculations they ran (records reused from the store excluded);
+    # NaN for imported labels
+    jobs_wall_time_s: float = float("nan")
+    jobs_dft_wall_time_s: float = float("nan")
 
     @property
     def n_atoms(self) -> np.ndarray:
@@ -106,6 +111,8 @@ def read_labels(path: Path) -> Labels:
             offsets=h5["offsets"][()], level=str(h5.attrs["level"]),
             settings=json.loads(h5.attrs["settings_json"]),
             cpu_time_s=h5["cpu_time_s"][()] if "cpu_time_s" in h5 else None,
+            jobs_wall_time_s=float(h5.attrs.get("labelling_jobs_wall_time_s", np.nan)),
+            jobs_dft_wall_time_s=float(h5.attrs.get("labelling_jobs_dft_wall_time_s", np.nan)),
         )
 
 

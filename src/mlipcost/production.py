@@ -120,9 +120,11 @@ def make_production_structures(pool_path: Path, order_path: Path, pilot_path: Pa
 
 
 def run_production_labels(structures_path: Path, dft: dict, level_name: str, role: str,
-                          dft_dir: Path, out: Path, log=print, backend=None) -> None:
+                          out: Path, *, record_store: Path, work_dir: Path, log=print,
+                          backend=None) -> None:
     """Labels of the training (``role`` 'train') or validation configurations at one level, from
-    the record store or computed; the other configurations are marked not requested."""
+    ``record_store`` or computed (the DFT code's files under ``work_dir``); the other
+    configurations are marked not requested."""
     from .dft.ladder import Level
     from .dft.store import OfflineBackend, make_backend, record_folder
 
@@ -131,7 +133,7 @@ def run_production_labels(structures_path: Path, dft: dict, level_name: str, rol
     entry = next(lvl for lvl in dft["levels"] if str(lvl["name"]) == str(level_name))
     level = Level.from_config(entry, dft.get("smearing", {}))
     backend = make_backend(dft) if backend is None else backend
-    records_dir, settings = record_folder(dft, dft_dir, backend, level)
+    records_dir, settings = record_folder(record_store, dft, backend, level)
     if dft.get("offline", False):
         backend = OfflineBackend(backend, records_dir)
     n = len(structures)
@@ -147,7 +149,7 @@ def run_production_labels(structures_path: Path, dft: dict, level_name: str, rol
         record = label_chunk(structures, int(i), int(i) + 1, level, backend, records_dir,
                              dft.get("kmesh_rounding", "ceil"), dft.get("max_attempts", 1),
                              log=log, timeout_s=dft.get("config_timeout_s"),
-                             work_dir=out.parent / f"{out.stem}.work")[0]
+                             work_dir=work_dir)[0]
         status[i], reasons[i] = str(record["status"]), str(record["reason"])
         energy[i] = float(record["energy_eV"])
         forces[structures.offsets[i]:structures.offsets[i + 1]] = record["forces_eV_per_A"]
@@ -247,10 +249,13 @@ def equal_error_point(summary_path: Path, twojmax: int, energy: float, force: fl
 
 def run_production(structures_path: Path, descriptor_path: Path, label_paths: dict[str, Path],
                    plan_path: Path, predictions_path: Path, pool_path: Path, pilot_path: Path,
-                   pilot_label_paths: list[Path], config: dict, out_dir: Path,
+                   pilot_label_paths: list[Path], config: dict, *, potential_stem: Path,
+                   result_json: Path, achieved_stem: Path, spent_stem: Path,
                    log=print) -> dict:
-    """Fit the planned model, write its LAMMPS files, and tables of predicted vs achieved errors
-    and of the DFT spent (``label_paths``: 'train' and 'validation' label files)."""
+    """Fit the planned model, write its LAMMPS files (``potential_stem``.snapcoeff and
+    .snapparam), the result (``result_json``), and the tables of predicted vs achieved errors and
+    of the DFT spent (each ``*_stem`` a table's .csv, .md, .tex, .html). ``label_paths``: the
+    'train' and 'validation' label files."""
     import json
 
     from .descriptors import DescriptorFile, descriptor_settings
@@ -266,8 +271,8 @@ def run_production(structures_path: Path, descriptor_path: Path, label_paths: di
         setting["energy_weight"], config["fit"].get("force_weight", 1.0))
     element = config["element"]
     snap = descriptor_settings(config["descriptors"], setting["twojmax"])
-    out_dir.mkdir(parents=True, exist_ok=True)
-    coeff, param = write_potential(out_dir, element, element, snap, coefs)
+    coeff, param = write_potential(potential_stem.parent, potential_stem.name, element, snap,
+                                   coefs)
     # the written files, run by LAMMPS, must be the fitted model
     structures = read_structures(structures_path)
     worst, _ = pair_snap_mismatch(structures, validation, DescriptorFile(descriptor_path).rotation,
@@ -287,7 +292,7 @@ def run_production(structures_path: Path, descriptor_path: Path, label_paths: di
                      "interval_upper": upper, "achieved": value,
                      "achieved_over_predicted": value / setting[f"predicted_{metric}"],
                      "within_interval": bool(lower <= value <= upper)})
-    write_table(pd.DataFrame(rows), out_dir / "predicted_vs_achieved")
+    write_table(pd.DataFrame(rows), achieved_stem)
 
     source = "measured_cpu" if config.get("pareto", {}).get("cost") == "measured_cpu" \
         else "measured"
@@ -327,13 +332,13 @@ def run_production(structures_path: Path, descriptor_path: Path, label_paths: di
             "dft_s": equal["dft_cost_s"] if equal else np.nan})
     table = pd.DataFrame(cost_rows)
     table["dft_core_hours"] = table["dft_s"] / 3600.0
-    write_table(table, out_dir / "dft_spent")
+    write_table(table, spent_stem)
     result = {"setting": setting, "achieved": achieved, "cost_s": cost,
               "cost_source": source, "pool_configurations": n_pool,
               "lammps_max_energy_difference_eV_per_atom": worst,
               "full_study_equal_error_point": equal,
               "potential": [coeff.name, param.name]}
-    json_dump(json.loads(json.dumps(result, default=float)), out_dir / "production.json")
+    json_dump(json.loads(json.dumps(result, default=float)), result_json)
     log(f"production: level {setting['train_level']}, {setting['size']} configurations, 2Jmax "
         f"{setting['twojmax']}, energy weight {setting['energy_weight']:g}: validation "
         f"{achieved['validation_energy_rmse_meV_per_atom_vs_reference']:.3g} meV/atom, "

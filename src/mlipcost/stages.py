@@ -13,7 +13,7 @@ import pandas as pd
 
 from .claims import check_claims, paper_evidence, workflow_evidence
 from .config import table_weights, whole_half_weights
-from .costs import chunk_job_wall_s, configuration_costs, cost_sources
+from .costs import configuration_costs, cost_sources
 from .descriptors import (DescriptorFile, compute_descriptor_file, compute_descriptor_part,
                           descriptor_settings)
 from .dft.chunks import collect_level
@@ -287,16 +287,24 @@ def run_whole_half(structures_path: Path, descriptor_path: Path, label_paths: li
         f"{len(train)} configurations, tested on {len(test)}")
 
 
-def run_pareto(sweep_paths: list[Path], out_dir: Path, reference_level: str, log=print,
-               md_paths: list[Path] | None = None, front_samplers: list[str] | None = None,
-               sampler_weight: float = 150.0, whole_half_paths: list[Path] | None = None,
+def run_pareto(sweep_paths: list[Path], reference_level: str, *, summary_csv: Path,
+               front_stem: Path, bands_stem: Path, front_plots: dict[int, Path],
+               learning_plot: Path, log=print, md_paths: list[Path] | None = None,
+               front_samplers: list[str] | None = None, sampler_weight: float = 150.0,
+               whole_half_paths: list[Path] | None = None,
+               pareto_2d_plot: Path | None = None, error_vs_level_plot: Path | None = None,
                residual_paths: list[Path] | None = None,
                correlation_paths: list[Path] | None = None,
+               residual_stem: Path | None = None, residual_plot: Path | None = None,
                table_weights: dict[str, float] | None = None) -> None:
     """Medians over repeats; the 3-objective front (DFT cost, test energy and force errors against
     the reference, the paper's rule of Sec. 3.5) per 2Jmax over the settings sampled by
     ``front_samplers`` (the paper: leverage only; default: every sampler, pooled), and across
-    2Jmax with the model's MD cost as a fourth objective; budget bands per 2Jmax; the figures."""
+    2Jmax with the model's MD cost as a fourth objective; budget bands per 2Jmax; the figures.
+
+    Each output is named: ``*_stem`` a table (its .csv, .md, .tex, .html), ``*_plot`` a figure
+    (.png and .pdf beside it), ``front_plots`` the front's figure of each 2Jmax.
+    """
     sweep = read_result_tables(sweep_paths)
     summary = summarize(sweep)
     samplers = list(front_samplers or sorted(summary["sampler"].unique()))
@@ -322,77 +330,73 @@ def run_pareto(sweep_paths: list[Path], out_dir: Path, reference_level: str, log
     summary["on_front_all_2jmax"] = False
     summary.loc[across.index, "on_front_all_2jmax"] = across["on_front"]
     summary["dft_cost_min"] = summary["dft_cost_s"] / 60.0
-    out_dir.mkdir(parents=True, exist_ok=True)
-    write_csv(summary, out_dir / "summary.csv")
+    write_csv(summary, summary_csv)
     front_cols = ["twojmax", "train_level", "sampler", "size", "energy_weight", "dft_cost_min",
                   *OBJECTIVES[1:], "on_front_all_2jmax"]
     if "md_atom_timesteps_per_s" in summary:
         front_cols.append("md_atom_timesteps_per_s")
     on_front = summary[summary["on_front"]].sort_values(["twojmax", "dft_cost_min"])[front_cols]
-    write_table(on_front, out_dir / "front")
+    write_table(on_front, front_stem)
     for twojmax, grp in summary[summary["in_front_pool"]].groupby("twojmax"):
-        pareto_plot(grp, out_dir / f"pareto_2J{twojmax}.png", "dft_cost_min",
+        pareto_plot(grp, front_plots[int(twojmax)], "dft_cost_min",
                     "DFT cost of the training set (min)", OBJECTIVES[1], OBJECTIVES[2],
                     f"Accuracy vs DFT cost, qSNAP 2Jmax {twojmax}, {pool_label} sampling")
         log(f"2Jmax {twojmax}: {int(grp['on_front'].sum())} of {len(grp)} settings "
             f"({pool_label}) on the front")
     bands = budget_bands(summary, "dft_cost_min").assign(front_samplers=pool_label)
-    write_table(bands, out_dir / "budget_bands")
+    write_table(bands, bands_stem)
     weights = sorted(summary["energy_weight"].unique())
     weight = min(weights, key=lambda w: abs(np.log(w / sampler_weight)))
     note = "" if np.isclose(weight, sampler_weight) else (
         f" (nearest swept to the configured {sampler_weight:g})")
-    learning_curves(summary, out_dir / "learning_curves.png", energy_weight=weight,
+    learning_curves(summary, learning_plot, energy_weight=weight,
                     level=str(reference_level),
                     title=f"Sampler comparison: trained on level {reference_level}, energy weight "
                           f"{weight:g}{note}")
     if whole_half_paths:
         whole = read_result_tables(whole_half_paths)
-        pareto_2d(whole, out_dir / "pareto_2d.png")
-        error_vs_level(whole, out_dir / "error_vs_level.png", table_weights or {})
+        pareto_2d(whole, pareto_2d_plot)
+        error_vs_level(whole, error_vs_level_plot, table_weights or {})
     if residual_paths and correlation_paths:
         correlation = read_result_tables(correlation_paths)
-        write_table(correlation, out_dir / "residual_correlation")
+        write_table(correlation, residual_stem)
         residual_correlation_plot(read_result_tables(residual_paths), correlation,
-                                  out_dir / "residual_correlation.png",
+                                  residual_plot,
                                   (table_weights or {}).get("energy_weighted", 150.0),
                                   str(reference_level))
 
 
-def run_tables(structures_path: Path, label_paths: list[Path], config: dict, out_dir: Path,
-               log=print, chunk_benchmarks: list[Path] | None = None) -> None:
+def run_tables(structures_path: Path, label_paths: list[Path], config: dict, *,
+               ladder_stem: Path, rmsd_stem: Path, metrics_stem: Path, bayerl_stem: Path,
+               failures_stem: Path, parity_plot_path: Path, log=print) -> None:
     """Table 1 (the ladder and its measured cost per configuration), Table 3 (DFT RMSD to the
-    reference level), the a-priori metrics of Bayerl et al., the parity plot and the list of
-    failed calculations, into ``out_dir``. ``chunk_benchmarks``: Snakemake's benchmark files of
-    the labelling jobs (their total wall time per level).
+    reference level), the a-priori metrics of Bayerl et al. and their recommendation, the list of
+    failed calculations (each ``*_stem``: a table's .csv, .md, .tex, .html) and the parity plot.
     """
     structures = read_structures(structures_path)
     labels = [read_labels(p) for p in label_paths]
-    out_dir.mkdir(parents=True, exist_ok=True)
-    job_wall = (chunk_job_wall_s(chunk_benchmarks, [lab.level for lab in labels])
-                if chunk_benchmarks else None)
-    ladder = ladder_table(config["dft"]["levels"], labels, job_wall)
+    ladder = ladder_table(config["dft"]["levels"], labels)
     ladder["cost_source"] = cost_sources(labels, config)
-    write_table(ladder, out_dir / "table1_ladder")
+    write_table(ladder, ladder_stem)
     bulk = np.flatnonzero(structures.is_bulk_reference)
     reference = str(config["fit"]["reference_level"])
     write_table(dft_rmsd_table(labels, reference, int(bulk[0]) if len(bulk) else None,
                                ~structures.is_bulk_reference),
-                out_dir / "table3_dft_rmsd")
+                rmsd_stem)
 
     volumes = np.abs(np.linalg.det(structures.cells))
     metrics, decisions, overall = statistical_error_metrics(
         labels, reference, volumes, [structure_group(k) for k in structures.kinds],
         ~structures.is_bulk_reference)
-    write_table(metrics, out_dir / "table3b_statistical_error_metrics")
-    write_table(decisions, out_dir / "table3c_bayerl_recommendation")
+    write_table(metrics, metrics_stem)
+    write_table(decisions, bayerl_stem)
     log(f"a-priori recommendation (Bayerl et al. eq. 1, ½·MAD): level "
         f"{overall['recommended_level']}, driven by {', '.join(overall['driven_by'])}")
-    parity_plot(labels, reference, out_dir / "parity.png")
+    parity_plot(labels, reference, parity_plot_path)
     failures = [{"level": lab.level, "config_index": int(i), "reason": lab.reasons[i]}
                 for lab in labels for i in np.flatnonzero(~lab.ok)]
     write_table(pd.DataFrame(failures, columns=["level", "config_index", "reason"]),
-                out_dir / "dft_failures")
+                failures_stem)
     log(f"tables written; {len(failures)} failed or rejected DFT calculations listed")
 
 
@@ -429,15 +433,17 @@ def run_md_cost(structures_path: Path, descriptor_path: Path, label_paths: list[
 
 
 def run_model_tables(whole_half_paths: list[Path], md_paths: list[Path],
-                     table_weights: dict[str, float], out_dir: Path, log=print) -> None:
+                     table_weights: dict[str, float], *, table2_stem: Path, table4_stem: Path,
+                     table5_stem: Path, log=print) -> None:
     """Table 2 (model complexity and MD speed) and Tables 4/5 (the paper's Sec. 3.2: models on
-    the whole training half of each level, energy- and force-weighted)."""
+    the whole training half of each level, energy- and force-weighted), each ``*_stem`` a
+    table's .csv, .md, .tex, .html."""
     md = [json.loads(Path(p).read_text()) for p in md_paths]
-    write_table(model_complexity_table(md), out_dir / "table2_models")
+    write_table(model_complexity_table(md), table2_stem)
     energy_table, force_table = trained_level_tables(read_result_tables(whole_half_paths),
                                                      table_weights)
-    write_table(energy_table, out_dir / "table4_energy_rmse")
-    write_table(force_table, out_dir / "table5_force_rmse")
+    write_table(energy_table, table4_stem)
+    write_table(force_table, table5_stem)
     log("Tables 2, 4, 5 written (energy weights "
         + ", ".join(f"{k} {v:g}" for k, v in table_weights.items()) + ")")
 
@@ -459,26 +465,27 @@ def run_claims(summary_path: Path, whole_half_paths: list[Path], levels: list[st
     return table
 
 
-def run_paper_comparison(paper_dir: Path, out_dir: Path, log=print) -> None:
+def run_paper_comparison(paper_dir: Path, *, front_plot: Path, pareto_2d_plot: Path,
+                         learning_plot: Path, table4_stem: Path, table5_stem: Path,
+                         log=print) -> None:
     """The paper's 2Jmax-6 figures and Tables 4/5 analog regenerated from its own result files
     (3D front, 2D front over 17 weights, sampler comparison with 16/84 % bands)."""
     ev = paper_evidence(paper_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     for twojmax, grp in ev.points.groupby("twojmax"):
-        pareto_plot(grp, out_dir / f"paper_pareto_2J{twojmax}.png", "dft_cost_min",
+        pareto_plot(grp, front_plot, "dft_cost_min",
                     "DFT cost of the training set (min, the paper's s/configuration × size)",
                     OBJECTIVES[1], OBJECTIVES[2],
                     f"The paper's 3D front from its files: 2Jmax {twojmax}, leverage sampling, "
                     f"{int(grp['on_front'].sum())} of {len(grp)} non-dominated")
     if ev.whole_half is not None:
-        pareto_2d(ev.whole_half, out_dir / "paper_pareto_2d.png",
+        pareto_2d(ev.whole_half, pareto_2d_plot,
                   title="The paper's 2D front from its 2D_pareto.csv (whole training half)")
         energy, force = trained_level_tables(ev.whole_half, ev.table_weights)
-        write_table(energy, out_dir / "paper_table4_energy_rmse")
-        write_table(force, out_dir / "paper_table5_force_rmse")
+        write_table(energy, table4_stem)
+        write_table(force, table5_stem)
     if ev.samplers is not None:
-        learning_curves(ev.samplers, out_dir / "paper_learning_curves.png",
+        learning_curves(ev.samplers, learning_plot,
                         energy_weight=ev.sampler_weight, level=ev.reference,
                         title="The paper's sampler comparison from its files: level 6, energy "
                               "weight 150, 50 repeats")
-    log(f"paper figures from {paper_dir} written to {out_dir}")
+    log(f"paper figures and tables from {paper_dir} written")

@@ -11,12 +11,11 @@ from .labels import Labels
 from .storage import write_csv, write_text
 
 
-def ladder_table(levels: list[dict], labels: list[Labels],
-                 job_wall_s: dict[str, float] | None = None) -> pd.DataFrame:
+def ladder_table(levels: list[dict], labels: list[Labels]) -> pd.DataFrame:
     """Table 1: each level's settings and its measured DFT wall time per configuration.
 
-    With ``job_wall_s`` (total wall time of each level's labelling jobs), the workflow's overhead
-    per level: (job wall time − Σ DFT wall times) / job wall time.
+    For computed levels, the workflow's overhead: (the labelling jobs' wall time − the DFT wall
+    time of the calculations they ran) / their wall time, as the jobs measured it themselves.
     """
     rows = []
     base = cpu_base = None
@@ -43,11 +42,11 @@ def ladder_table(levels: list[dict], labels: list[Labels],
             rows[-1]["mean_cpu_time_s_per_config"] = float(cpu.mean())
             rows[-1]["cpu_time_measured_fraction"] = len(cpu) / max(int(lab.ok.sum()), 1)
             rows[-1]["mean_cpu_time_ratio_to_level_1"] = float(cpu.mean()) / cpu_base
-        if job_wall_s is not None:
-            job = job_wall_s[lab.level]
+        job = lab.jobs_wall_time_s
+        if np.isfinite(job):
             rows[-1]["labelling_jobs_wall_time_s"] = job
             rows[-1]["workflow_overhead_fraction"] = (
-                (job - lab.wall_time_s.sum()) / job if np.isfinite(job) and job > 0 else np.nan)
+                (job - lab.jobs_dft_wall_time_s) / job if job > 0 else np.nan)
     return pd.DataFrame(rows)
 
 

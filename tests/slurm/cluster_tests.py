@@ -104,7 +104,7 @@ def check_scancel(base: Path) -> None:
     structures = read_structures(base / "scancel/results/structures.h5")
     distinct = len({configuration_key(a) for a in structures})
     levels = list((base / "scancel/results/labels").glob("*.h5"))
-    records = list((base / "scancel/results/dft/records").rglob("*.npz"))
+    records = list((base / "scancel/dft-records").rglob("*.npz"))
     n_configs = sum(len(h5py.File(p)["energy_eV"]) for p in levels)
     assert len(records) == distinct * len(levels), \
         f"{len(records)} records for {distinct} distinct configurations x {len(levels)} levels"

@@ -5,6 +5,7 @@ from pathlib import Path
 from mlipcost.config import (check_config, computed_levels, imported_levels, level_entry,
                              level_names, pilot_configurations, plan_mode)
 from mlipcost.dft.chunks import n_chunks
+from mlipcost.dft.store import DEFAULT_RECORD_STORE
 
 
 def stop_on_bad_input(check, *args):
@@ -22,6 +23,21 @@ stop_on_bad_input(check_config, config)
 # folder (one per study when sweeping config files).
 RESULTS = config.get("results_dir", "results").rstrip("/")
 LOGS = "logs" if RESULTS == "results" else f"{RESULTS}/logs"
+# Every DFT result as soon as it is known, keyed on the configuration and the settings: a cache
+# shared by the studies of this working directory (or of any that names the same store), read
+# before any calculation; outside results/, as no job owns it.
+RECORD_STORE = config["dft"].get("record_store") or DEFAULT_RECORD_STORE
+
+
+def csv_files(stem):
+    """A CSV result and, beside it, the record of its hash and rows (storage.write_csv)."""
+    return multiext(stem, ".csv", ".csv.provenance.json")
+
+
+def table_files(stem):
+    """A table's CSV with its record, Markdown and LaTeX (tables.write_table); its HTML is
+    declared apart, for the report."""
+    return multiext(stem, ".csv", ".csv.provenance.json", ".md", ".tex")
 
 LEVELS = level_names(config)
 COMPUTED_LEVELS = computed_levels(config)
@@ -78,7 +94,7 @@ def canonical(section):
 def labelling_settings():
     """The dft section less what does not change a label (an edit of those reruns nothing)."""
     return canonical({k: v for k, v in config["dft"].items()
-                      if k not in ("convergence_check", "max_failed_fraction")})
+                      if k not in ("convergence_check", "max_failed_fraction", "record_store")})
 
 
 def cost_settings():

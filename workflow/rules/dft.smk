@@ -4,17 +4,18 @@ rule label_chunk:
     input:
         f"{RESULTS}/configurations.h5",
     output:
-        f"{RESULTS}/dft/level{{level}}/chunk{{chunk}}.h5",
+        chunk=f"{RESULTS}/dft/level{{level}}/chunk{{chunk}}.h5",
+        # the DFT code's own files (VASP's OUTCAR, GPAW's text log), run in the job's tmpdir
+        work=f"{RESULTS}/dft/level{{level}}/chunk{{chunk}}.work.tar.gz",
     params:
         dft=labelling_settings(),
+        record_store=RECORD_STORE,
     threads: 1
     resources:
         runtime=lambda wc, attempt: 60 * attempt,
         mem_mb=lambda wc, attempt: 2000 * attempt,
     log:
         f"{LOGS}/dft/level{{level}}/chunk{{chunk}}.log",
-    benchmark:
-        f"{RESULTS}/benchmarks/label_chunk/level{{level}}_chunk{{chunk}}.tsv"
     conda:
         "../../envs/dft-{}.yaml".format(config["dft"]["code"])
     script:
@@ -67,13 +68,16 @@ rule reference_check:
         structures=f"{RESULTS}/configurations.h5",
         labels=label_files(),
     output:
-        report(
-            f"{RESULTS}/tables/reference_convergence.csv",
+        table=table_files(f"{RESULTS}/tables/reference_convergence"),
+        html=report(
+            f"{RESULTS}/tables/reference_convergence.html",
             caption="../report/reference_convergence.rst",
             category="DFT ladder",
         ),
+        work=f"{RESULTS}/dft/check.work.tar.gz",
     params:
         dft=reference_check_settings(),
+        record_store=RECORD_STORE,
         reference=config["fit"]["reference_level"],
     threads: 1
     resources:

@@ -4,7 +4,7 @@ rule leverage:
         descriptors=descriptor_files,
         labels=label_files(),
     output:
-        f"{RESULTS}/leverage/2J{{twojmax}}.csv",
+        csv_files(f"{RESULTS}/leverage/2J{{twojmax}}"),
     params:
         energy_weight=config["fit"].get("leverage_energy_weight", 150),
     threads: config["fit"].get("threads", 1)
@@ -27,7 +27,7 @@ if REPEATS_PER_JOB:
             labels=label_files(),
             leverage=f"{RESULTS}/leverage/2J{{twojmax}}.csv",
         output:
-            f"{RESULTS}/sweep/2J{{twojmax}}/{{sampler}}_repeats{{lo}}-{{hi}}.csv",
+            csv_files(f"{RESULTS}/sweep/2J{{twojmax}}/{{sampler}}_repeats{{lo}}-{{hi}}"),
         params:
             config=sweep_settings(),
         threads: config["fit"].get("threads", 1)
@@ -51,7 +51,7 @@ if REPEATS_PER_JOB:
         input:
             sweep_blocks,
         output:
-            f"{RESULTS}/sweep/2J{{twojmax}}.csv",
+            csv_files(f"{RESULTS}/sweep/2J{{twojmax}}"),
         log:
             f"{LOGS}/fit_sweep/2J{{twojmax}}_gather.log",
         conda:
@@ -68,7 +68,7 @@ else:
             labels=label_files(),
             leverage=f"{RESULTS}/leverage/2J{{twojmax}}.csv",
         output:
-            f"{RESULTS}/sweep/2J{{twojmax}}.csv",
+            csv_files(f"{RESULTS}/sweep/2J{{twojmax}}"),
         params:
             config=sweep_settings(),
         threads: config["fit"].get("threads", 1)
@@ -89,9 +89,9 @@ rule whole_half:
         descriptors=descriptor_files,
         labels=label_files(),
     output:
-        table=f"{RESULTS}/sweep/whole_half_2J{{twojmax}}.csv",
-        residuals=f"{RESULTS}/sweep/residuals_2J{{twojmax}}.csv",
-        correlation=f"{RESULTS}/sweep/residual_correlation_2J{{twojmax}}.csv",
+        table=csv_files(f"{RESULTS}/sweep/whole_half_2J{{twojmax}}"),
+        residuals=csv_files(f"{RESULTS}/sweep/residuals_2J{{twojmax}}"),
+        correlation=csv_files(f"{RESULTS}/sweep/residual_correlation_2J{{twojmax}}"),
     params:
         settings=whole_half_settings(),
     threads: config["fit"].get("threads", 1)

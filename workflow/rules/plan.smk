@@ -13,7 +13,7 @@ rule pool_order:
         structures=f"{RESULTS}/pool/structures.h5",
         descriptors=f"{RESULTS}/pool/descriptors/2J{order_twojmax()}.h5",
     output:
-        f"{RESULTS}/pool/order.csv",
+        csv_files(f"{RESULTS}/pool/order"),
     params:
         energy_weight=config["plan"].get("order", {}).get(
             "energy_weight", config["fit"].get("leverage_energy_weight", 150)
@@ -33,8 +33,8 @@ rule plan:
         sweeps=expand(f"{RESULTS}/sweep/2J{{twojmax}}.csv", twojmax=TWOJMAX),
         order=f"{RESULTS}/pool/order.csv",
     output:
-        predictions=f"{RESULTS}/plan/predictions.csv",
-        plan=f"{RESULTS}/plan/plan.csv",
+        predictions=csv_files(f"{RESULTS}/plan/predictions"),
+        plan=table_files(f"{RESULTS}/plan/plan"),
         plan_html=report(
             f"{RESULTS}/plan/plan.html", caption="../report/plan.rst", category="Plan"
         ),
@@ -43,11 +43,13 @@ rule plan:
             caption="../report/plan_curves.rst",
             category="Plan",
         ),
+        curves_pdf=f"{RESULTS}/plan/plan_curves.pdf",
         front=report(
             f"{RESULTS}/plan/predicted_front.png",
             caption="../report/predicted_front.rst",
             category="Plan",
         ),
+        front_pdf=f"{RESULTS}/plan/predicted_front.pdf",
     params:
         settings=canonical(
             {
@@ -115,11 +117,12 @@ if PLAN_MODE == "production":
         input:
             f"{RESULTS}/production/structures.h5",
         output:
-            f"{RESULTS}/production/labels/{{role}}.h5",
+            labels=f"{RESULTS}/production/labels/{{role}}.h5",
+            work=f"{RESULTS}/production/labels/{{role}}.work.tar.gz",
         params:
             dft=labelling_settings(),
             reference_level=str(config["fit"]["reference_level"]),
-            dft_dir=f"{RESULTS}/dft",
+            record_store=RECORD_STORE,
         threads: 1
         resources:
             runtime=lambda wc, attempt: 600 * attempt,
@@ -146,6 +149,8 @@ if PLAN_MODE == "production":
             coeff=f"{RESULTS}/production/{config['element']}.snapcoeff",
             param=f"{RESULTS}/production/{config['element']}.snapparam",
             result=f"{RESULTS}/production/production.json",
+            achieved_table=table_files(f"{RESULTS}/production/predicted_vs_achieved"),
+            spent_table=table_files(f"{RESULTS}/production/dft_spent"),
             achieved=report(
                 f"{RESULTS}/production/predicted_vs_achieved.html",
                 caption="../report/production.rst",

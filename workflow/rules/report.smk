@@ -6,10 +6,9 @@ rule pareto:
         residuals=expand(f"{RESULTS}/sweep/residuals_2J{{twojmax}}.csv", twojmax=TWOJMAX),
         correlation=expand(f"{RESULTS}/sweep/residual_correlation_2J{{twojmax}}.csv", twojmax=TWOJMAX),
     output:
-        summary=f"{RESULTS}/pareto/summary.csv",
-        front=f"{RESULTS}/pareto/front.csv",
-        front_md=f"{RESULTS}/pareto/front.md",
-        bands=f"{RESULTS}/pareto/budget_bands.csv",
+        summary=csv_files(f"{RESULTS}/pareto/summary"),
+        front=table_files(f"{RESULTS}/pareto/front"),
+        bands=table_files(f"{RESULTS}/pareto/budget_bands"),
         bands_html=report(
             f"{RESULTS}/pareto/budget_bands.html",
             caption="../report/budget_bands.rst",
@@ -20,27 +19,33 @@ rule pareto:
             caption="../report/pareto.rst",
             category="Pareto front",
         ),
+        plots_pdf=expand(f"{RESULTS}/pareto/pareto_2J{{twojmax}}.pdf", twojmax=TWOJMAX),
         learning=report(
             f"{RESULTS}/pareto/learning_curves.png",
             caption="../report/learning_curves.rst",
             category="Learning curves",
         ),
+        learning_pdf=f"{RESULTS}/pareto/learning_curves.pdf",
         pareto_2d=report(
             f"{RESULTS}/pareto/pareto_2d.png",
             caption="../report/pareto_2d.rst",
             category="Pareto front",
         ),
+        pareto_2d_pdf=f"{RESULTS}/pareto/pareto_2d.pdf",
         error_vs_level=report(
             f"{RESULTS}/pareto/error_vs_level.png",
             caption="../report/error_vs_level.rst",
             category="Models",
         ),
+        error_vs_level_pdf=f"{RESULTS}/pareto/error_vs_level.pdf",
         residual_plot=report(
             f"{RESULTS}/pareto/residual_correlation.png",
             caption="../report/residual_correlation.rst",
             category="Models",
         ),
-        residual_table=report(
+        residual_plot_pdf=f"{RESULTS}/pareto/residual_correlation.pdf",
+        residual_table=table_files(f"{RESULTS}/pareto/residual_correlation"),
+        residual_html=report(
             f"{RESULTS}/pareto/residual_correlation.html",
             caption="../report/residual_correlation_table.rst",
             category="Models",
@@ -51,6 +56,7 @@ rule pareto:
             category="Pareto front",
         ),
     params:
+        twojmax=TWOJMAX,
         reference_level=config["fit"]["reference_level"],
         front_samplers=config.get("pareto", {}).get("samplers"),
         sampler_weight=config.get("pareto", {}).get("sampler_comparison_energy_weight", 150),
@@ -69,7 +75,7 @@ rule claims:
         whole_half=expand(f"{RESULTS}/sweep/whole_half_2J{{twojmax}}.csv", twojmax=TWOJMAX),
         paper=[PAPER_DIR] if PAPER_DIR else [],
     output:
-        csv=f"{RESULTS}/claims/claims.csv",
+        table=table_files(f"{RESULTS}/claims/claims"),
         html=report(
             f"{RESULTS}/claims/claims.html",
             caption="../report/claims.rst",
@@ -96,22 +102,27 @@ rule paper_comparison:
             caption="../report/paper_pareto.rst",
             category="The paper's own results",
         ),
+        front_pdf=f"{RESULTS}/paper/paper_pareto_2J6.pdf",
         pareto_2d=report(
             f"{RESULTS}/paper/paper_pareto_2d.png",
             caption="../report/paper_pareto_2d.rst",
             category="The paper's own results",
         ),
+        pareto_2d_pdf=f"{RESULTS}/paper/paper_pareto_2d.pdf",
         learning=report(
             f"{RESULTS}/paper/paper_learning_curves.png",
             caption="../report/paper_learning_curves.rst",
             category="The paper's own results",
         ),
-        table4=report(
+        learning_pdf=f"{RESULTS}/paper/paper_learning_curves.pdf",
+        table4=table_files(f"{RESULTS}/paper/paper_table4_energy_rmse"),
+        table5=table_files(f"{RESULTS}/paper/paper_table5_force_rmse"),
+        table4_html=report(
             f"{RESULTS}/paper/paper_table4_energy_rmse.html",
             caption="../report/paper_table4.rst",
             category="The paper's own results",
         ),
-        table5=report(
+        table5_html=report(
             f"{RESULTS}/paper/paper_table5_force_rmse.html",
             caption="../report/paper_table5.rst",
             category="The paper's own results",
@@ -128,15 +139,12 @@ rule tables:
     input:
         structures=f"{RESULTS}/structures.h5",
         labels=label_files(),
-        chunk_benchmarks=expand(
-            f"{RESULTS}/benchmarks/label_chunk/level{{level}}_chunk{{chunk}}.tsv",
-            level=COMPUTED_LEVELS,
-            chunk=range(N_CHUNKS),
-        ),
     output:
-        ladder=f"{RESULTS}/tables/table1_ladder.csv",
-        ladder_md=f"{RESULTS}/tables/table1_ladder.md",
-        rmsd=f"{RESULTS}/tables/table3_dft_rmsd.csv",
+        ladder=table_files(f"{RESULTS}/tables/table1_ladder"),
+        rmsd=table_files(f"{RESULTS}/tables/table3_dft_rmsd"),
+        metrics=table_files(f"{RESULTS}/tables/table3b_statistical_error_metrics"),
+        bayerl=table_files(f"{RESULTS}/tables/table3c_bayerl_recommendation"),
+        failures=table_files(f"{RESULTS}/tables/dft_failures"),
         ladder_html=report(
             f"{RESULTS}/tables/table1_ladder.html",
             caption="../report/table1.rst",
@@ -152,17 +160,18 @@ rule tables:
             caption="../report/parity.rst",
             category="DFT ladder",
         ),
-        metrics=report(
+        parity_pdf=f"{RESULTS}/tables/parity.pdf",
+        metrics_html=report(
             f"{RESULTS}/tables/table3b_statistical_error_metrics.html",
             caption="../report/table3b.rst",
             category="DFT ladder",
         ),
-        bayerl=report(
+        bayerl_html=report(
             f"{RESULTS}/tables/table3c_bayerl_recommendation.html",
             caption="../report/table3c.rst",
             category="DFT ladder",
         ),
-        failures=report(
+        failures_html=report(
             f"{RESULTS}/tables/dft_failures.html",
             caption="../report/failures.rst",
             category="DFT ladder",
@@ -205,7 +214,9 @@ rule model_tables:
         whole_half=expand(f"{RESULTS}/sweep/whole_half_2J{{twojmax}}.csv", twojmax=TWOJMAX),
         md=expand(f"{RESULTS}/md/2J{{twojmax}}.json", twojmax=TWOJMAX),
     output:
-        table2=f"{RESULTS}/tables/table2_models.csv",
+        table2=table_files(f"{RESULTS}/tables/table2_models"),
+        table4=table_files(f"{RESULTS}/tables/table4_energy_rmse"),
+        table5=table_files(f"{RESULTS}/tables/table5_force_rmse"),
         table2_html=report(
             f"{RESULTS}/tables/table2_models.html",
             caption="../report/table2.rst",

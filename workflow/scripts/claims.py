@@ -6,5 +6,5 @@ from mlipcost.stages import run_claims  # noqa: E402
 
 run_claims(Path(snakemake.input.summary), [Path(p) for p in snakemake.input.whole_half],
            snakemake.params.levels, snakemake.params.table_weights,
-           snakemake.params.sampler_weight, Path(snakemake.output.csv).with_suffix(""),
+           snakemake.params.sampler_weight, Path(snakemake.output.table[0]).with_suffix(""),
            paper_dir=Path(snakemake.input.paper[0]) if snakemake.input.paper else None)

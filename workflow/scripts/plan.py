@@ -5,5 +5,5 @@ sys.stdout = sys.stderr = open(snakemake.log[0], "w", buffering=1)
 from mlipcost.pilot import run_plan  # noqa: E402
 
 run_plan([Path(p) for p in snakemake.input.sweeps], Path(snakemake.input.order),
-         snakemake.params.settings, Path(snakemake.output.predictions),
-         Path(snakemake.output.plan), Path(snakemake.output.curves), Path(snakemake.output.front))
+         snakemake.params.settings, Path(snakemake.output.predictions[0]),
+         Path(snakemake.output.plan[0]), Path(snakemake.output.curves), Path(snakemake.output.front))

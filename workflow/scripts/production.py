@@ -9,4 +9,7 @@ run_production(Path(inp.structures), Path(inp.descriptors),
                {"train": Path(inp.train), "validation": Path(inp.validation)}, Path(inp.plan),
                Path(inp.predictions), Path(inp.pool), Path(inp.pilot),
                [Path(p) for p in inp.pilot_labels], snakemake.params.config,
-               Path(snakemake.output.result).parent)
+               potential_stem=Path(snakemake.output.coeff).with_suffix(""),
+               result_json=Path(snakemake.output.result),
+               achieved_stem=Path(snakemake.output.achieved).with_suffix(""),
+               spent_stem=Path(snakemake.output.spent).with_suffix(""))

@@ -6,5 +6,5 @@ from mlipcost.stages import run_whole_half  # noqa: E402
 
 run_whole_half(Path(snakemake.input.structures), [Path(p) for p in snakemake.input.descriptors],
                [Path(p) for p in snakemake.input.labels], snakemake.params.settings,
-               Path(snakemake.output.table), Path(snakemake.output.residuals),
-               Path(snakemake.output.correlation))
+               Path(snakemake.output.table[0]), Path(snakemake.output.residuals[0]),
+               Path(snakemake.output.correlation[0]))

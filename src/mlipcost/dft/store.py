@@ -44,13 +44,17 @@ def make_backend(dft: dict):
     raise ValueError(f"dft.code: unknown DFT code {dft['code']!r}; use gpaw or vasp")
 
 
-def record_folder(dft: dict, dft_dir: Path, backend, level: Level) -> tuple[Path, dict]:
-    """The folder of ``level``'s per-configuration records and the settings that key it: under
-    ``dft.record_store``, or ``<results>/dft/records`` (``dft_dir`` is ``<results>/dft``). A
-    folder gets a settings.json saying what its records used (not in offline studies)."""
+# The record store when dft.record_store names none, relative to the working directory: beside
+# results/, not in it, since it is a cache shared by every study run there and no job's output.
+DEFAULT_RECORD_STORE = "dft-records"
+
+
+def record_folder(store: Path, dft: dict, backend, level: Level) -> tuple[Path, dict]:
+    """The folder of ``level``'s per-configuration records in the record ``store`` and the
+    settings that key it. A folder gets a settings.json saying what its records used (not in
+    offline studies)."""
     settings = {**backend.settings(level), "kmesh_rounding": dft.get("kmesh_rounding", "ceil")}
-    root = Path(dft["record_store"]) if dft.get("record_store") else dft_dir / "records"
-    folder = root / config_hash(settings)
+    folder = Path(store) / config_hash(settings)
     if not dft.get("offline", False) and not (folder / "settings.json").exists():
         json_dump({**settings, "level": level.name, "code_version": backend.version()},
                   folder / "settings.json")
