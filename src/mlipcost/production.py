@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .dft.chunks import _record_path, label_chunk
+from .dft.chunks import label_chunk
 from .labels import STATUS_FAILED, STATUS_OK, read_labels, write_level_file
 from .storage import open_h5, read_csv
 from .structures import Structures, read_structures, write_structures
@@ -145,11 +145,11 @@ def run_production_labels(structures_path: Path, dft: dict, level_name: str, rol
                        dtype=object)
     reused = 0
     for i in np.flatnonzero(wanted):
-        reused += _record_path(records_dir, structures.atoms(int(i))).exists()
         record = label_chunk(structures, int(i), int(i) + 1, level, backend, records_dir,
                              dft.get("kmesh_rounding", "ceil"), dft.get("max_attempts", 1),
                              log=log, timeout_s=dft.get("config_timeout_s"),
                              work_dir=work_dir)[0]
+        reused += bool(record.get("from_store"))
         status[i], reasons[i] = str(record["status"]), str(record["reason"])
         energy[i] = float(record["energy_eV"])
         forces[structures.offsets[i]:structures.offsets[i + 1]] = record["forces_eV_per_A"]
