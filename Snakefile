@@ -65,6 +65,8 @@ localrules:
     model_tables,
     claims,
     paper_comparison,
+    mixed_fidelity_report,
+    label_noise_report,
 
 
 if REPEATS_PER_JOB:
@@ -83,6 +85,8 @@ rule all:
         f"{RESULTS}/tables/table2_models.csv",
         f"{RESULTS}/claims/claims.csv",
         [f"{RESULTS}/paper/paper_pareto_2J6.png"] if PAPER_DIR else [],
+        [f"{RESULTS}/mixed_fidelity/mixed_fidelity.png"] if MIXED_FIDELITY else [],
+        [f"{RESULTS}/label_noise/label_noise.png"] if LABEL_NOISE else [],
         [f"{RESULTS}/plan/plan.csv"] if PILOT else [],
         (
             [f"{RESULTS}/production/production.json"]

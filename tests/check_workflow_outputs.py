@@ -46,6 +46,17 @@ def main(results: Path) -> None:
     assert np.isfinite(table3["energy_rmsd_bulk_shifted_meV_per_atom"]).all()
     pngs = list(results.glob("pareto/pareto_2J*.png"))
     assert pngs and all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
+    mixed = pd.read_csv(results / "mixed_fidelity/points.csv")
+    assert set(mixed["method"]) == {"delta", "joint_offset", "split_energy_high",
+                                    "split_force_high"}
+    assert (mixed["dft_cost_s"] > 0).all() and "beats_single_levels" in mixed
+    assert (results / "mixed_fidelity/mixed_vs_single.md").stat().st_size > 0
+    noise = pd.read_csv(results / "label_noise/curves.csv")
+    assert {"energy", "force"} <= set(noise["noise"])
+    zero = noise[(noise["noise"] == "energy") & (noise["sigma_energy_meV_per_atom"] == 0)]
+    np.testing.assert_allclose(zero["test_energy_rmse_meV_per_atom_vs_reference"],
+                               zero["expected_test_energy_rmse_meV_per_atom"], rtol=1e-6)
+    assert len(pd.read_csv(results / "label_noise/levels_as_noise.csv")) == len(levels) - 1
     assert not list(results.rglob(".*.tmp")), "temporary files left behind"
     print(f"workflow outputs OK: {len(levels)} levels, {len(sweep)} sweep rows")
 

@@ -203,6 +203,19 @@ def check_config(config: dict) -> None:
     if too_big:
         raise ConfigError(f"fit.training_sizes {too_big} exceed the {n_train} training "
                           "configurations of the split; lower them or add configurations")
+    label_noise_settings(config)   # raises on a 2Jmax without descriptors
+    mixed = mixed_fidelity_settings(config)
+    if mixed:
+        unknown = [n for pair in mixed["pairs"] or [] for n in pair if n not in names]
+        if unknown:
+            raise ConfigError(f"mixed_fidelity.pairs names {unknown}, which are not levels; "
+                              f"choose from {names}")
+        if mixed["sampler"] not in config["fit"]["samplers"]:
+            raise ConfigError(f"mixed_fidelity.sampler {mixed['sampler']!r} is not in "
+                              f"fit.samplers {config['fit']['samplers']}")
+        if not any(h < lo for h in mixed["high_sizes"] for lo in mixed["low_sizes"]):
+            raise ConfigError(f"mixed_fidelity: no high_sizes {mixed['high_sizes']} is below a "
+                              f"low_sizes {mixed['low_sizes']}; the high level labels a subset")
     if config["dft"]["code"] == "vasp" and computed_levels(config):
         vasp = config["dft"].get("vasp", {})
         if "command" not in vasp:
@@ -234,3 +247,54 @@ def whole_half_weights(config: dict) -> list[float]:
     """Energy weights of the whole-half fits: the 2D front's and the tables', sorted."""
     weights = config["fit"].get("whole_half_energy_weights", PAPER_WHOLE_HALF_WEIGHTS)
     return sorted({float(w) for w in weights} | set(table_weights(config).values()))
+
+
+def mixed_fidelity_settings(config: dict) -> dict | None:
+    """The mixed-fidelity sweep with its defaults filled in from fit, or None when off."""
+    section = config.get("mixed_fidelity") or {}
+    if not section.get("enabled", False):
+        return None
+    fit = config["fit"]
+    pairs = section.get("pairs")
+    return {"twojmax": _section_twojmax(config, "mixed_fidelity"),
+            "methods": list(section.get("methods", ["delta", "joint_offset", "split_energy_high",
+                                                    "split_force_high"])),
+            "pairs": [[str(n) for n in pair] for pair in pairs] if pairs else None,
+            "low_sizes": [int(n) for n in section.get("low_sizes", fit["training_sizes"])],
+            "high_sizes": [int(n) for n in section.get("high_sizes", fit["training_sizes"])],
+            "sampler": section.get("sampler", "leverage"),
+            "energy_weights": [float(w) for w in section.get("energy_weights",
+                                                             fit["energy_weights"])],
+            "repeats": int(section.get("repeats", fit.get("repeats", 5))),
+            "seed": int(fit.get("seed", 58)),
+            "samplers": list(fit["samplers"]),
+            "force_weight": float(fit.get("force_weight", 1.0)),
+            "reference_level": str(fit["reference_level"])}
+
+
+def label_noise_settings(config: dict) -> dict | None:
+    """The label-noise study with its defaults filled in, or None when off."""
+    section = config.get("label_noise") or {}
+    if not section.get("enabled", False):
+        return None
+    return {"twojmax": _section_twojmax(config, "label_noise"),
+            "energy_sigmas_meV_per_atom": [float(s) for s in section.get(
+                "energy_sigmas_meV_per_atom", [0, 0.5, 1, 2, 5, 10, 20, 50])],
+            "force_sigmas_meV_per_A": [float(s) for s in section.get(
+                "force_sigmas_meV_per_A", [0, 10, 20, 50, 100, 200, 500])],
+            "energy_weight": float(section.get("energy_weight",
+                                               table_weights(config)["energy_weighted"])),
+            "repeats": int(section.get("repeats", 20)),
+            "seed": int(section.get("seed", 7)),
+            "force_weight": float(config["fit"].get("force_weight", 1.0)),
+            "reference_level": str(config["fit"]["reference_level"])}
+
+
+def _section_twojmax(config: dict, key: str) -> list[int]:
+    """The 2Jmax a study section runs at: its own list, within descriptors.twojmax."""
+    available = [int(j) for j in config["descriptors"]["twojmax"]]
+    chosen = [int(j) for j in config[key].get("twojmax", available)]
+    if not set(chosen) <= set(available):
+        raise ConfigError(f"{key}.twojmax {chosen} is not within descriptors.twojmax "
+                          f"{available}; add them there or choose among them")
+    return chosen

@@ -316,3 +316,101 @@ def predicted_front(candidates: pd.DataFrame, path: Path, title: str) -> None:
     axes[0].legend(fontsize=7)
     fig.suptitle(title)
     _save(fig, path)
+
+MIXED_MARKERS = {"delta": "o", "joint_offset": "s", "split_energy_high": "^",
+                 "split_force_high": "v"}
+
+
+def mixed_fidelity_plot(single: pd.DataFrame, mixed: pd.DataFrame, path: Path) -> None:
+    """Test errors against DFT cost: the single-level points and the lowest error each reaches
+    within a budget (staircase), the mixed points by method; filled where no single-level point
+    is as cheap and as accurate in both errors. One row of panels per 2Jmax."""
+    from .pareto import OBJECTIVES
+
+    cost, energy, force = OBJECTIVES
+    twojmaxes = sorted(mixed["twojmax"].unique())
+    fig, axes = plt.subplots(len(twojmaxes), 2, figsize=(11, 1.0 + 4.0 * len(twojmaxes)),
+                             squeeze=False, layout="constrained")
+    for row, twojmax in zip(axes, twojmaxes):
+        one = single[single["twojmax"] == twojmax].sort_values(cost)
+        mix = mixed[mixed["twojmax"] == twojmax]
+        one_min, mix_min = one[cost] / 60.0, mix[cost] / 60.0
+        for ax, col, label in ((row[0], energy, "test energy RMSE vs reference (meV/atom)"),
+                               (row[1], force, "test force RMSE vs reference (meV/Å)")):
+            ax.scatter(one_min, one[col], s=10, color="0.6", alpha=0.5,
+                       label="single level (sweep medians)")
+            ax.step(one_min, one[col].cummin(), where="post", color="k", lw=1.2,
+                    label="best single level within budget")
+            for i, (method, marker) in enumerate(MIXED_MARKERS.items()):
+                sel = mix[mix["method"] == method]
+                if sel.empty:
+                    continue
+                wins = sel[sel["beats_single_levels"]]
+                ax.scatter(mix_min[sel.index], sel[col], s=22, marker=marker, facecolors="none",
+                           edgecolors=f"C{i}", lw=0.8, label=f"mixed: {method.replace('_', ' ')}")
+                ax.scatter(mix_min[wins.index], wins[col], s=22, marker=marker, color=f"C{i}")
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            tidy_log_axis(ax.xaxis)
+            tidy_log_axis(ax.yaxis)
+            ax.set_xlabel("DFT cost of the training labels, both levels (min)")
+            ax.set_ylabel(label)
+            ax.set_title(f"2Jmax {twojmax}")
+    fig.legend(*axes[0][0].get_legend_handles_labels(), loc="outside lower center", ncol=3,
+               fontsize=8)
+    fig.suptitle("Mixed-fidelity training against single-level training "
+                 "(filled: not dominated by any single-level point)", fontsize=10)
+    _save(fig, path)
+
+
+def label_noise_plot(summary: pd.DataFrame, levels: pd.DataFrame, path: Path) -> None:
+    """Test error against the noise added to the reference level's training labels (median and
+    16-84 % band over draws, with the closed-form expectation); each level placed at its own
+    RMSD: its model's error (filled) and that of noise of the same size (open)."""
+    twojmaxes = sorted(summary["twojmax"].unique())
+    fig, axes = plt.subplots(len(twojmaxes), 2, figsize=(11, 1.0 + 4.0 * len(twojmaxes)),
+                             squeeze=False, layout="constrained")
+    level_names = sorted(levels["level"].astype(str).unique(), key=_level_key)
+    colors = _level_colors(level_names)
+    panels = (("energy", "sigma_energy_meV_per_atom", "test_energy_rmse_meV_per_atom",
+               "σ_E of the energy noise (meV/atom)", "test energy RMSE vs clean reference (meV/atom)"),
+              ("force", "sigma_force_meV_per_A", "test_force_rmse_meV_per_A",
+               "σ_F of the force noise (meV/Å)", "test force RMSE vs clean reference (meV/Å)"))
+    for row, twojmax in zip(axes, twojmaxes):
+        for ax, (kind, sigma, err, xlabel, ylabel) in zip(row, panels):
+            curve = summary[(summary["twojmax"] == twojmax) & (summary["noise"] == kind)]
+            curve = curve.sort_values(sigma)
+            clean = curve[curve[sigma] == 0]
+            noisy = curve[curve[sigma] > 0]
+            ax.plot(noisy[sigma], noisy[f"{err}_vs_reference"], "o-", color="C3", ms=4,
+                    label="noise on the reference level's labels (median of draws, 16-84 %)")
+            ax.fill_between(noisy[sigma], noisy[f"{err}_vs_reference_p16"],
+                            noisy[f"{err}_vs_reference_p84"], color="C3", alpha=0.2, lw=0)
+            ax.plot(noisy[sigma], noisy[f"expected_{err}"], "--", color="k", lw=1,
+                    label="closed-form expectation")
+            if not clean.empty:
+                ax.axhline(clean[f"{err}_vs_reference"].iloc[0], color="0.5", lw=0.8, ls=":",
+                           label="no noise (the model's own error)")
+            lv = levels[levels["twojmax"] == twojmax]
+            for _, point in lv.iterrows():
+                name = str(point["level"])
+                own = f"level_model_{err.removeprefix('test_')}_vs_reference"
+                ax.scatter(point[sigma], point[own], s=40,
+                           color=colors[name], edgecolors="k", lw=0.5, zorder=3,
+                           label=f"level {name}: its model")
+                ax.scatter(point[sigma], point[f"{err}_vs_reference"], s=40, facecolors="none",
+                           edgecolors=colors[name], lw=1.2, zorder=3)
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            tidy_log_axis(ax.xaxis)
+            tidy_log_axis(ax.yaxis)
+            ax.set_xlabel(xlabel)
+            ax.set_ylabel(ylabel)
+            ax.set_title(f"2Jmax {twojmax}: {kind} noise" + ("" if lv.empty else
+                         "; levels at their RMSD (open: noise of that size)"), fontsize=9)
+    handles, names = axes[0][0].get_legend_handles_labels()
+    if not levels.empty:
+        handles.append(plt.Line2D([], [], marker="o", ls="", mfc="none", mec="0.3"))
+        names.append("open: model trained on noise of the level's RMSD")
+    fig.legend(handles, names, loc="outside lower center", ncol=3, fontsize=8)
+    _save(fig, path)

@@ -23,9 +23,11 @@ from .generator import generate_diverse
 from .importers import import_labels, read_structures_file, rescale_factor
 from .labels import STATUS_OK, read_labels, write_extxyz, write_level_file
 from .md import md_speed, pair_snap_mismatch, write_potential
+from .mixed import compare_with_single, mixed_fidelity_fits, summarize_mixed
+from .noise import noise_fits
 from .pareto import OBJECTIVES, budget_bands, front, summarize
-from .plots import (error_vs_level, learning_curves, pareto_2d, pareto_plot, parity_plot,
-                    residual_correlation_plot)
+from .plots import (error_vs_level, label_noise_plot, learning_curves, mixed_fidelity_plot,
+                    pareto_2d, pareto_plot, parity_plot, residual_correlation_plot)
 from .storage import file_hash, json_dump, open_h5, read_csv, read_result_tables, write_csv
 from .structures import (BULK_REFERENCE, Structures, bulk_reference, check_structures,
                          generate_crystals, read_structures, read_structures_metadata,
@@ -260,6 +262,100 @@ def gather_sweep(block_paths: list[Path], out: Path, log=print) -> None:
     table = pd.concat([read_csv(p) for p in block_paths], ignore_index=True)
     write_csv(table, out)
     log(f"{len(table)} rows from {len(block_paths)} sweep blocks")
+
+
+def run_mixed_fidelity(structures_path: Path, descriptor_path: Path, label_paths: list[Path],
+                       leverage_path: Path, config: dict, out: Path, log=print) -> None:
+    """The mixed-fidelity points of one 2Jmax (``config["mixed_fidelity"]``: the resolved
+    settings of config.mixed_fidelity_settings; ``dft``/``pareto``: the cost model)."""
+    _, labels, desc, data, train, test = load_fit_problem(structures_path, descriptor_path,
+                                                          label_paths)
+    mixed = config["mixed_fidelity"]
+    lev = read_csv(leverage_path).set_index("config_index").loc[data.config_index[train]]
+    sampler = mixed["sampler"]
+    scores = lev[sampler].to_numpy() if sampler in lev else None
+    low = [n for n in mixed["low_sizes"] if n <= len(train)]
+    if len(low) < len(mixed["low_sizes"]):
+        log(f"mixed_fidelity.low_sizes above the {len(train)} training configurations "
+            f"dropped: {sorted(set(mixed['low_sizes']) - set(low))}")
+    table = mixed_fidelity_fits(
+        data, train, test, low_sizes=low, high_sizes=mixed["high_sizes"],
+        energy_weights=mixed["energy_weights"], repeats=mixed["repeats"], seed=mixed["seed"],
+        sampler=sampler, sampler_index=mixed["samplers"].index(sampler), scores=scores,
+        reference_level=mixed["reference_level"],
+        cost_s=configuration_costs(labels, config, data.config_index), twojmax=desc.twojmax,
+        force_weight=mixed["force_weight"], methods=mixed["methods"], pairs=mixed["pairs"])
+    write_csv(table, out)
+    log(f"2Jmax {desc.twojmax}: {len(table)} mixed-fidelity fits on {len(train)} training "
+        f"configurations, tested on {len(test)}")
+
+
+def run_label_noise(structures_path: Path, descriptor_path: Path, label_paths: list[Path],
+                    settings: dict, out: Path, log=print) -> None:
+    """Noise on the reference level's training labels against test error, one 2Jmax
+    (``settings``: config.label_noise_settings)."""
+    _, _, desc, data, train, test = load_fit_problem(structures_path, descriptor_path,
+                                                     label_paths)
+    table = noise_fits(data, train, test, reference_level=settings["reference_level"],
+                       energy_sigmas=[1e-3 * s for s in settings["energy_sigmas_meV_per_atom"]],
+                       force_sigmas=[1e-3 * s for s in settings["force_sigmas_meV_per_A"]],
+                       energy_weight=settings["energy_weight"], repeats=settings["repeats"],
+                       seed=settings["seed"], twojmax=desc.twojmax,
+                       force_weight=settings["force_weight"])
+    write_csv(table, out)
+    log(f"2Jmax {desc.twojmax}: {len(table)} noisy fits on {len(train)} training configurations")
+
+
+def run_mixed_comparison(sweep_paths: list[Path], mixed_paths: list[Path], *,
+                         front_samplers: list[str] | None, points_csv: Path,
+                         table_stem: Path, plot: Path, log=print) -> None:
+    """Mixed-fidelity points beside the sweep's single-level medians: which mixed points no
+    single-level point dominates, the best of each kind within a budget, the figure."""
+    single = summarize(read_result_tables(sweep_paths))
+    if front_samplers:
+        single = single[single["sampler"].isin(front_samplers)]
+    mixed, table = compare_with_single(single, summarize_mixed(read_result_tables(mixed_paths)))
+    write_csv(mixed, points_csv)
+    write_table(table, table_stem)
+    mixed_fidelity_plot(single, mixed, plot)
+    wins = mixed[mixed["beats_single_levels"]]
+    log(f"{len(mixed)} mixed points, {len(wins)} not dominated by a single-level point")
+
+
+def run_noise_summary(noise_paths: list[Path], *, curves_csv: Path, table_stem: Path,
+                      plot: Path, log=print) -> None:
+    """Medians over noise draws; the table of each level against noise of its own RMSD (does
+    its model do as well as random noise of that size would let it?); the figure."""
+    from .pareto import summarize as medians
+
+    noise = read_result_tables(noise_paths)
+    keys = ["twojmax", "noise", "level", "sigma_energy_meV_per_atom", "sigma_force_meV_per_A",
+            "energy_weight", "force_weight", "train_size", "noisy_level"]
+    noise["level"] = noise["level"].fillna("").astype(str)
+    summary = medians(noise, keys=keys)
+    levels = summary[summary["level"] != ""].copy()
+    if not levels.empty:
+        for err in ("energy_rmse_meV_per_atom", "force_rmse_meV_per_A"):
+            own = levels[f"level_model_{err}_vs_reference"]
+            levels[f"{err.split('_')[0]}_model_over_noise_model"] = \
+                own / levels[f"test_{err}_vs_reference"]
+            levels[f"{err.split('_')[0]}_like_random_noise"] = \
+                own <= levels[f"test_{err}_vs_reference_p84"]
+    columns = ["twojmax", "level", "sigma_energy_meV_per_atom", "sigma_force_meV_per_A",
+               "level_model_energy_rmse_meV_per_atom_vs_reference",
+               "test_energy_rmse_meV_per_atom_vs_reference", "energy_model_over_noise_model",
+               "energy_like_random_noise", "level_model_force_rmse_meV_per_A_vs_reference",
+               "test_force_rmse_meV_per_A_vs_reference", "force_model_over_noise_model",
+               "force_like_random_noise"]
+    table = levels[[c for c in columns if c in levels]].rename(columns={
+        "sigma_energy_meV_per_atom": "dft_energy_rmsd_meV_per_atom",
+        "sigma_force_meV_per_A": "dft_force_rmsd_meV_per_A",
+        "test_energy_rmse_meV_per_atom_vs_reference": "noise_model_energy_rmse_meV_per_atom",
+        "test_force_rmse_meV_per_A_vs_reference": "noise_model_force_rmse_meV_per_A"})
+    write_table(table, table_stem)
+    write_csv(summary, curves_csv)
+    label_noise_plot(summary, levels, plot)
+    log(f"noise curves of {summary['twojmax'].nunique()} 2Jmax, {len(levels)} level points")
 
 
 def run_whole_half(structures_path: Path, descriptor_path: Path, label_paths: list[Path],

@@ -310,9 +310,13 @@ def json_dump(obj, path: Path) -> None:
 
 
 def read_result_tables(paths: list[Path]) -> pd.DataFrame:
-    """Result tables (sweep, whole-half, residual) of several 2Jmax as one, levels as text."""
+    """Result tables (sweep, whole-half, residual, mixed, noise) of several 2Jmax as one, level
+    names as text (a level named 1 is "1", and a missing one "")."""
     import pandas as pd
 
-    table = pd.concat([read_csv(p) for p in paths], ignore_index=True)
-    table["train_level"] = table["train_level"].astype(str)
+    names = {c: str for c in ("train_level", "level", "low_level", "high_level", "noisy_level")}
+    table = pd.concat([read_csv(p, dtype=names) for p in paths], ignore_index=True)
+    for column in names:
+        if column in table:
+            table[column] = table[column].fillna("")
     return table

@@ -224,3 +224,41 @@ if PAPER_DIR and not Path(PAPER_DIR).is_dir():
 def order_twojmax():
     """The 2Jmax whose descriptors order a pilot's pool (plan.order.twojmax)."""
     return int(config["plan"].get("order", {}).get("twojmax", min(TWOJMAX)))
+
+
+def mixed_fidelity_settings():
+    """What run_mixed_fidelity reads: the resolved mixed_fidelity section and the cost model;
+    None when mixed_fidelity is off."""
+    from mlipcost.config import mixed_fidelity_settings as resolved
+
+    mixed = resolved(config)
+    if not mixed:
+        return None
+    mixed.pop("twojmax")  # which 2Jmax run changes no number of a run
+    return canonical({"mixed_fidelity": mixed, **cost_settings()})
+
+
+def label_noise_settings():
+    """The resolved label_noise section, or None when it is off."""
+    from mlipcost.config import label_noise_settings as resolved
+
+    noise = resolved(config)
+    if not noise:
+        return None
+    noise.pop("twojmax")
+    return canonical(noise)
+
+
+def study_twojmax(key):
+    """The 2Jmax of a study section (mixed_fidelity, label_noise), or [] when it is off."""
+    from mlipcost.config import label_noise_settings, mixed_fidelity_settings
+
+    resolved = {"mixed_fidelity": mixed_fidelity_settings,
+                "label_noise": label_noise_settings}[key](config)
+    return resolved["twojmax"] if resolved else []
+
+
+MIXED_FIDELITY = mixed_fidelity_settings()
+LABEL_NOISE = label_noise_settings()
+MIXED_TWOJMAX = study_twojmax("mixed_fidelity")
+NOISE_TWOJMAX = study_twojmax("label_noise")

@@ -104,3 +104,50 @@ rule whole_half:
         "../../envs/analysis.yaml"
     script:
         "../scripts/whole_half.py"
+
+
+if MIXED_FIDELITY:
+
+    rule mixed_fidelity:
+        input:
+            structures=f"{RESULTS}/structures.h5",
+            descriptors=descriptor_files,
+            labels=label_files(),
+            leverage=f"{RESULTS}/leverage/2J{{twojmax}}.csv",
+        output:
+            csv_files(f"{RESULTS}/mixed_fidelity/2J{{twojmax}}"),
+        params:
+            settings=MIXED_FIDELITY,
+        threads: config["fit"].get("threads", 1)
+        resources:
+            runtime=120,
+            mem_mb=4000,
+        log:
+            f"{LOGS}/mixed_fidelity/2J{{twojmax}}.log",
+        conda:
+            "../../envs/analysis.yaml"
+        script:
+            "../scripts/mixed_fidelity.py"
+
+
+if LABEL_NOISE:
+
+    rule label_noise:
+        input:
+            structures=f"{RESULTS}/structures.h5",
+            descriptors=descriptor_files,
+            labels=label_files(),
+        output:
+            csv_files(f"{RESULTS}/label_noise/2J{{twojmax}}"),
+        params:
+            settings=LABEL_NOISE,
+        threads: config["fit"].get("threads", 1)
+        resources:
+            runtime=60,
+            mem_mb=4000,
+        log:
+            f"{LOGS}/label_noise/2J{{twojmax}}.log",
+        conda:
+            "../../envs/analysis.yaml"
+        script:
+            "../scripts/label_noise.py"

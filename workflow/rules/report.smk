@@ -240,3 +240,60 @@ rule model_tables:
         "../../envs/analysis.yaml"
     script:
         "../scripts/model_tables.py"
+
+
+if MIXED_FIDELITY:
+
+    rule mixed_fidelity_report:
+        input:
+            sweeps=expand(f"{RESULTS}/sweep/2J{{twojmax}}.csv", twojmax=MIXED_TWOJMAX),
+            mixed=expand(f"{RESULTS}/mixed_fidelity/2J{{twojmax}}.csv", twojmax=MIXED_TWOJMAX),
+        output:
+            points=csv_files(f"{RESULTS}/mixed_fidelity/points"),
+            table=table_files(f"{RESULTS}/mixed_fidelity/mixed_vs_single"),
+            html=report(
+                f"{RESULTS}/mixed_fidelity/mixed_vs_single.html",
+                caption="../report/mixed_vs_single.rst",
+                category="Beyond one level and one RMSE",
+            ),
+            plot=report(
+                f"{RESULTS}/mixed_fidelity/mixed_fidelity.png",
+                caption="../report/mixed_fidelity.rst",
+                category="Beyond one level and one RMSE",
+            ),
+            plot_pdf=f"{RESULTS}/mixed_fidelity/mixed_fidelity.pdf",
+        params:
+            front_samplers=config.get("pareto", {}).get("samplers"),
+        log:
+            f"{LOGS}/mixed_fidelity/report.log",
+        conda:
+            "../../envs/analysis.yaml"
+        script:
+            "../scripts/mixed_fidelity_report.py"
+
+
+if LABEL_NOISE:
+
+    rule label_noise_report:
+        input:
+            expand(f"{RESULTS}/label_noise/2J{{twojmax}}.csv", twojmax=NOISE_TWOJMAX),
+        output:
+            curves=csv_files(f"{RESULTS}/label_noise/curves"),
+            table=table_files(f"{RESULTS}/label_noise/levels_as_noise"),
+            html=report(
+                f"{RESULTS}/label_noise/levels_as_noise.html",
+                caption="../report/levels_as_noise.rst",
+                category="Beyond one level and one RMSE",
+            ),
+            plot=report(
+                f"{RESULTS}/label_noise/label_noise.png",
+                caption="../report/label_noise.rst",
+                category="Beyond one level and one RMSE",
+            ),
+            plot_pdf=f"{RESULTS}/label_noise/label_noise.pdf",
+        log:
+            f"{LOGS}/label_noise/report.log",
+        conda:
+            "../../envs/analysis.yaml"
+        script:
+            "../scripts/label_noise_report.py"
