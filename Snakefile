@@ -54,6 +54,11 @@ if PILOT:
     include: "workflow/rules/plan.smk"
 
 
+if CUTOFF_AXIS:
+
+    include: "workflow/rules/cutoff.smk"
+
+
 
 # Short analysis steps run on the submitting node, not through the queue.
 localrules:
@@ -67,6 +72,7 @@ localrules:
     paper_comparison,
     mixed_fidelity_report,
     label_noise_report,
+    cutoff_report,
 
 
 if REPEATS_PER_JOB:
@@ -87,6 +93,7 @@ rule all:
         [f"{RESULTS}/paper/paper_pareto_2J6.png"] if PAPER_DIR else [],
         [f"{RESULTS}/mixed_fidelity/mixed_fidelity.png"] if MIXED_FIDELITY else [],
         [f"{RESULTS}/label_noise/label_noise.png"] if LABEL_NOISE else [],
+        [f"{RESULTS}/cutoff/cutoff.png"] if CUTOFF_AXIS else [],
         [f"{RESULTS}/plan/plan.csv"] if PILOT else [],
         (
             [f"{RESULTS}/production/production.json"]

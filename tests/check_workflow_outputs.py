@@ -57,6 +57,9 @@ def main(results: Path) -> None:
     np.testing.assert_allclose(zero["test_energy_rmse_meV_per_atom_vs_reference"],
                                zero["expected_test_energy_rmse_meV_per_atom"], rtol=1e-6)
     assert len(pd.read_csv(results / "label_noise/levels_as_noise.csv")) == len(levels) - 1
+    cutoff = pd.read_csv(results / "cutoff/models.csv")
+    assert len(set(cutoff["cutoff_A"])) >= 2 and (cutoff["md_atom_timesteps_per_s"] > 0).all()
+    assert pd.read_csv(results / "cutoff/summary.csv")["on_front"].any()
     assert not list(results.rglob(".*.tmp")), "temporary files left behind"
     print(f"workflow outputs OK: {len(levels)} levels, {len(sweep)} sweep rows")
 

@@ -476,8 +476,18 @@ class DescriptorFile:
 
 
 def descriptor_settings(descriptors: dict, twojmax: int) -> SnapSettings:
-    """SnapSettings of ``twojmax`` from the config's ``descriptors`` section."""
-    keys = ("rcutfac", "rfac0", "rmin0", "wj", "radelem", "bzeroflag", "quadraticflag",
-            "stress_rows")
-    return SnapSettings(twojmax=int(twojmax), **{k: descriptors[k] for k in keys if k in descriptors},
+    """SnapSettings of ``twojmax`` from the config's ``descriptors`` section (a list of
+    rcutfac: its first, the study's cutoff)."""
+    keys = ("rfac0", "rmin0", "wj", "radelem", "bzeroflag", "quadraticflag", "stress_rows")
+    values = {k: descriptors[k] for k in keys if k in descriptors}
+    if "rcutfac" in descriptors:
+        values["rcutfac"] = cutoff_scales(descriptors)[0]
+    return SnapSettings(twojmax=int(twojmax), **values,
                         reference_pair=tuple(descriptors.get("reference_pair", ())))
+
+
+def cutoff_scales(descriptors: dict) -> list[float]:
+    """The rcutfac values of a ``descriptors`` section: the study's first, then the cutoff
+    axis's others (issue 15)."""
+    value = descriptors.get("rcutfac", SnapSettings.rcutfac)
+    return [float(v) for v in (value if isinstance(value, (list, tuple)) else [value])]

@@ -414,3 +414,43 @@ def label_noise_plot(summary: pd.DataFrame, levels: pd.DataFrame, path: Path) ->
         names.append("open: model trained on noise of the level's RMSD")
     fig.legend(handles, names, loc="outside lower center", ncol=3, fontsize=8)
     _save(fig, path)
+
+
+def cutoff_plot(models: pd.DataFrame, summary: pd.DataFrame, path: Path) -> None:
+    """Accuracy against MD cost per (2Jmax, cutoff): the reference-level model at the largest
+    training size, one line per 2Jmax through its cutoffs; and the DFT cost / MD cost plane of
+    the 4-objective front's settings, coloured by cutoff."""
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.6), layout="constrained")
+    cmap = plt.get_cmap("plasma")
+    cutoffs = sorted(models["cutoff_A"].unique())
+    colors = {c: cmap(i / max(len(cutoffs) - 1, 1) * 0.85) for i, c in enumerate(cutoffs)}
+    md_us = 1e6 / models["md_atom_timesteps_per_s"]
+    for ax, col, label in ((axes[0], "test_energy_rmse_meV_per_atom_vs_reference",
+                            "test energy RMSE vs reference (meV/atom)"),
+                           (axes[1], "test_force_rmse_meV_per_A_vs_reference",
+                            "test force RMSE vs reference (meV/Å)")):
+        for twojmax, grp in models.groupby("twojmax"):
+            ax.plot(md_us[grp.index], grp[col], "-", color="0.6", lw=1)
+            ax.annotate(f"2Jmax {twojmax}", (md_us[grp.index].iloc[-1], grp[col].iloc[-1]),
+                        fontsize=7, xytext=(4, 2), textcoords="offset points")
+        for cutoff in cutoffs:
+            sel = models[models["cutoff_A"] == cutoff]
+            ax.scatter(md_us[sel.index], sel[col], color=colors[cutoff], s=36, zorder=3,
+                       label=f"cutoff {cutoff:.2f} Å")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        _label_log_axes(ax, "MD cost (µs per atom per timestep)", label)
+        ax.set_title("Reference-level model, largest training set", fontsize=9)
+    ax = axes[2]
+    front_pts = summary[summary["on_front"]]
+    for cutoff in cutoffs:
+        sel = front_pts[np.isclose(front_pts["cutoff_A"], cutoff)]
+        ax.scatter(sel["dft_cost_s"] / 60.0, 1e6 * sel["md_cost_s_per_atom_timestep"],
+                   color=colors[cutoff], s=14, alpha=0.7)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    _label_log_axes(ax, "DFT cost of the training set (min)", "MD cost (µs per atom per timestep)")
+    ax.set_title(f"{len(front_pts)} settings on the front over 2Jmax × cutoff\n"
+                 "(DFT cost, energy and force errors, MD cost)", fontsize=9)
+    axes[1].legend(fontsize=8)
+    _save(fig, path)

@@ -26,7 +26,7 @@ from .md import md_speed, pair_snap_mismatch, write_potential
 from .mixed import compare_with_single, mixed_fidelity_fits, summarize_mixed
 from .noise import noise_fits
 from .pareto import OBJECTIVES, budget_bands, front, summarize
-from .plots import (error_vs_level, label_noise_plot, learning_curves, mixed_fidelity_plot,
+from .plots import (cutoff_plot, error_vs_level, label_noise_plot, learning_curves, mixed_fidelity_plot,
                     pareto_2d, pareto_plot, parity_plot, residual_correlation_plot)
 from .storage import file_hash, json_dump, open_h5, read_csv, read_result_tables, write_csv
 from .structures import (BULK_REFERENCE, Structures, bulk_reference, check_structures,
@@ -356,6 +356,35 @@ def run_noise_summary(noise_paths: list[Path], *, curves_csv: Path, table_stem: 
     write_csv(summary, curves_csv)
     label_noise_plot(summary, levels, plot)
     log(f"noise curves of {summary['twojmax'].nunique()} 2Jmax, {len(levels)} level points")
+
+
+def run_cutoff_report(sweep_paths: dict[float, list[Path]], md_paths: dict[float, list[Path]],
+                      *, radelem: float, reference_level: str,
+                      front_samplers: list[str] | None, energy_weight: float,
+                      summary_csv: Path, models_stem: Path, front_stem: Path, plot: Path,
+                      log=print) -> None:
+    """The cutoff axis: sweep medians and MD speed at each rcutfac (``*_paths`` keyed by it),
+    the front over 2Jmax × cutoff with MD cost as an objective, the per-model table, figure."""
+    from .cutoff import cutoff_models, cutoff_summary
+
+    md = {}
+    for rcutfac, paths in md_paths.items():
+        for p in paths:
+            record = json.loads(Path(p).read_text())
+            md[(int(record["twojmax"]), float(rcutfac))] = record
+    sweeps = {float(r): read_result_tables(paths) for r, paths in sweep_paths.items()}
+    summary = cutoff_summary(sweeps, md, radelem=radelem, front_samplers=front_samplers)
+    models = cutoff_models(summary, md, reference_level=reference_level,
+                           energy_weight=energy_weight)
+    write_csv(summary, summary_csv)
+    write_table(models, models_stem)
+    columns = ["twojmax", "cutoff_A", "train_level", "sampler", "size", "energy_weight",
+               "dft_cost_s", *OBJECTIVES[1:], "md_atom_timesteps_per_s"]
+    write_table(summary[summary["on_front"]].sort_values(["dft_cost_s"])[columns], front_stem)
+    cutoff_plot(models, summary, plot)
+    by_cutoff = summary[summary["on_front"]].groupby("cutoff_A").size()
+    log("front settings per cutoff (Å): " + ", ".join(f"{c:.2f}: {n}" for c, n in
+                                                       by_cutoff.items()))
 
 
 def run_whole_half(structures_path: Path, descriptor_path: Path, label_paths: list[Path],

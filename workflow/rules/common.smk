@@ -122,11 +122,11 @@ def table_settings():
                       "pareto": cost_settings()["pareto"]})
 
 
-def md_settings():
+def md_settings(rcutfac=None):
     """What run_md_cost reads: the MD benchmark, the model it fits, the descriptors."""
     fit = config["fit"]
     return canonical({"element": config["element"], "md": config.get("md", {}),
-                      "descriptors": descriptor_params(),
+                      "descriptors": descriptor_params(rcutfac),
                       "fit": {k: fit[k] for k in ("reference_level", "force_weight") if k in fit}})
 
 
@@ -153,10 +153,18 @@ def descriptor_files(wildcards):
             for k in range(DESCRIPTOR_PARTS)]
 
 
-def descriptor_params():
-    """The descriptor settings: how the work is spread (parts, workers) changes no value."""
-    return canonical({k: v for k, v in config["descriptors"].items()
-                      if k not in ("parts", "workers")})
+def descriptor_params(rcutfac=None):
+    """The descriptor settings: how the work is spread (parts, workers) changes no value. The
+    study's cutoff is rcutfac's first value (written as a number, so that a list whose first is
+    today's number reruns nothing); ``rcutfac`` another of the cutoff axis."""
+    from mlipcost.descriptors import cutoff_scales
+
+    params = {k: v for k, v in config["descriptors"].items() if k not in ("parts", "workers")}
+    if rcutfac is not None:
+        params["rcutfac"] = rcutfac
+    elif "rcutfac" in params:
+        params["rcutfac"] = cutoff_scales(config["descriptors"])[0]
+    return canonical(params)
 
 
 def sweep_blocks(wildcards):
@@ -262,3 +270,13 @@ MIXED_FIDELITY = mixed_fidelity_settings()
 LABEL_NOISE = label_noise_settings()
 MIXED_TWOJMAX = study_twojmax("mixed_fidelity")
 NOISE_TWOJMAX = study_twojmax("label_noise")
+
+
+def cutoff_axis():
+    """The cutoff axis's other rcutfac values as the strings of its paths (rc<value>)."""
+    from mlipcost.descriptors import cutoff_scales
+
+    return [f"{r:g}" for r in cutoff_scales(config["descriptors"])[1:]]
+
+
+CUTOFF_AXIS = cutoff_axis()
