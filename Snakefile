@@ -59,6 +59,11 @@ if CUTOFF_AXIS:
     include: "workflow/rules/cutoff.smk"
 
 
+if PROPERTIES:
+
+    include: "workflow/rules/properties.smk"
+
+
 
 # Short analysis steps run on the submitting node, not through the queue.
 localrules:
@@ -73,6 +78,7 @@ localrules:
     mixed_fidelity_report,
     label_noise_report,
     cutoff_report,
+    properties_report,
 
 
 if REPEATS_PER_JOB:
@@ -94,6 +100,7 @@ rule all:
         [f"{RESULTS}/mixed_fidelity/mixed_fidelity.png"] if MIXED_FIDELITY else [],
         [f"{RESULTS}/label_noise/label_noise.png"] if LABEL_NOISE else [],
         [f"{RESULTS}/cutoff/cutoff.png"] if CUTOFF_AXIS else [],
+        [f"{RESULTS}/properties/properties.png"] if PROPERTIES else [],
         [f"{RESULTS}/plan/plan.csv"] if PILOT else [],
         (
             [f"{RESULTS}/production/production.json"]

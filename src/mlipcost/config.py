@@ -204,6 +204,11 @@ def check_config(config: dict) -> None:
         raise ConfigError(f"fit.training_sizes {too_big} exceed the {n_train} training "
                           "configurations of the split; lower them or add configurations")
     label_noise_settings(config)   # raises on a 2Jmax without descriptors
+    properties = properties_settings(config)
+    if properties:
+        unknown = sorted(set(properties["phases"]) - {"hcp", "bcc", "fcc"})
+        if unknown:
+            raise ConfigError(f"properties.phases {unknown}: choose among hcp, bcc, fcc")
     mixed = mixed_fidelity_settings(config)
     if mixed:
         unknown = [n for pair in mixed["pairs"] or [] for n in pair if n not in names]
@@ -298,3 +303,18 @@ def _section_twojmax(config: dict, key: str) -> list[int]:
         raise ConfigError(f"{key}.twojmax {chosen} is not within descriptors.twojmax "
                           f"{available}; add them there or choose among them")
     return chosen
+
+
+def properties_settings(config: dict) -> dict | None:
+    """The material-properties study with its defaults filled in, or None when off."""
+    from .properties import DEFAULTS
+
+    section = config.get("properties") or {}
+    if not section.get("enabled", False):
+        return None
+    return {"twojmax": _section_twojmax(config, "properties"),
+            **{key: section.get(key, value) for key, value in DEFAULTS.items()},
+            "energy_weight": float(section.get("energy_weight",
+                                               table_weights(config)["energy_weighted"])),
+            "force_weight": float(config["fit"].get("force_weight", 1.0)),
+            "reference_level": str(config["fit"]["reference_level"])}

@@ -454,3 +454,67 @@ def cutoff_plot(models: pd.DataFrame, summary: pd.DataFrame, path: Path) -> None
                  "(DFT cost, energy and force errors, MD cost)", fontsize=9)
     axes[1].legend(fontsize=8)
     _save(fig, path)
+
+
+PROPERTY_LABELS = {"a_A": "a (Å)", "volume_A3_per_atom": "V (Å³/atom)",
+                   "bulk_modulus_GPa": "B (GPa)", "vacancy_formation_unrelaxed_eV":
+                   "vacancy, unrelaxed (eV)"}
+
+
+def _property_label(name: str) -> str:
+    for suffix, label in PROPERTY_LABELS.items():
+        if name.endswith(suffix):
+            return f"{name[:-len(suffix)].rstrip('_')} {label}"
+    if "_minus_" in name:
+        a, b = name.replace("_meV_per_atom", "").split("_minus_")
+        return f"E({a}) − E({b}) (meV/atom)"
+    if name.endswith("_GPa"):
+        phase, constant = name[:-4].split("_")
+        return f"{phase} {constant} (GPa)"
+    return name
+
+
+def property_plot(table: pd.DataFrame, reference_level: str, path: Path) -> None:
+    """Each property against the training (or DFT) level: DFT at the level, black; each 2Jmax's
+    model trained on the level, coloured; dashed: DFT at the reference level (Bayerl et al.
+    2022, Fig. 3)."""
+    from .properties_report import property_columns
+
+    phase_order = {"hcp": 0, "bcc": 1, "fcc": 2}
+    groups = ("_a_A", "_bulk_modulus_GPa", "_minus_", "_C", "_vacancy")
+
+    def order(name: str) -> tuple:
+        group = next((i for i, g in enumerate(groups) if g in name), len(groups))
+        return group, phase_order.get(name.split("_")[0], 3), name
+
+    # the volume says what the lattice constant says
+    columns = sorted((c for c in property_columns(table) if "_volume_" not in c), key=order)
+    n_cols = 4
+    n_rows = int(np.ceil(len(columns) / n_cols))
+    fig, axes = plt.subplots(n_rows, n_cols, figsize=(14, 2.9 * n_rows + 0.6), squeeze=False,
+                             layout="constrained")
+    levels = sorted(table["level"].astype(str).unique(), key=_level_key)
+    x = {lvl: i for i, lvl in enumerate(levels)}
+    sources = ["DFT", *sorted(s for s in table["source"].unique() if s != "DFT")]
+    colors = {s: ("k" if s == "DFT" else f"C{i}") for i, s in enumerate(sources)}
+    dft_ref = table[(table["source"] == "DFT") & (table["level"] == reference_level)]
+    for ax, col in zip(axes.flat, columns):
+        for source in sources:
+            sel = table[table["source"] == source].copy()
+            sel = sel.iloc[np.argsort([x[lvl] for lvl in sel["level"]])]
+            ax.plot([x[lvl] for lvl in sel["level"]], sel[col], "o-" if source == "DFT" else "s--",
+                    color=colors[source], ms=4, lw=1.2 if source == "DFT" else 1.0,
+                    label=source if source == "DFT" else f"{source}, trained on the level")
+        if len(dft_ref):
+            ax.axhline(float(dft_ref[col].iloc[0]), color="0.5", ls=":", lw=0.8)
+        ax.set_xticks(range(len(levels)), levels)
+        ax.set_xlabel("level (DFT) / training level (model)", fontsize=8)
+        ax.set_title(_property_label(col), fontsize=9)
+        ax.grid(alpha=0.25)
+    for ax in axes.flat[len(columns):]:
+        ax.set_visible(False)
+    handles, names = axes.flat[0].get_legend_handles_labels()
+    handles.append(plt.Line2D([], [], color="0.5", ls=":"))
+    names.append(f"DFT at the reference level {reference_level}")
+    fig.legend(handles, names, loc="outside lower center", ncol=len(names), fontsize=8)
+    _save(fig, path)

@@ -26,7 +26,7 @@ from .md import md_speed, pair_snap_mismatch, write_potential
 from .mixed import compare_with_single, mixed_fidelity_fits, summarize_mixed
 from .noise import noise_fits
 from .pareto import OBJECTIVES, budget_bands, front, summarize
-from .plots import (cutoff_plot, error_vs_level, label_noise_plot, learning_curves, mixed_fidelity_plot,
+from .plots import (cutoff_plot, error_vs_level, property_plot, label_noise_plot, learning_curves, mixed_fidelity_plot,
                     pareto_2d, pareto_plot, parity_plot, residual_correlation_plot)
 from .storage import file_hash, json_dump, open_h5, read_csv, read_result_tables, write_csv
 from .structures import (BULK_REFERENCE, Structures, bulk_reference, check_structures,
@@ -385,6 +385,59 @@ def run_cutoff_report(sweep_paths: dict[float, list[Path]], md_paths: dict[float
     by_cutoff = summary[summary["on_front"]].groupby("cutoff_A").size()
     log("front settings per cutoff (Å): " + ", ".join(f"{c:.2f}: {n}" for c, n in
                                                        by_cutoff.items()))
+
+
+def run_model_properties(structures_path: Path, descriptor_path: Path, label_paths: list[Path],
+                         settings: dict, descriptors: dict, element: str, out: Path,
+                         potentials: dict[str, tuple[Path, Path]], log=print) -> None:
+    """Material properties of each level's whole-half model of one 2Jmax (LAMMPS), at the
+    energy weight of ``settings`` (config.properties_settings); ``potentials``: each level's
+    .snapcoeff and .snapparam to write."""
+    from .properties import lammps_evaluator, material_properties, pair_commands
+
+    _, _, desc, data, train, _ = load_fit_problem(structures_path, descriptor_path, label_paths)
+    energy, force, _, _ = augmented_r(data, train)
+    weight = settings["energy_weight"]
+    coefs = solve(energy.r, force.r, data.n_features, weight, settings["force_weight"])
+    snap = descriptor_settings(descriptors, desc.twojmax)
+    rows = []
+    for li, level in enumerate(data.levels):
+        coeff, param = potentials[level]
+        write_potential(coeff.parent, coeff.stem, element, snap, coefs[:, li])
+        evaluate = lammps_evaluator(pair_commands(coeff, param, element, snap.reference_pair),
+                                    element)
+        values = material_properties(evaluate, element, settings)
+        rows.append({"twojmax": desc.twojmax, "train_level": level, "energy_weight": weight,
+                     "train_size": len(train), **values})
+        log(f"2Jmax {desc.twojmax}, level {level}: " +
+            ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k}: {v}"
+                      for k, v in values.items()))
+    write_csv(pd.DataFrame(rows), out)
+
+
+def run_properties_report(dft_paths: list[Path], model_paths: list[Path],
+                          whole_half_paths: list[Path], md_paths: list[Path], *,
+                          reference_level: str, energy_weight: float, table_stem: Path,
+                          errors_stem: Path, front_stem: Path, plot: Path, log=print) -> None:
+    """Properties of DFT at each level beside those of each level's model (Bayerl et al.'s
+    Fig. 3), their errors against DFT at the reference level and against the same source at
+    the reference level, and the front of the models over DFT cost, mean property error and
+    MD cost (the property error as a Pareto objective)."""
+    from .properties_report import model_property_front, property_errors, property_table
+
+    dft = pd.DataFrame([json.loads(Path(p).read_text()) for p in dft_paths])
+    models = read_result_tables(model_paths)
+    table = property_table(dft, models)
+    errors = property_errors(table, str(reference_level))
+    write_table(table, table_stem)
+    write_table(errors, errors_stem)
+    whole = read_result_tables(whole_half_paths)
+    md = {int(r["twojmax"]): r for r in (json.loads(Path(p).read_text()) for p in md_paths)}
+    front_table = model_property_front(errors, whole, md, energy_weight)
+    write_table(front_table, front_stem)
+    property_plot(table, str(reference_level), plot)
+    log(f"{len(dft)} DFT levels, {len(models)} models; "
+        f"{int(front_table['on_front'].sum())} models on the property front")
 
 
 def run_whole_half(structures_path: Path, descriptor_path: Path, label_paths: list[Path],

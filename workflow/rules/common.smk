@@ -280,3 +280,23 @@ def cutoff_axis():
 
 
 CUTOFF_AXIS = cutoff_axis()
+
+
+def properties_settings():
+    """The resolved properties section, less its 2Jmax (which runs changes no number of a
+    run), or None when it is off."""
+    from mlipcost.config import properties_settings as resolved
+
+    settings = resolved(config)
+    if not settings:
+        return None
+    settings.pop("twojmax")
+    return canonical(settings)
+
+
+PROPERTIES = properties_settings()
+PROPERTIES_TWOJMAX = (
+    __import__("mlipcost.config", fromlist=["x"]).properties_settings(config)["twojmax"]
+    if PROPERTIES
+    else []
+)

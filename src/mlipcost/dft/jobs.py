@@ -79,3 +79,43 @@ def run_reference_check(structures_path: Path, dft: dict, label_paths: list[Path
                  f"{ref_entry['cutoff_eV']:g} eV, {ref_entry['kspacing_per_A']:g} Å⁻¹")
     write_table(table, out)
     log(table.to_string(index=False))
+
+
+def run_dft_properties(dft: dict, level_name: str, element: str, settings: dict, out: Path, *,
+                       record_store: Path, work_dir: Path, log=print) -> None:
+    """The material properties (properties.material_properties) of DFT at one level: every
+    crystal cell is a configuration of the record store (so a rerun or an offline study costs
+    nothing), labelled at the level's settings. ``out``: a JSON of the properties, the cells'
+    count and their DFT time."""
+    from ..properties import material_properties
+    from ..storage import json_dump
+    from ..structures import Structures
+
+    entry = next(lvl for lvl in dft["levels"] if str(lvl["name"]) == str(level_name))
+    level = Level.from_config(entry, dft.get("smearing", {}))
+    backend = make_backend(dft)
+    records_dir, _ = record_folder(record_store, dft, backend, level)
+    if dft.get("offline", False):
+        backend = OfflineBackend(backend, records_dir)
+    spent = {"cells": 0, "wall_time_s": 0.0, "cpu_time_s": 0.0, "computed": 0}
+
+    def evaluate(cells):
+        structures = Structures.from_atoms(list(cells), ["property_cell"] * len(cells))
+        records = label_chunk(structures, 0, len(cells), level, backend, records_dir,
+                              dft.get("kmesh_rounding", "ceil"), dft.get("max_attempts", 1),
+                              log=log, timeout_s=dft.get("config_timeout_s"), work_dir=work_dir)
+        failed = [(i, r["reason"]) for i, r in enumerate(records) if r["status"] != STATUS_OK]
+        if failed:
+            raise RuntimeError(f"level {level.name}: DFT of property cells failed: {failed[:3]}")
+        spent["cells"] += len(records)
+        spent["computed"] += sum(not r.get("from_store", False) for r in records)
+        spent["wall_time_s"] += sum(float(r["wall_time_s"]) for r in records)
+        spent["cpu_time_s"] += sum(float(r["cpu_time_s"]) for r in records)
+        return [(float(r["energy_eV"]), r["stress_eV_per_A3"]) for r in records]
+
+    values = material_properties(evaluate, element, settings)
+    json_dump({"level": level.name, "source": "dft", **values,
+               **{f"property_cells_{k}": v for k, v in spent.items()}}, out)
+    log(f"level {level.name}: {spent['cells']} property cells ({spent['computed']} computed), "
+        f"DFT {spent['wall_time_s']:.0f} s; " + ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k}: {v}"
+                      for k, v in values.items()))
