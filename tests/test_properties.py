@@ -116,3 +116,16 @@ def test_dft_properties_are_aseos_fits_of_the_record_store_energies(tmp_path):
     assert values["fcc_bulk_modulus_GPa"] == pytest.approx(b0 / GPa, rel=1e-9)
     assert values["fcc_a_A"] == pytest.approx((4 * v0) ** (1 / 3), rel=1e-9)
     assert 80 < values["fcc_C11_GPa"] < 500 and values["fcc_C44_GPa"] > 0
+
+
+def test_properties_command_prints_the_potentials_properties(shared, capsys):
+    from mlipcost.cli import main
+
+    d = shared / "reference/fitsnap_ta_linear"
+    assert main(["properties", "--coeff", str(d / "Ta_pot.snapcoeff"), "--param",
+                 str(d / "Ta_pot.snapparam"), "--element", "Ta", "--phases", "bcc",
+                 "--lattice", "bcc=3.315", "--reference-pair", "pair_style zbl 4.0 4.8",
+                 "pair_coeff * * 73 73", "--strain", "0.002", "--volume-range", "0.003",
+                 "--vacancy-supercell", "0", "0", "0"]) == 0
+    lines = dict(line.split() for line in capsys.readouterr().out.splitlines())
+    assert float(lines["bcc_a_A"]) == pytest.approx(TA_PAPER_LATTICE_A, abs=0.003)

@@ -320,6 +320,30 @@ def _estimate(args) -> int:
     return 0
 
 
+def _properties(args) -> int:
+    from .properties import DEFAULTS, lammps_evaluator, material_properties, pair_commands
+
+    for path in (args.coeff, args.param):
+        if not path.exists():
+            raise FileNotFoundError(f"{path}: no such potential file")
+    lattices = None
+    if args.lattice:
+        lattices = {}
+        for item in args.lattice:
+            phase, _, value = item.partition("=")
+            params = dict(zip(("a", "c"), (float(v) for v in value.split(","))))
+            lattices[phase] = params
+    settings = {**DEFAULTS, "phases": args.phases, "elastic_strain": args.strain,
+                "eos_volume_range": args.volume_range,
+                "vacancy_supercell": args.vacancy_supercell}
+    evaluate = lammps_evaluator(pair_commands(args.coeff, args.param, args.element,
+                                              args.reference_pair or ()), args.element)
+    values = material_properties(evaluate, args.element, settings, lattices)
+    for key, value in values.items():
+        print(f"{key:40s} {value:.6g}" if isinstance(value, float) else f"{key:40s} {value}")
+    return 0
+
+
 def main(argv=None) -> int:
     """The ``mlipcost`` command line; returns the exit status."""
     parser = argparse.ArgumentParser(prog="mlipcost", description=__doc__)
@@ -398,6 +422,24 @@ def main(argv=None) -> int:
                        help="the DFT record store (default: dft-records beside the results "
                        "folder, when there is one)")
     check.set_defaults(func=_check)
+    props = sub.add_parser("properties", help="lattice constants, bulk moduli, phase "
+                           "energies, elastic constants and vacancy energy of a SNAP potential "
+                           "in LAMMPS")
+    props.add_argument("--coeff", type=Path, required=True, help=".snapcoeff")
+    props.add_argument("--param", type=Path, required=True, help=".snapparam")
+    props.add_argument("--element", required=True)
+    props.add_argument("--phases", nargs="+", default=["hcp", "bcc", "fcc"],
+                       help="the first is the ground state (elastic constants, vacancy)")
+    props.add_argument("--lattice", nargs="+", metavar="PHASE=A[,C]",
+                       help="starting lattice parameters (Å), e.g. bcc=3.31 hcp=2.29,3.58")
+    props.add_argument("--reference-pair", nargs="+", metavar="LINE",
+                       help="the reference potential's LAMMPS lines, e.g. 'pair_style zbl 4.0 "
+                       "4.8' 'pair_coeff * * 73 73'")
+    props.add_argument("--strain", type=float, default=0.01, help="elastic ± strain")
+    props.add_argument("--volume-range", type=float, default=0.06,
+                       help="EOS volumes ± this fraction")
+    props.add_argument("--vacancy-supercell", type=int, nargs=3, default=[2, 2, 2])
+    props.set_defaults(func=_properties)
     args = parser.parse_args(argv)
     try:
         return args.func(args)
