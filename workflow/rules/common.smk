@@ -234,42 +234,24 @@ def order_twojmax():
     return int(config["plan"].get("order", {}).get("twojmax", min(TWOJMAX)))
 
 
-def mixed_fidelity_settings():
-    """What run_mixed_fidelity reads: the resolved mixed_fidelity section and the cost model;
-    None when mixed_fidelity is off."""
-    from mlipcost.config import mixed_fidelity_settings as resolved
+def study_section(key):
+    """(params, 2Jmax) of an axis section (mixed_fidelity, label_noise, properties): its
+    resolved settings less its 2Jmax (which 2Jmax run changes no number of a run), or
+    (None, []) when it is off."""
+    import mlipcost.config
 
-    mixed = resolved(config)
-    if not mixed:
-        return None
-    mixed.pop("twojmax")  # which 2Jmax run changes no number of a run
-    return canonical({"mixed_fidelity": mixed, **cost_settings()})
-
-
-def label_noise_settings():
-    """The resolved label_noise section, or None when it is off."""
-    from mlipcost.config import label_noise_settings as resolved
-
-    noise = resolved(config)
-    if not noise:
-        return None
-    noise.pop("twojmax")
-    return canonical(noise)
+    settings = getattr(mlipcost.config, f"{key}_settings")(config)
+    if not settings:
+        return None, []
+    twojmax = settings.pop("twojmax")
+    return canonical(settings), twojmax
 
 
-def study_twojmax(key):
-    """The 2Jmax of a study section (mixed_fidelity, label_noise), or [] when it is off."""
-    from mlipcost.config import label_noise_settings, mixed_fidelity_settings
-
-    resolved = {"mixed_fidelity": mixed_fidelity_settings,
-                "label_noise": label_noise_settings}[key](config)
-    return resolved["twojmax"] if resolved else []
-
-
-MIXED_FIDELITY = mixed_fidelity_settings()
-LABEL_NOISE = label_noise_settings()
-MIXED_TWOJMAX = study_twojmax("mixed_fidelity")
-NOISE_TWOJMAX = study_twojmax("label_noise")
+LABEL_NOISE, NOISE_TWOJMAX = study_section("label_noise")
+PROPERTIES, PROPERTIES_TWOJMAX = study_section("properties")
+MIXED, MIXED_TWOJMAX = study_section("mixed_fidelity")
+# what run_mixed_fidelity reads: the section and the cost model
+MIXED_FIDELITY = canonical({"mixed_fidelity": MIXED, **cost_settings()}) if MIXED else None
 
 
 def cutoff_axis():
@@ -280,23 +262,3 @@ def cutoff_axis():
 
 
 CUTOFF_AXIS = cutoff_axis()
-
-
-def properties_settings():
-    """The resolved properties section, less its 2Jmax (which runs changes no number of a
-    run), or None when it is off."""
-    from mlipcost.config import properties_settings as resolved
-
-    settings = resolved(config)
-    if not settings:
-        return None
-    settings.pop("twojmax")
-    return canonical(settings)
-
-
-PROPERTIES = properties_settings()
-PROPERTIES_TWOJMAX = (
-    __import__("mlipcost.config", fromlist=["x"]).properties_settings(config)["twojmax"]
-    if PROPERTIES
-    else []
-)
