@@ -60,6 +60,12 @@ def main(results: Path) -> None:
     cutoff = pd.read_csv(results / "cutoff/models.csv")
     assert len(set(cutoff["cutoff_A"])) >= 2 and (cutoff["md_atom_timesteps_per_s"] > 0).all()
     assert pd.read_csv(results / "cutoff/summary.csv")["on_front"].any()
+    props = pd.read_csv(results / "properties/properties.csv", dtype={"level": str})
+    assert set(props[props["source"] == "DFT"]["level"]) == {p.stem.removeprefix("level")
+                                                             for p in levels}
+    assert (props["source"] != "DFT").any() and "hcp_C11_GPa" in props
+    assert {"on_front", "mean_abs_property_error_percent"} <= set(
+        pd.read_csv(results / "properties/property_front.csv").columns)
     assert not list(results.rglob(".*.tmp")), "temporary files left behind"
     print(f"workflow outputs OK: {len(levels)} levels, {len(sweep)} sweep rows")
 

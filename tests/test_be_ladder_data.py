@@ -101,13 +101,44 @@ def test_convergence_check_as_the_readme_reports_it(ladder):
     assert list(table["converged_by_the_one_fifth_rule"]) == [True, True, False]
 
 
-def test_every_committed_record_is_readable_and_belongs_to_the_set(ladder):
+def property_cell_keys(config, tmp_path) -> set[str]:
+    """The configuration keys of every level's material-property cells (issue 15), found by
+    running the property routines on the store's records alone."""
+    from mlipcost.config import properties_settings
+    from mlipcost.dft.chunks import configuration_key
+    from mlipcost.properties import material_properties
+
+    settings = properties_settings(config)
+    if not settings:
+        return set()
+    dft = config["dft"]
+    backend = make_backend(dft)
+    keys = set()
+    for entry in dft["levels"]:
+        level = Level.from_config(entry, dft["smearing"])
+        store = REPO / dft["record_store"] / config_hash(
+            {**backend.settings(level), "kmesh_rounding": dft["kmesh_rounding"]})
+
+        def evaluate(cells):
+            keys.update(configuration_key(c) for c in cells)
+            part = Structures.from_atoms(list(cells), ["property_cell"] * len(cells))
+            records = label_chunk(part, 0, len(part), level, OfflineBackend(backend, store),
+                                  store, dft["kmesh_rounding"], work_dir=tmp_path)
+            missing = [i for i, r in enumerate(records) if str(r["status"]) != STATUS_OK]
+            assert not missing, f"level {level.name}: property cells {missing} not in the store"
+            return [(float(r["energy_eV"]), r["stress_eV_per_A3"]) for r in records]
+        material_properties(evaluate, config["element"], settings)
+    return keys
+
+
+def test_every_committed_record_is_readable_and_belongs_to_the_set(ladder, tmp_path):
     import json
 
     from mlipcost.dft.chunks import configuration_key
 
     config, structures = ladder
     keys = {configuration_key(structures.atoms(i)) for i in range(len(structures))}
+    keys |= property_cell_keys(config, tmp_path)
     store = REPO / config["dft"]["record_store"]
     folders = [f for f in store.iterdir() if f.is_dir()]
     assert folders
