@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import scipy.linalg
 
-from mlipcost.fit import FitData, SetStats, augmented_r
+from mlipcost.fit import SetStats, augmented_r
 from mlipcost.mixed import compare_with_single, mixed_coefficients, mixed_fidelity_fits
 from tests.test_linalg_fit import random_fit_data
 

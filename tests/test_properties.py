@@ -1,6 +1,5 @@
 """Material-property routines: closed-form checks, FitSNAP's Ta standard, and DFT (GPAW) whose
 equation of state is ASE's fit of the same record-store energies."""
-from pathlib import Path
 
 import numpy as np
 import pytest

@@ -26,8 +26,9 @@ from .md import md_speed, pair_snap_mismatch, write_potential
 from .mixed import compare_with_single, mixed_fidelity_fits, summarize_mixed
 from .noise import noise_fits
 from .pareto import OBJECTIVES, budget_bands, front, summarize
-from .plots import (cutoff_plot, error_vs_level, property_plot, label_noise_plot, learning_curves, mixed_fidelity_plot,
-                    pareto_2d, pareto_plot, parity_plot, residual_correlation_plot)
+from .plots import (cutoff_plot, error_vs_level, label_noise_plot, learning_curves,
+                    mixed_fidelity_plot, pareto_2d, pareto_plot, parity_plot, property_plot,
+                    residual_correlation_plot)
 from .storage import file_hash, json_dump, open_h5, read_csv, read_result_tables, write_csv
 from .structures import (BULK_REFERENCE, Structures, bulk_reference, check_structures,
                          generate_crystals, read_structures, read_structures_metadata,
@@ -326,13 +327,10 @@ def run_noise_summary(noise_paths: list[Path], *, curves_csv: Path, table_stem: 
                       plot: Path, log=print) -> None:
     """Medians over noise draws; the table of each level against noise of its own RMSD (does
     its model do as well as random noise of that size would let it?); the figure."""
-    from .pareto import summarize as medians
-
     noise = read_result_tables(noise_paths)
     keys = ["twojmax", "noise", "level", "sigma_energy_meV_per_atom", "sigma_force_meV_per_A",
             "energy_weight", "force_weight", "train_size", "noisy_level"]
-    noise["level"] = noise["level"].fillna("").astype(str)
-    summary = medians(noise, keys=keys)
+    summary = summarize(noise, keys=keys)
     levels = summary[summary["level"] != ""].copy()
     if not levels.empty:
         for err in ("energy_rmse_meV_per_atom", "force_rmse_meV_per_A"):
