@@ -230,8 +230,8 @@ def compare_with_single(single: pd.DataFrame, mixed: pd.DataFrame,
                     row[f"best_{kind}_rmse"] = best[objective]
                     row[f"{kind}_cost_s"] = best[cost]
                     row[f"{kind}_setting"] = setting_name(best)
-                row["mixed_gain_percent"] = 100 * (row["best_single_rmse"] - row["best_mixed_rmse"]) \
-                    / row["best_single_rmse"]
+                single_best, mixed_best = row["best_single_rmse"], row["best_mixed_rmse"]
+                row["mixed_gain_percent"] = 100 * (single_best - mixed_best) / single_best
                 rows.append(row)
     table = pd.DataFrame(rows)
     units = {"energy": "meV_per_atom", "force": "meV_per_A"}

@@ -117,5 +117,6 @@ def run_dft_properties(dft: dict, level_name: str, element: str, settings: dict,
     json_dump({"level": level.name, "source": "dft", **values,
                **{f"property_cells_{k}": v for k, v in spent.items()}}, out)
     log(f"level {level.name}: {spent['cells']} property cells ({spent['computed']} computed), "
-        f"DFT {spent['wall_time_s']:.0f} s; " + ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k}: {v}"
-                      for k, v in values.items()))
+        f"DFT {spent['wall_time_s']:.0f} s; "
+        + ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k}: {v}"
+                    for k, v in values.items()))
