@@ -97,3 +97,31 @@ def test_a_level_that_is_random_noise_lies_on_its_noise_curve(synthetic):
         spread = level[f"test_{err}_vs_reference"]
         # the level's own model is one more draw of the same noise model
         assert spread.quantile(0.005) <= own <= spread.quantile(0.995)
+    from mlipcost.noise import levels_as_noise
+    from mlipcost.pareto import summarize
+
+    keys = ["twojmax", "noise", "level", "sigma_energy_meV_per_atom", "sigma_force_meV_per_A"]
+    verdict = levels_as_noise(summarize(table, keys=keys)).iloc[0]
+    assert verdict["energy_error_behaves_like"] == "random noise"
+    assert verdict["force_error_behaves_like"] == "random noise"
+
+
+def test_a_smooth_level_error_is_learned_as_a_systematic_one(synthetic):
+    """A level whose error is itself a 2Jmax-2 qSNAP model (smooth, fully learnable): its model
+    carries that error in full, as the systematic prediction says, not the noise model's."""
+    from mlipcost.noise import levels_as_noise
+    from mlipcost.pareto import summarize
+
+    data, train, test = synthetic
+    shift = np.random.default_rng(9).normal(size=data.n_features) * 2e-4
+    data = FitData(data.energy_a, np.stack([data.energy_y[:, 1] + data.energy_a @ shift,
+                                            data.energy_y[:, 1]], axis=1),
+                   data.force_a, [np.stack([f[:, 1] + a @ shift, f[:, 1]], axis=1)
+                                  for f, a in zip(data.force_y, data.force_a)],
+                   ["shifted", "clean"], data.config_index)
+    table = noise_fits(data, train, test, reference_level="clean", energy_sigmas=[],
+                       force_sigmas=[], energy_weight=WEIGHT, repeats=50, seed=5, twojmax=2)
+    keys = ["twojmax", "noise", "level", "sigma_energy_meV_per_atom", "sigma_force_meV_per_A"]
+    verdict = levels_as_noise(summarize(table, keys=keys)).iloc[0]
+    assert verdict["force_error_behaves_like"] == "systematic error"
+    assert verdict["energy_error_behaves_like"] == "systematic error"

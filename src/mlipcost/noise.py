@@ -11,9 +11,10 @@ pseudo-inverse cut at lstsq's cond, like the fit), so the expected test MSE is t
 plus tr(Cov(β) · A_testᵀA_test) / n_test rows, separately for energy and force rows.
 
 Each level is also run as noise: σ_E and σ_F equal to its RMSD against the reference over the
-training half (Table 3's unshifted definitions). A level whose model is as good as that noise
-model behaves like random noise; one whose model is worse carries a systematic, learnable
-error that the fit reproduces.
+training half (Table 3's unshifted definitions), beside two predictions of its model's error:
+random noise of that size (the noise model, which least squares partly averages out) and a
+systematic error the model learns in full (sqrt(noise-free² + RMSD²)). Whichever its own model is
+nearer to says how the level's DFT error behaves.
 """
 
 from __future__ import annotations
@@ -140,7 +141,9 @@ def noise_fits(data: FitData, train: np.ndarray, test: np.ndarray, *, reference_
                    "test_energy_rmse_meV_per_atom_vs_reference": 1e3 * errs["energy"][col, ref],
                    "test_force_rmse_meV_per_A_vs_reference": 1e3 * errs["force"][col, ref],
                    "expected_test_energy_rmse_meV_per_atom": 1e3 * np.sqrt(expected_e),
-                   "expected_test_force_rmse_meV_per_A": 1e3 * np.sqrt(expected_f)}
+                   "expected_test_force_rmse_meV_per_A": 1e3 * np.sqrt(expected_f),
+                   "noise_free_test_energy_rmse_meV_per_atom": 1e3 * np.sqrt(clean["energy"]),
+                   "noise_free_test_force_rmse_meV_per_A": 1e3 * np.sqrt(clean["force"])}
             if li is not None:
                 own_col = len(cases) * repeats + li
                 row["level_model_energy_rmse_meV_per_atom_vs_reference"] = \
@@ -148,4 +151,28 @@ def noise_fits(data: FitData, train: np.ndarray, test: np.ndarray, *, reference_
                 row["level_model_force_rmse_meV_per_A_vs_reference"] = \
                     1e3 * errs["force"][own_col, ref]
             rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def levels_as_noise(summary: pd.DataFrame) -> pd.DataFrame:
+    """Per (2Jmax, level): its RMSD, its model's test error, the noise model's (median over
+    draws) and the fully learned systematic error's, and which of the two it is nearer to (in
+    ratio). ``summary``: medians over draws of noise_fits' rows."""
+    levels = summary[summary["level"] != ""]
+    rows = []
+    for _, row in levels.iterrows():
+        out = {"twojmax": row["twojmax"], "level": row["level"]}
+        for kind, unit, sigma in (("energy", "meV_per_atom", "sigma_energy_meV_per_atom"),
+                                  ("force", "meV_per_A", "sigma_force_meV_per_A")):
+            own = row[f"level_model_{kind}_rmse_{unit}_vs_reference"]
+            random = row[f"test_{kind}_rmse_{unit}_vs_reference"]
+            systematic = np.hypot(row[f"noise_free_test_{kind}_rmse_{unit}"], row[sigma])
+            out.update({f"dft_{kind}_rmsd_{unit}": row[sigma],
+                        f"level_model_{kind}_rmse_{unit}": own,
+                        f"as_random_noise_{kind}_rmse_{unit}": random,
+                        f"as_learned_systematic_{kind}_rmse_{unit}": systematic,
+                        f"{kind}_error_behaves_like":
+                            "random noise" if abs(np.log(own / random))
+                            < abs(np.log(own / systematic)) else "systematic error"})
+        rows.append(out)
     return pd.DataFrame(rows)

@@ -400,6 +400,8 @@ def label_noise_plot(summary: pd.DataFrame, levels: pd.DataFrame, path: Path) ->
                            label=f"level {name}: its model")
                 ax.scatter(point[sigma], point[f"{err}_vs_reference"], s=40, facecolors="none",
                            edgecolors=colors[name], lw=1.2, zorder=3)
+                ax.scatter(point[sigma], np.hypot(point[f"noise_free_{err}"], point[sigma]),
+                           s=40, marker="x", color=colors[name], lw=1.2, zorder=3)
             ax.set_xscale("log")
             ax.set_yscale("log")
             tidy_log_axis(ax.xaxis)
@@ -411,7 +413,9 @@ def label_noise_plot(summary: pd.DataFrame, levels: pd.DataFrame, path: Path) ->
     handles, names = axes[0][0].get_legend_handles_labels()
     if not levels.empty:
         handles.append(plt.Line2D([], [], marker="o", ls="", mfc="none", mec="0.3"))
-        names.append("open: model trained on noise of the level's RMSD")
+        names.append("open: model trained on random noise of the level's RMSD")
+        handles.append(plt.Line2D([], [], marker="x", ls="", color="0.3"))
+        names.append("×: a systematic error of that RMSD, learned in full")
     fig.legend(handles, names, loc="outside lower center", ncol=3, fontsize=8)
     _save(fig, path)
 

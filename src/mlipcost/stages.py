@@ -24,7 +24,7 @@ from .importers import import_labels, read_structures_file, rescale_factor
 from .labels import STATUS_OK, read_labels, write_extxyz, write_level_file
 from .md import md_speed, pair_snap_mismatch, write_potential
 from .mixed import compare_with_single, mixed_fidelity_fits, summarize_mixed
-from .noise import noise_fits
+from .noise import levels_as_noise, noise_fits
 from .pareto import OBJECTIVES, budget_bands, front, summarize
 from .plots import (cutoff_plot, error_vs_level, label_noise_plot, learning_curves,
                     mixed_fidelity_plot, pareto_2d, pareto_plot, parity_plot, property_plot,
@@ -325,31 +325,14 @@ def run_mixed_comparison(sweep_paths: list[Path], mixed_paths: list[Path], *,
 
 def run_noise_summary(noise_paths: list[Path], *, curves_csv: Path, table_stem: Path,
                       plot: Path, log=print) -> None:
-    """Medians over noise draws; the table of each level against noise of its own RMSD (does
-    its model do as well as random noise of that size would let it?); the figure."""
+    """Medians over noise draws; the table of each level's model against random noise of the
+    level's RMSD and against a systematic error of that size learned in full; the figure."""
     noise = read_result_tables(noise_paths)
     keys = ["twojmax", "noise", "level", "sigma_energy_meV_per_atom", "sigma_force_meV_per_A",
             "energy_weight", "force_weight", "train_size", "noisy_level"]
     summary = summarize(noise, keys=keys)
-    levels = summary[summary["level"] != ""].copy()
-    if not levels.empty:
-        for err in ("energy_rmse_meV_per_atom", "force_rmse_meV_per_A"):
-            own = levels[f"level_model_{err}_vs_reference"]
-            levels[f"{err.split('_')[0]}_model_over_noise_model"] = \
-                own / levels[f"test_{err}_vs_reference"]
-            levels[f"{err.split('_')[0]}_like_random_noise"] = \
-                own <= levels[f"test_{err}_vs_reference_p84"]
-    columns = ["twojmax", "level", "sigma_energy_meV_per_atom", "sigma_force_meV_per_A",
-               "level_model_energy_rmse_meV_per_atom_vs_reference",
-               "test_energy_rmse_meV_per_atom_vs_reference", "energy_model_over_noise_model",
-               "energy_like_random_noise", "level_model_force_rmse_meV_per_A_vs_reference",
-               "test_force_rmse_meV_per_A_vs_reference", "force_model_over_noise_model",
-               "force_like_random_noise"]
-    table = levels[[c for c in columns if c in levels]].rename(columns={
-        "sigma_energy_meV_per_atom": "dft_energy_rmsd_meV_per_atom",
-        "sigma_force_meV_per_A": "dft_force_rmsd_meV_per_A",
-        "test_energy_rmse_meV_per_atom_vs_reference": "noise_model_energy_rmse_meV_per_atom",
-        "test_force_rmse_meV_per_A_vs_reference": "noise_model_force_rmse_meV_per_A"})
+    levels = summary[summary["level"] != ""]
+    table = levels_as_noise(summary)
     write_table(table, table_stem)
     write_csv(summary, curves_csv)
     label_noise_plot(summary, levels, plot)
