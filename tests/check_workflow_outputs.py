@@ -64,7 +64,7 @@ def main(results: Path) -> None:
     assert set(props[props["source"] == "DFT"]["level"]) == {p.stem.removeprefix("level")
                                                              for p in levels}
     assert (props["source"] != "DFT").any() and "hcp_C11_GPa" in props
-    assert {"on_front", "mean_abs_property_error_percent"} <= set(
+    assert {"on_front", "median_abs_property_error_percent"} <= set(
         pd.read_csv(results / "properties/property_front.csv").columns)
     assert not list(results.rglob(".*.tmp")), "temporary files left behind"
     print(f"workflow outputs OK: {len(levels)} levels, {len(sweep)} sweep rows")
