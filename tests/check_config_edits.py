@@ -15,17 +15,31 @@ REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = Path(sys.executable).with_name("snakemake")
 ANALYSIS = {"leverage", "md_cost", "tables", "whole_half", "fit_sweep", "model_tables", "pareto",
             "claims", "all"}
+# the axes of issue 15 on the fitted models: what reads the split, the labels, the sweep
+AXES = {"mixed_fidelity", "mixed_fidelity_report", "label_noise", "label_noise_report",
+        "cutoff_leverage", "cutoff_sweep", "cutoff_md_cost", "cutoff_report", "model_properties",
+        "properties_report"}
 # (section, key, new value): the jobs a dry run must plan, exactly
 EDITS = [
-    ("split", "seed", 59, ANALYSIS | {"structures"}),
-    ("dft", "max_failed_fraction", 0.25, ANALYSIS | {"collect_level"}),
+    ("split", "seed", 59, ANALYSIS | AXES | {"structures"}),
+    ("dft", "max_failed_fraction", 0.25, ANALYSIS | AXES | {"collect_level"}),
     ("descriptors", "workers", 1, set()),
     ("fit", "threads", 2, set()),
-    ("fit", "energy_weights", [1, 100], {"fit_sweep", "pareto", "claims", "all"}),
-    ("md", "steps", 30, {"md_cost", "model_tables", "pareto", "claims", "all"}),
+    ("fit", "energy_weights", [1, 100],
+     {"fit_sweep", "pareto", "claims", "all", "mixed_fidelity", "mixed_fidelity_report",
+      "cutoff_sweep", "cutoff_report"}),
+    ("md", "steps", 30, {"md_cost", "model_tables", "pareto", "claims", "all", "cutoff_md_cost",
+                         "cutoff_report", "properties_report"}),
     ("pareto", "cost", "measured_cpu",
-     {"fit_sweep", "tables", "whole_half", "model_tables", "pareto", "claims", "all"}),
-    ("tables", "energy_weighted", 100, {"whole_half", "model_tables", "pareto", "claims", "all"}),
+     {"fit_sweep", "tables", "whole_half", "model_tables", "pareto", "claims", "all",
+      "mixed_fidelity", "mixed_fidelity_report", "cutoff_sweep", "cutoff_report",
+      "properties_report"}),
+    ("tables", "energy_weighted", 100,
+     {"whole_half", "model_tables", "pareto", "claims", "all", "label_noise",
+      "label_noise_report", "model_properties", "properties_report"}),
+    ("label_noise", "repeats", 3, {"label_noise", "label_noise_report", "all"}),
+    ("properties", "elastic_strain", 0.02,
+     {"dft_properties", "model_properties", "properties_report", "all"}),
 ]
 
 

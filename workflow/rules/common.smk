@@ -250,6 +250,12 @@ def study_section(key):
 LABEL_NOISE, NOISE_TWOJMAX = study_section("label_noise")
 PROPERTIES, PROPERTIES_TWOJMAX = study_section("properties")
 MIXED, MIXED_TWOJMAX = study_section("mixed_fidelity")
+# what the DFT of the property cells reads: the cells, not the models' fitting
+PROPERTY_CELLS = (
+    {k: PROPERTIES[k] for k in __import__("mlipcost.properties").properties.DEFAULTS}
+    if PROPERTIES
+    else None
+)
 # what run_mixed_fidelity reads: the section and the cost model
 MIXED_FIDELITY = canonical({"mixed_fidelity": MIXED, **cost_settings()}) if MIXED else None
 

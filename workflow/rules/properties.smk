@@ -12,7 +12,7 @@ rule dft_properties:
     params:
         dft=labelling_settings(),
         element=config["element"],
-        settings=PROPERTIES,
+        settings=PROPERTY_CELLS,
         record_store=RECORD_STORE,
     threads: 1
     resources:
