@@ -112,16 +112,30 @@ def same_as_clean(run: Path) -> None:
 
 def records_once(run: Path, store: Path) -> int:
     """One record per (distinct configuration, level) in the record ``store``: none lost, none
-    twice."""
+    twice; the other records of a level are its material-property cells (issue 15), no more than
+    its properties job evaluated."""
+    import json
+
     from mlipcost.dft.chunks import configuration_key
     from mlipcost.structures import read_structures, read_structures_metadata
 
     structures = read_structures(run / "configurations.h5")
     valid = read_structures_metadata(run / "configurations.h5")["valid"]
-    distinct = len({configuration_key(structures.atoms(i)) for i in np.flatnonzero(valid)})
+    keys = {configuration_key(structures.atoms(i)) for i in np.flatnonzero(valid)}
+    distinct = len(keys)
     folders = [f for f in store.iterdir() if f.is_dir()]
-    counts = [len(list(f.glob("*.npz"))) for f in folders]
     assert len(folders) == len(list(CLEAN.glob("labels/level*.h5"))), folders
+    counts = []
+    for folder in folders:
+        stored = {p.stem for p in folder.glob("*.npz")}
+        level = json.loads((folder / "settings.json").read_text())["level"]
+        properties = run / "properties" / f"dft_level{level}.json"
+        cells = (json.loads(properties.read_text())["property_cells_cells"]
+                 if properties.exists() else 0)
+        assert len(stored - keys) <= cells, (f"level {level}: {len(stored - keys)} records "
+                                             f"that are neither configurations nor its "
+                                             f"{cells} property cells")
+        counts.append(len(stored & keys))
     assert all(c == distinct for c in counts), f"records per level {counts}, expected {distinct}"
     leftovers = [p for p in store.rglob("*") if p.name.startswith(".")]
     assert not leftovers, f"temporary files left behind: {leftovers[:5]}"
