@@ -87,6 +87,11 @@ rule cutoff_report:
             caption="../report/cutoff_models.rst",
             category="Beyond one level and one RMSE",
         ),
+        front_html=report(
+            f"{RESULTS}/cutoff/front.html",
+            caption="../report/cutoff_front.rst",
+            category="Beyond one level and one RMSE",
+        ),
         plot=report(
             f"{RESULTS}/cutoff/cutoff.png",
             caption="../report/cutoff.rst",

@@ -73,6 +73,11 @@ rule properties_report:
             caption="../report/properties_table.rst",
             category="Beyond one level and one RMSE",
         ),
+        errors_html=report(
+            f"{RESULTS}/properties/property_errors.html",
+            caption="../report/property_errors.rst",
+            category="Beyond one level and one RMSE",
+        ),
         front_html=report(
             f"{RESULTS}/properties/property_front.html",
             caption="../report/property_front.rst",
