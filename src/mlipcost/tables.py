@@ -15,7 +15,8 @@ def ladder_table(levels: list[dict], labels: list[Labels]) -> pd.DataFrame:
     """Table 1: each level's settings and its measured DFT wall time per configuration.
 
     For computed levels, the workflow's overhead: (the labelling jobs' wall time − the DFT wall
-    time of the calculations they ran) / their wall time, as the jobs measured it themselves.
+    time of the calculations they ran) / their wall time, as the jobs measured it themselves;
+    NaN when the jobs ran no DFT (every label from the record store: an offline study).
     """
     rows = []
     base = cpu_base = None
@@ -45,8 +46,9 @@ def ladder_table(levels: list[dict], labels: list[Labels]) -> pd.DataFrame:
         job = lab.jobs_wall_time_s
         if np.isfinite(job):
             rows[-1]["labelling_jobs_wall_time_s"] = job
+            dft = lab.jobs_dft_wall_time_s
             rows[-1]["workflow_overhead_fraction"] = (
-                (job - lab.jobs_dft_wall_time_s) / job if job > 0 else np.nan)
+                (job - dft) / job if job > 0 and dft > 0 else np.nan)
     return pd.DataFrame(rows)
 
 
