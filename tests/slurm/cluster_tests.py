@@ -102,9 +102,11 @@ def check_scancel(base: Path) -> None:
     from mlipcost.structures import read_structures
 
     structures = read_structures(base / "scancel/results/structures.h5")
-    distinct = len({configuration_key(a) for a in structures})
+    keys = {configuration_key(a) for a in structures}
+    distinct = len(keys)
     levels = list((base / "scancel/results/labels").glob("*.h5"))
-    records = list((base / "scancel/dft-records").rglob("*.npz"))
+    # the store also holds each level's material-property cells (issue 15): not configurations
+    records = [p for p in (base / "scancel/dft-records").rglob("*.npz") if p.stem in keys]
     n_configs = sum(len(h5py.File(p)["energy_eV"]) for p in levels)
     assert len(records) == distinct * len(levels), \
         f"{len(records)} records for {distinct} distinct configurations x {len(levels)} levels"
