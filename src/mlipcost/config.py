@@ -256,14 +256,15 @@ def whole_half_weights(config: dict) -> list[float]:
 
 def mixed_fidelity_settings(config: dict) -> dict | None:
     """The mixed-fidelity sweep with its defaults filled in from fit, or None when off."""
+    from .mixed import MIXED_METHODS
+
     section = config.get("mixed_fidelity") or {}
     if not section.get("enabled", False):
         return None
     fit = config["fit"]
     pairs = section.get("pairs")
     return {"twojmax": _section_twojmax(config, "mixed_fidelity"),
-            "methods": list(section.get("methods", ["delta", "joint_offset", "split_energy_high",
-                                                    "split_force_high"])),
+            "methods": list(section.get("methods", MIXED_METHODS)),
             "pairs": [[str(n) for n in pair] for pair in pairs] if pairs else None,
             "low_sizes": [int(n) for n in section.get("low_sizes", fit["training_sizes"])],
             "high_sizes": [int(n) for n in section.get("high_sizes", fit["training_sizes"])],

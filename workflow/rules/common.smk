@@ -157,13 +157,11 @@ def descriptor_params(rcutfac=None):
     """The descriptor settings: how the work is spread (parts, workers) changes no value. The
     study's cutoff is rcutfac's first value (written as a number, so that a list whose first is
     today's number reruns nothing); ``rcutfac`` another of the cutoff axis."""
-    from mlipcost.descriptors import cutoff_scales
-
     params = {k: v for k, v in config["descriptors"].items() if k not in ("parts", "workers")}
     if rcutfac is not None:
         params["rcutfac"] = rcutfac
     elif "rcutfac" in params:
-        params["rcutfac"] = cutoff_scales(config["descriptors"])[0]
+        params["rcutfac"] = cutoff_scales()[0]
     return canonical(params)
 
 
@@ -250,21 +248,26 @@ def study_section(key):
 LABEL_NOISE, NOISE_TWOJMAX = study_section("label_noise")
 PROPERTIES, PROPERTIES_TWOJMAX = study_section("properties")
 MIXED, MIXED_TWOJMAX = study_section("mixed_fidelity")
-# what the DFT of the property cells reads: the cells, not the models' fitting
-PROPERTY_CELLS = (
-    {k: PROPERTIES[k] for k in __import__("mlipcost.properties").properties.DEFAULTS}
-    if PROPERTIES
-    else None
-)
+
+
+def property_cell_settings():
+    """What the DFT of the property cells reads: the cells, not the models' fitting."""
+    from mlipcost.properties import DEFAULTS
+
+    return {k: PROPERTIES[k] for k in DEFAULTS} if PROPERTIES else None
+
+
+PROPERTY_CELLS = property_cell_settings()
 # what run_mixed_fidelity reads: the section and the cost model
 MIXED_FIDELITY = canonical({"mixed_fidelity": MIXED, **cost_settings()}) if MIXED else None
 
 
-def cutoff_axis():
-    """The cutoff axis's other rcutfac values as the strings of its paths (rc<value>)."""
-    from mlipcost.descriptors import cutoff_scales
+def cutoff_scales():
+    """descriptors.rcutfac as a list: the study's cutoff, then the cutoff axis's others."""
+    from mlipcost.descriptors import cutoff_scales as scales
 
-    return [f"{r:g}" for r in cutoff_scales(config["descriptors"])[1:]]
+    return scales(config["descriptors"])
 
 
-CUTOFF_AXIS = cutoff_axis()
+# the cutoff axis's other rcutfac values as the strings of its paths (rc<value>)
+CUTOFF_AXIS = [f"{r:g}" for r in cutoff_scales()[1:]]

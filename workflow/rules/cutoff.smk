@@ -99,8 +99,7 @@ rule cutoff_report:
         ),
         plot_pdf=f"{RESULTS}/cutoff/cutoff.pdf",
     params:
-        rcutfac=[float(descriptor_params().get("rcutfac", 4.812302818))]
-        + [float(r) for r in CUTOFF_AXIS],
+        rcutfac=cutoff_scales(),
         radelem=float(config["descriptors"].get("radelem", 0.5)),
         reference_level=config["fit"]["reference_level"],
         front_samplers=config.get("pareto", {}).get("samplers"),
