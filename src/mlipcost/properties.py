@@ -157,12 +157,16 @@ def material_properties(evaluate: Evaluator, element: str, settings: dict | None
             fit = {"volume_A3_per_atom": np.nan, "energy_eV_per_atom": np.nan,
                    "bulk_modulus_GPa": np.nan, "volume_factor": np.nan}
         start += len(cells)
+        # the strained and vacancy cells are keys of the record store, bit for bit, and
+        # curve_fit's last digits differ between scipy/BLAS builds: built at the fit's volume
+        # rounded to 1e-6 (a moves by ~1e-7 Å), a new machine finds the labels it made
         equilibrium[phase] = (reference_cell(element, phase, lattices)
                               if np.isnan(fit["volume_factor"])
-                              else scaled(cells[0], fit["volume_factor"]))
+                              else scaled(cells[0], round(fit["volume_factor"], 6)))
         out[f"{phase}_volume_A3_per_atom"] = fit["volume_A3_per_atom"]
         out[f"{phase}_a_A"] = (np.nan if np.isnan(fit["volume_factor"])
-                               else lattice_constant(equilibrium[phase], phase))
+                               else lattice_constant(scaled(cells[0], fit["volume_factor"]),
+                                                     phase))
         out[f"{phase}_bulk_modulus_GPa"] = fit["bulk_modulus_GPa"]
         out[f"{phase}_energy_eV_per_atom"] = fit["energy_eV_per_atom"]
     ground = phases[0]
