@@ -72,7 +72,8 @@ test-workflow: setup system-test
 	$(PY) tests/check_report_renders.py .test/reports/test.html \
 	  pareto_2J2.png learning_curves.png parity.png pareto_2d.png error_vs_level.png \
 	  residual_correlation.png paper_pareto_2J6.png paper_pareto_2d.png paper_learning_curves.png \
-	  mixed_fidelity.png label_noise.png cutoff.png properties.png
+	  mixed_fidelity.png label_noise.png cutoff.png properties.png \
+	  dft_floor.png
 	# plan.mode pilot on a 24-cell pool: only the leverage order's prefix is labelled
 	OMP_NUM_THREADS=1 $(SNAKEMAKE) -s $(CURDIR)/Snakefile --directory .test \
 	  --configfile .test/config/pilot.yaml --profile profiles/default --cores 2 -q

@@ -41,6 +41,11 @@ def main(results: Path) -> None:
     claims = pd.read_csv(results / "claims/claims.csv")
     assert len(claims[claims["evidence"] == "this workflow"]) == 8
     assert set(claims["verdict"]) <= {"holds", "does not hold", "not testable"}
+    floor = pd.read_csv(results / "claims/dft_floor.csv")
+    assert len(floor) == len(levels) * whole["twojmax"].nunique()
+    reference = str(floor["train_level"].iloc[-1])   # each 2Jmax's levels end with it
+    assert (floor.loc[floor["train_level"].astype(str) != reference,
+                      "force_dft_rmsd_meV_per_A"] > 0).all()
     assert (results / "tables/table3c_bayerl_recommendation.csv").exists()
     table3 = pd.read_csv(results / "tables/table3_dft_rmsd.csv")
     assert np.isfinite(table3["energy_rmsd_bulk_shifted_meV_per_atom"]).all()

@@ -147,3 +147,50 @@ def test_bulk_shift_uses_the_bulk_reference_outside_the_data():
     assert row["n_configs"] == 3
     assert row["energy_rmsd_bulk_shifted_meV_per_atom"] == pytest.approx(
         1e3 * np.sqrt(np.mean(np.array([0.5, 1.5, 2.5]) ** 2)))
+
+
+def test_dft_floor_reads_each_levels_curve_against_its_table3_rmsd(tmp_path):
+    """A level whose curve is sqrt(e_ref(n)² + RMSD²) flattens at its RMSD: the floor table
+    reports the largest size's error, the drop over the last doubling and the quadrature sum
+    exactly, and the figure is written."""
+    from mlipcost.claims import dft_floor
+    from mlipcost.plots import dft_floor_plot
+
+    sizes = [5, 10, 20, 40, 80]
+    rmsd = {"1": (300.0, 900.0), "2": (30.0, 150.0)}
+    weights = {"energy_weighted": 150.0, "force_weighted": 12.25}
+    rows = []
+    for level in ("1", "2", "3"):
+        for weight in weights.values():
+            for n in sizes:
+                e_ref, f_ref = 400.0 / n, 4000.0 / n
+                e_floor, f_floor = rmsd.get(level, (0.0, 0.0))
+                e, f = np.hypot(e_ref, e_floor), np.hypot(f_ref, f_floor)
+                rows.append({"twojmax": 4, "train_level": level, "sampler": "leverage",
+                             "energy_weight": weight, "size": n,
+                             "test_energy_rmse_meV_per_atom_vs_reference": e,
+                             "test_energy_rmse_meV_per_atom_vs_reference_p16": 0.9 * e,
+                             "test_energy_rmse_meV_per_atom_vs_reference_p84": 1.1 * e,
+                             "test_force_rmse_meV_per_A_vs_reference": f,
+                             "test_force_rmse_meV_per_A_vs_reference_p16": 0.9 * f,
+                             "test_force_rmse_meV_per_A_vs_reference_p84": 1.1 * f})
+    summary = pd.DataFrame(rows)
+    table3 = pd.DataFrame({"level": [1, 2], "energy_rmsd_meV_per_atom": [300.0, 30.0],
+                           "force_rmsd_meV_per_A": [900.0, 150.0]})
+    floor = dft_floor(summary, table3, ["1", "2", "3"], weights, "leverage").set_index(
+        "train_level")
+    one = floor.loc["1"]
+    assert one["energy_size_largest"] == 80 and one["energy_size_half"] == 40
+    assert one["energy_test_meV_per_atom_at_largest"] == pytest.approx(np.hypot(5.0, 300.0))
+    assert one["energy_drop_over_last_doubling_pct"] == pytest.approx(
+        100 * (np.hypot(10.0, 300.0) / np.hypot(5.0, 300.0) - 1))
+    assert one["energy_quadrature_sum_meV_per_atom"] == pytest.approx(np.hypot(300.0, 5.0))
+    assert one["force_test_over_dft_rmsd"] == pytest.approx(np.hypot(50.0, 900.0) / 900.0)
+    assert floor.loc["3", "energy_dft_rmsd_meV_per_atom"] == 0.0
+    assert np.isnan(floor.loc["3", "force_test_over_dft_rmsd"])
+    # the reference level falls by half over the last doubling; level 1 by well under 1 %
+    assert floor.loc["3", "force_drop_over_last_doubling_pct"] == pytest.approx(100.0)
+    assert one["force_drop_over_last_doubling_pct"] < 1.0
+    dft_floor_plot(summary, floor.reset_index(), ["1", "2", "3"], weights, "leverage",
+                   tmp_path / "floor.png")
+    assert (tmp_path / "floor.png").stat().st_size > 0 and (tmp_path / "floor.pdf").exists()

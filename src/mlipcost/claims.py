@@ -432,3 +432,60 @@ def workflow_evidence(summary: pd.DataFrame, whole_half: pd.DataFrame | None,
                     else summary,
                     whole_half=whole_half, samplers=sel if len(sel) else None,
                     table_weights=table_weights, sampler_weight=sampler_weight)
+
+
+# the learning curves that show the DFT floor: errors of the energy panel at the energy-weighted
+# weight, of the force panel at the force-weighted one (Tables 4 and 5)
+FLOOR_QUANTITIES = (
+    ("energy", "energy_weighted", E_REF, "energy_rmsd_meV_per_atom", "meV_per_atom"),
+    ("force", "force_weighted", F_REF, "force_rmsd_meV_per_A", "meV_per_A"),
+)
+
+
+def dft_floor(summary: pd.DataFrame, dft_rmsd: pd.DataFrame, levels: list[str],
+              table_weights: dict[str, float], sampler: str) -> pd.DataFrame:
+    """Does each level's learning curve flatten at its own DFT error? One row per (2Jmax,
+    training level): the test error against the reference at the largest training size and its
+    drop over the last doubling, next to the level's RMSD against the reference (Table 3,
+    unshifted) and the quadrature sum sqrt(RMSD² + e_ref²) with e_ref the reference-trained
+    model's error at the same size, which is what a model that learned its level exactly and a
+    DFT error independent of the model error would reach."""
+    summary = summary.assign(train_level=summary["train_level"].astype(str))
+    rmsd = dft_rmsd.assign(level=dft_rmsd["level"].astype(str)).set_index("level")
+    rows = []
+    for twojmax in sorted(summary["twojmax"].unique()):
+        for level in levels:
+            row = {"twojmax": int(twojmax), "train_level": level, "sampler": sampler}
+            for name, weighting, col, rmsd_col, unit in FLOOR_QUANTITIES:
+                weight = table_weights[weighting]
+
+                def curve(lvl):
+                    sel = summary[(summary["twojmax"] == twojmax)
+                                  & (summary["train_level"] == lvl)
+                                  & (summary["sampler"] == sampler)
+                                  & np.isclose(summary["energy_weight"], weight)]
+                    return sel.set_index("size")[col].sort_index()
+                own, ref = curve(level), curve(levels[-1])
+                if own.empty:
+                    raise ValueError(f"no {sampler} learning curve of level {level} at 2Jmax "
+                                     f"{twojmax}, energy weight {weight:g}")
+                largest = own.index[-1]
+                # the fitted size nearest to half the largest, on a log scale
+                half = min(own.index[:-1], key=lambda n: abs(np.log(2 * n / largest)),
+                           default=largest)
+                level_rmsd = 0.0 if level == levels[-1] else float(rmsd.loc[level, rmsd_col])
+                row.update({
+                    f"{name}_panel_energy_weight": weight,
+                    f"{name}_size_largest": int(largest),
+                    f"{name}_test_{unit}_at_largest": float(own.iloc[-1]),
+                    f"{name}_size_half": int(half),
+                    f"{name}_test_{unit}_at_half": float(own.loc[half]),
+                    f"{name}_drop_over_last_doubling_pct": 100.0 * (own.loc[half] / own.iloc[-1]
+                                                                     - 1.0),
+                    f"{name}_dft_rmsd_{unit}": level_rmsd,
+                    f"{name}_quadrature_sum_{unit}": float(np.hypot(level_rmsd, ref.iloc[-1])),
+                    f"{name}_test_over_dft_rmsd": (float(own.iloc[-1]) / level_rmsd
+                                                   if level_rmsd > 0 else np.nan),
+                })
+            rows.append(row)
+    return pd.DataFrame(rows)

@@ -522,3 +522,49 @@ def property_plot(table: pd.DataFrame, reference_level: str, path: Path) -> None
     names.append(f"DFT at the reference level {reference_level}")
     fig.legend(handles, names, loc="outside lower center", ncol=len(names), fontsize=8)
     _save(fig, path)
+
+
+def dft_floor_plot(summary: pd.DataFrame, floor: pd.DataFrame, levels: list[str],
+                   table_weights: dict[str, float], sampler: str, path: Path) -> None:
+    """Learning curves of every training level against the reference (median, 16–84 % band),
+    one row per 2Jmax, with each level's DFT RMSD against the reference (Table 3) as a dashed
+    line of its colour: where a curve flattens onto its line, the DFT error is the floor."""
+    summary = summary.assign(train_level=summary["train_level"].astype(str))
+    twojmaxes = sorted(summary["twojmax"].unique())
+    colors = _level_colors(levels)
+    fig, axes = plt.subplots(len(twojmaxes), 2, figsize=(10, 3.6 * len(twojmaxes)),
+                             squeeze=False)
+    panels = (("energy", "energy_weighted", "test_energy_rmse_meV_per_atom_vs_reference",
+               "meV/atom", "meV_per_atom"),
+              ("force", "force_weighted", "test_force_rmse_meV_per_A_vs_reference", "meV/Å",
+               "meV_per_A"))
+    for r, twojmax in enumerate(twojmaxes):
+        for c, (name, weighting, col, unit, tag) in enumerate(panels):
+            ax, weight = axes[r, c], table_weights[weighting]
+            for level in levels:
+                sel = summary[(summary["twojmax"] == twojmax) & (summary["train_level"] == level)
+                              & (summary["sampler"] == sampler)
+                              & np.isclose(summary["energy_weight"], weight)].sort_values("size")
+                ax.plot(sel["size"], sel[col], marker="o", ms=3, color=colors[level],
+                        label=f"level {level}")
+                ax.fill_between(sel["size"], sel[col + "_p16"], sel[col + "_p84"],
+                                color=colors[level], alpha=0.12)
+                row = floor[(floor["twojmax"] == twojmax) & (floor["train_level"] == level)]
+                rmsd = float(row[f"{name}_dft_rmsd_{tag}"].iloc[0])
+                if rmsd > 0:
+                    ax.axhline(rmsd, color=colors[level], linestyle="--", linewidth=1)
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            ax.grid(True, which="both", alpha=0.25)
+            tidy_log_axis(ax.xaxis)
+            tidy_log_axis(ax.yaxis)
+            ax.set_xlabel("training configurations")
+            ax.set_ylabel(f"test {name} RMSE vs reference ({unit})")
+            ax.set_title(f"2Jmax {twojmax}, {'energies' if name == 'energy' else 'forces'}, "
+                         f"energy weight {weight:g}", fontsize=9)
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    handles.append(plt.Line2D([], [], color="grey", linestyle="--"))
+    labels.append("level's DFT RMSD vs reference (Table 3)")
+    axes[0, 0].legend(handles, labels, fontsize=7)
+    fig.suptitle(f"Learning curves per training level and the DFT floor ({sampler} sampling)")
+    _save(fig, path)

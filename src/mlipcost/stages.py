@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .claims import check_claims, paper_evidence, workflow_evidence
+from .claims import check_claims, dft_floor, paper_evidence, workflow_evidence
 from .config import table_weights, whole_half_weights
 from .costs import configuration_costs, cost_sources
 from .descriptors import (DescriptorFile, compute_descriptor_file, compute_descriptor_part,
@@ -26,9 +26,9 @@ from .md import md_speed, pair_snap_mismatch, write_potential
 from .mixed import compare_with_single, mixed_fidelity_fits, summarize_mixed
 from .noise import levels_as_noise, noise_fits
 from .pareto import OBJECTIVES, budget_bands, front, summarize
-from .plots import (cutoff_plot, error_vs_level, label_noise_plot, learning_curves,
-                    mixed_fidelity_plot, pareto_2d, pareto_plot, parity_plot, property_plot,
-                    residual_correlation_plot)
+from .plots import (cutoff_plot, dft_floor_plot, error_vs_level, label_noise_plot,
+                    learning_curves, mixed_fidelity_plot, pareto_2d, pareto_plot, parity_plot,
+                    property_plot, residual_correlation_plot)
 from .storage import file_hash, json_dump, open_h5, read_csv, read_result_tables, write_csv
 from .structures import (BULK_REFERENCE, Structures, bulk_reference, check_structures,
                          generate_crystals, read_structures, read_structures_metadata,
@@ -609,9 +609,12 @@ def run_model_tables(whole_half_paths: list[Path], md_paths: list[Path],
 
 def run_claims(summary_path: Path, whole_half_paths: list[Path], levels: list[str],
                table_weights: dict[str, float], sampler_weight: float, out_stem: Path,
-               paper_dir: Path | None = None, log=print) -> pd.DataFrame:
+               paper_dir: Path | None = None, dft_rmsd_path: Path | None = None,
+               floor_sampler: str = "leverage", floor_stem: Path | None = None,
+               floor_plot: Path | None = None, log=print) -> pd.DataFrame:
     """The paper's claims tested on this workflow's results (and on the paper's own result files
-    when ``paper_dir`` is given), one table."""
+    when ``paper_dir`` is given), one table; with ``dft_rmsd_path`` (Table 3) also the learning
+    curves of every level against its DFT floor (claims.dft_floor: a table and a figure)."""
     evidence = workflow_evidence(read_csv(summary_path), read_result_tables(whole_half_paths),
                                  levels, table_weights, sampler_weight)
     tables = [check_claims(evidence)]
@@ -621,6 +624,14 @@ def run_claims(summary_path: Path, whole_half_paths: list[Path], levels: list[st
     write_table(table, out_stem)
     for row in table.itertuples():
         log(f"claim {row.claim} ({row.evidence}): {row.verdict}")
+    if dft_rmsd_path is not None:
+        summary = read_csv(summary_path)
+        floor = dft_floor(summary, read_csv(dft_rmsd_path), [str(v) for v in levels],
+                          table_weights, floor_sampler)
+        write_table(floor, floor_stem)
+        dft_floor_plot(summary, floor, [str(v) for v in levels], table_weights, floor_sampler,
+                       floor_plot)
+        log(floor.to_string(index=False))
     return table
 
 

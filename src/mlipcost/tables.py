@@ -260,6 +260,11 @@ def convergence_table(labels: list, check, sample: np.ndarray, reference: str) -
 
     def rmsd(a, b, configs):
         configs = configs[a.ok[configs] & b.ok[configs]]
+        if not len(configs):
+            raise ValueError(
+                f"dft.convergence_check: none of the sampled configurations is labelled at both "
+                f"level {a.level} and level {b.level} (a pilot or production run labels only part "
+                "of the set): set dft.convergence_check: null in that run's config")
         de = (a.energy_per_atom - b.energy_per_atom)[configs]
         atoms = np.concatenate([np.arange(a.offsets[i], a.offsets[i + 1]) for i in configs])
         df = (a.forces - b.forces)[atoms]

@@ -74,6 +74,7 @@ rule claims:
         summary=f"{RESULTS}/pareto/summary.csv",
         whole_half=expand(f"{RESULTS}/sweep/whole_half_2J{{twojmax}}.csv", twojmax=TWOJMAX),
         paper=[PAPER_DIR] if PAPER_DIR else [],
+        dft_rmsd=f"{RESULTS}/tables/table3_dft_rmsd.csv",
     output:
         table=table_files(f"{RESULTS}/claims/claims"),
         html=report(
@@ -81,7 +82,20 @@ rule claims:
             caption="../report/claims.rst",
             category="The paper's claims",
         ),
+        floor=table_files(f"{RESULTS}/claims/dft_floor"),
+        floor_html=report(
+            f"{RESULTS}/claims/dft_floor.html",
+            caption="../report/dft_floor_table.rst",
+            category="Learning curves",
+        ),
+        floor_plot=report(
+            f"{RESULTS}/claims/dft_floor.png",
+            caption="../report/dft_floor.rst",
+            category="Learning curves",
+        ),
+        floor_pdf=f"{RESULTS}/claims/dft_floor.pdf",
     params:
+        floor_sampler=(config.get("pareto", {}).get("samplers") or config["fit"]["samplers"])[0],
         levels=LEVELS,
         table_weights=table_weights(),
         sampler_weight=config.get("pareto", {}).get("sampler_comparison_energy_weight", 150),
