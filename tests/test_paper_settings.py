@@ -183,13 +183,13 @@ def test_dft_floor_reads_each_levels_curve_against_its_table3_rmsd(tmp_path):
     assert one["energy_size_largest"] == 80 and one["energy_size_half"] == 40
     assert one["energy_test_meV_per_atom_at_largest"] == pytest.approx(np.hypot(5.0, 300.0))
     assert one["energy_drop_over_last_doubling_pct"] == pytest.approx(
-        100 * (np.hypot(10.0, 300.0) / np.hypot(5.0, 300.0) - 1))
+        100 * (1 - np.hypot(5.0, 300.0) / np.hypot(10.0, 300.0)))
     assert one["energy_quadrature_sum_meV_per_atom"] == pytest.approx(np.hypot(300.0, 5.0))
     assert one["force_test_over_dft_rmsd"] == pytest.approx(np.hypot(50.0, 900.0) / 900.0)
     assert floor.loc["3", "energy_dft_rmsd_meV_per_atom"] == 0.0
     assert np.isnan(floor.loc["3", "force_test_over_dft_rmsd"])
     # the reference level falls by half over the last doubling; level 1 by well under 1 %
-    assert floor.loc["3", "force_drop_over_last_doubling_pct"] == pytest.approx(100.0)
+    assert floor.loc["3", "force_drop_over_last_doubling_pct"] == pytest.approx(50.0)
     assert one["force_drop_over_last_doubling_pct"] < 1.0
     dft_floor_plot(summary, floor.reset_index(), ["1", "2", "3"], weights, "leverage",
                    tmp_path / "floor.png")

@@ -480,8 +480,9 @@ def dft_floor(summary: pd.DataFrame, dft_rmsd: pd.DataFrame, levels: list[str],
                     f"{name}_test_{unit}_at_largest": float(own.iloc[-1]),
                     f"{name}_size_half": int(half),
                     f"{name}_test_{unit}_at_half": float(own.loc[half]),
-                    f"{name}_drop_over_last_doubling_pct": 100.0 * (own.loc[half] / own.iloc[-1]
-                                                                     - 1.0),
+                    # how much the error fell from the half size to the largest
+                    f"{name}_drop_over_last_doubling_pct": 100.0 * (1.0 - own.iloc[-1]
+                                                                    / own.loc[half]),
                     f"{name}_dft_rmsd_{unit}": level_rmsd,
                     f"{name}_quadrature_sum_{unit}": float(np.hypot(level_rmsd, ref.iloc[-1])),
                     f"{name}_test_over_dft_rmsd": (float(own.iloc[-1]) / level_rmsd
