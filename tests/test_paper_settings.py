@@ -191,6 +191,11 @@ def test_dft_floor_reads_each_levels_curve_against_its_table3_rmsd(tmp_path):
     # the reference level falls by half over the last doubling; level 1 by well under 1 %
     assert floor.loc["3", "force_drop_over_last_doubling_pct"] == pytest.approx(50.0)
     assert one["force_drop_over_last_doubling_pct"] < 1.0
-    dft_floor_plot(summary, floor.reset_index(), ["1", "2", "3"], weights, "leverage",
+    dft_floor_plot(summary, floor.reset_index(), ["1", "2", "3"], "leverage",
                    tmp_path / "floor.png")
+    # a table weight the sweep lacks: its nearest swept weight, named
+    other = dft_floor(summary, table3, ["1", "2", "3"], {"energy_weighted": 100.0,
+                                                         "force_weighted": 10.0}, "leverage")
+    assert set(other["energy_panel_energy_weight"]) == {150.0}
+    assert set(other["force_panel_energy_weight"]) == {12.25}
     assert (tmp_path / "floor.png").stat().st_size > 0 and (tmp_path / "floor.pdf").exists()

@@ -449,15 +449,18 @@ def dft_floor(summary: pd.DataFrame, dft_rmsd: pd.DataFrame, levels: list[str],
     drop over the last doubling, next to the level's RMSD against the reference (Table 3,
     unshifted) and the quadrature sum sqrt(RMSD² + e_ref²) with e_ref the reference-trained
     model's error at the same size, which is what a model that learned its level exactly and a
-    DFT error independent of the model error would reach."""
+    DFT error independent of the model error would reach. A table weight the sweep did not fit
+    is replaced by the sweep's nearest (on a log scale), named in the ``*_panel_energy_weight``
+    columns."""
     summary = summary.assign(train_level=summary["train_level"].astype(str))
+    swept = sorted(summary["energy_weight"].unique())
     rmsd = dft_rmsd.assign(level=dft_rmsd["level"].astype(str)).set_index("level")
     rows = []
     for twojmax in sorted(summary["twojmax"].unique()):
         for level in levels:
             row = {"twojmax": int(twojmax), "train_level": level, "sampler": sampler}
             for name, weighting, col, rmsd_col, unit in FLOOR_QUANTITIES:
-                weight = table_weights[weighting]
+                weight = min(swept, key=lambda w: abs(np.log(w / table_weights[weighting])))
 
                 def curve(lvl):
                     sel = summary[(summary["twojmax"] == twojmax)

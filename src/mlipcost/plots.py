@@ -524,23 +524,28 @@ def property_plot(table: pd.DataFrame, reference_level: str, path: Path) -> None
     _save(fig, path)
 
 
-def dft_floor_plot(summary: pd.DataFrame, floor: pd.DataFrame, levels: list[str],
-                   table_weights: dict[str, float], sampler: str, path: Path) -> None:
+E_COLUMN = "test_energy_rmse_meV_per_atom_vs_reference"
+F_COLUMN = "test_force_rmse_meV_per_A_vs_reference"
+
+
+def dft_floor_plot(summary: pd.DataFrame, floor: pd.DataFrame, levels: list[str], sampler: str,
+                   path: Path) -> None:
     """Learning curves of every training level against the reference (median, 16–84 % band),
     one row per 2Jmax, with each level's DFT RMSD against the reference (Table 3) as a dashed
-    line of its colour: where a curve flattens onto its line, the DFT error is the floor."""
+    line of its colour: where a curve flattens onto its line, the DFT error is the floor.
+    ``floor``: claims.dft_floor's table, which also names each panel's energy weight."""
     summary = summary.assign(train_level=summary["train_level"].astype(str))
     twojmaxes = sorted(summary["twojmax"].unique())
     colors = _level_colors(levels)
     fig, axes = plt.subplots(len(twojmaxes), 2, figsize=(10, 3.6 * len(twojmaxes)),
                              squeeze=False)
-    panels = (("energy", "energy_weighted", "test_energy_rmse_meV_per_atom_vs_reference",
-               "meV/atom", "meV_per_atom"),
-              ("force", "force_weighted", "test_force_rmse_meV_per_A_vs_reference", "meV/Å",
-               "meV_per_A"))
+    panels = (("energy", E_COLUMN, "meV/atom", "meV_per_atom"),
+              ("force", F_COLUMN, "meV/Å", "meV_per_A"))
     for r, twojmax in enumerate(twojmaxes):
-        for c, (name, weighting, col, unit, tag) in enumerate(panels):
-            ax, weight = axes[r, c], table_weights[weighting]
+        for c, (name, col, unit, tag) in enumerate(panels):
+            ax = axes[r, c]
+            weight = float(floor.loc[floor["twojmax"] == twojmax,
+                                     f"{name}_panel_energy_weight"].iloc[0])
             for level in levels:
                 sel = summary[(summary["twojmax"] == twojmax) & (summary["train_level"] == level)
                               & (summary["sampler"] == sampler)

@@ -629,8 +629,7 @@ def run_claims(summary_path: Path, whole_half_paths: list[Path], levels: list[st
         floor = dft_floor(summary, read_csv(dft_rmsd_path), [str(v) for v in levels],
                           table_weights, floor_sampler)
         write_table(floor, floor_stem)
-        dft_floor_plot(summary, floor, [str(v) for v in levels], table_weights, floor_sampler,
-                       floor_plot)
+        dft_floor_plot(summary, floor, [str(v) for v in levels], floor_sampler, floor_plot)
         log(floor.to_string(index=False))
     return table
 
