@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .pareto import (OBJECTIVES, budget_bands, level_trend, paper_front, read_size_files,
-                     summarize)
+from .pareto import (OBJECTIVES, budget_bands, level_trend, nearest_weight, paper_front,
+                     read_size_files, summarize)
 
 HOLDS, FAILS, UNTESTABLE = "holds", "does not hold", "not testable"
 E_REF, F_REF = OBJECTIVES[1], OBJECTIVES[2]
@@ -453,14 +453,14 @@ def dft_floor(summary: pd.DataFrame, dft_rmsd: pd.DataFrame, levels: list[str],
     is replaced by the sweep's nearest (on a log scale), named in the ``*_panel_energy_weight``
     columns."""
     summary = summary.assign(train_level=summary["train_level"].astype(str))
-    swept = sorted(summary["energy_weight"].unique())
     rmsd = dft_rmsd.assign(level=dft_rmsd["level"].astype(str)).set_index("level")
     rows = []
     for twojmax in sorted(summary["twojmax"].unique()):
         for level in levels:
             row = {"twojmax": int(twojmax), "train_level": level, "sampler": sampler}
             for name, weighting, col, rmsd_col, unit in FLOOR_QUANTITIES:
-                weight = min(swept, key=lambda w: abs(np.log(w / table_weights[weighting])))
+                weight = nearest_weight(summary["energy_weight"].unique(),
+                                        table_weights[weighting])
 
                 def curve(lvl):
                     sel = summary[(summary["twojmax"] == twojmax)

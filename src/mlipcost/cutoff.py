@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .pareto import OBJECTIVES, front, summarize
+from .pareto import OBJECTIVES, front, nearest_weight, summarize
 
 MD_COST = "md_cost_s_per_atom_timestep"
 
@@ -46,8 +46,7 @@ def cutoff_models(summary: pd.DataFrame, md: dict[tuple[int, float], dict], *,
     rows = []
     pool = summary[summary["in_front_pool"]]
     for (twojmax, rcutfac), grp in pool.groupby(["twojmax", "rcutfac"]):
-        weights = grp["energy_weight"].unique()
-        weight = min(weights, key=lambda w: abs(np.log(w / energy_weight)))
+        weight = nearest_weight(grp["energy_weight"].unique(), energy_weight)
         ref = grp[(grp["train_level"] == str(reference_level)) & (grp["energy_weight"] == weight)]
         best = ref[ref["size"] == ref["size"].max()]
         record = md[(int(twojmax), float(rcutfac))]

@@ -14,6 +14,12 @@ OBJECTIVES = ["dft_cost_s", "test_energy_rmse_meV_per_atom_vs_reference",
               "test_force_rmse_meV_per_A_vs_reference"]
 
 
+def nearest_weight(weights, target: float) -> float:
+    """The energy weight of ``weights`` nearest ``target`` on a log scale (a figure or table asks
+    for a weight the sweep may not have fitted)."""
+    return float(min(sorted(weights), key=lambda w: abs(np.log(w / target))))
+
+
 def non_dominated(points: np.ndarray, strict: bool = True) -> np.ndarray:
     """Mask of the non-dominated points (all objectives minimised).
 

@@ -17,6 +17,7 @@ import pandas as pd
 
 from .descriptors import DescriptorFile
 from .fit import FitData, ForceRows, leverage_scores, sampling_order
+from .pareto import nearest_weight
 from .storage import open_h5, read_csv, write_csv
 from .structures import BULK_REFERENCE, Structures, read_structures, write_structures
 
@@ -111,10 +112,9 @@ def _figure_setting(runs: pd.DataFrame, choice, energy_weight: float) -> dict:
     if choice is not None:
         return {k: choice[k] for k in ("twojmax", "sampler", "energy_weight")}
     samplers = runs["sampler"].unique().tolist()
-    weights = np.array(sorted(runs["energy_weight"].unique()))
     return {"twojmax": int(runs["twojmax"].max()),
             "sampler": "leverage" if "leverage" in samplers else samplers[0],
-            "energy_weight": float(weights[np.argmin(np.abs(np.log(weights / energy_weight)))])}
+            "energy_weight": nearest_weight(runs["energy_weight"].unique(), energy_weight)}
 
 
 def run_plan(sweep_paths: list[Path], order_path: Path, settings: dict, out_predictions: Path,

@@ -13,6 +13,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from .labels import Labels  # noqa: E402
+from .pareto import OBJECTIVES  # noqa: E402
 from .storage import atomic_path  # noqa: E402
 
 
@@ -524,10 +525,6 @@ def property_plot(table: pd.DataFrame, reference_level: str, path: Path) -> None
     _save(fig, path)
 
 
-E_COLUMN = "test_energy_rmse_meV_per_atom_vs_reference"
-F_COLUMN = "test_force_rmse_meV_per_A_vs_reference"
-
-
 def dft_floor_plot(summary: pd.DataFrame, floor: pd.DataFrame, levels: list[str], sampler: str,
                    path: Path) -> None:
     """Learning curves of every training level against the reference (median, 16–84 % band),
@@ -539,8 +536,8 @@ def dft_floor_plot(summary: pd.DataFrame, floor: pd.DataFrame, levels: list[str]
     colors = _level_colors(levels)
     fig, axes = plt.subplots(len(twojmaxes), 2, figsize=(10, 3.6 * len(twojmaxes)),
                              squeeze=False)
-    panels = (("energy", E_COLUMN, "meV/atom", "meV_per_atom"),
-              ("force", F_COLUMN, "meV/Å", "meV_per_A"))
+    panels = (("energy", OBJECTIVES[1], "meV/atom", "meV_per_atom"),
+              ("force", OBJECTIVES[2], "meV/Å", "meV_per_A"))
     for r, twojmax in enumerate(twojmaxes):
         for c, (name, col, unit, tag) in enumerate(panels):
             ax = axes[r, c]

@@ -25,7 +25,7 @@ from .labels import STATUS_OK, read_labels, write_extxyz, write_level_file
 from .md import md_speed, pair_snap_mismatch, write_potential
 from .mixed import compare_with_single, mixed_fidelity_fits, summarize_mixed
 from .noise import levels_as_noise, noise_fits
-from .pareto import OBJECTIVES, budget_bands, front, summarize
+from .pareto import OBJECTIVES, budget_bands, front, nearest_weight, summarize
 from .plots import (cutoff_plot, dft_floor_plot, error_vs_level, label_noise_plot,
                     learning_curves, mixed_fidelity_plot, pareto_2d, pareto_plot, parity_plot,
                     property_plot, residual_correlation_plot)
@@ -504,8 +504,7 @@ def run_pareto(sweep_paths: list[Path], reference_level: str, *, summary_csv: Pa
             f"({pool_label}) on the front")
     bands = budget_bands(summary, "dft_cost_min").assign(front_samplers=pool_label)
     write_table(bands, bands_stem)
-    weights = sorted(summary["energy_weight"].unique())
-    weight = min(weights, key=lambda w: abs(np.log(w / sampler_weight)))
+    weight = nearest_weight(summary["energy_weight"].unique(), sampler_weight)
     note = "" if np.isclose(weight, sampler_weight) else (
         f" (nearest swept to the configured {sampler_weight:g})")
     learning_curves(summary, learning_plot, energy_weight=weight,
