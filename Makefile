@@ -13,9 +13,13 @@ APT_PACKAGES := python3-venv python3-dev g++ make libxc-dev libopenblas-dev libl
 # Debian's Chromium opens the .test report; Debian's SLURM and munge make a one-node cluster.
 TEST_APT_PACKAGES := chromium slurmctld slurmd slurm-client munge
 
-.PHONY: demo study test setup system system-test pytest lint dryrun-paper test-workflow test-slurm clean
+.PHONY: demo study test setup setup-mace system system-test pytest lint dryrun-paper test-workflow test-slurm clean
 
 setup: $(VENV)/.installed
+
+# The trained family (mace-torch, torch's ~3 GB wheel): make test trains a tiny MACE; make demo and
+# make study do not need it (the study reads the committed model store).
+setup-mace: $(VENV)/.installed-mace
 
 system:
 	@bash scripts/install-system-packages.sh $(APT_PACKAGES)
@@ -28,6 +32,10 @@ $(VENV)/.installed: pyproject.toml | system
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip setuptools wheel
 	CC=g++ $(PY) -m pip install -q -e '.[analysis,gpaw,vasp,workflow,test]'
+	touch $@
+
+$(VENV)/.installed-mace: $(VENV)/.installed
+	$(PY) -m pip install -q -e '.[mace]'
 	touch $@
 
 demo: setup
@@ -45,9 +53,9 @@ study: setup
 	  --report reports/study.html
 	@echo "results in results/study/, report reports/study.html"
 
-test: setup pytest lint dryrun-paper test-workflow test-slurm
+test: setup setup-mace pytest lint dryrun-paper test-workflow test-slurm
 
-pytest: setup
+pytest: setup setup-mace
 	OMP_NUM_THREADS=1 $(PY) -m pytest -q
 
 lint: setup
@@ -58,8 +66,8 @@ lint: setup
 dryrun-paper: setup
 	$(SNAKEMAKE) -n -q --configfile config/paper.yaml
 
-test-workflow: setup system-test
-	rm -rf .test/results .test/logs .test/dft-records .test/reports
+test-workflow: setup setup-mace system-test
+	rm -rf .test/results .test/logs .test/dft-records .test/model-store .test/reports
 	OMP_NUM_THREADS=1 $(SNAKEMAKE) -s $(CURDIR)/Snakefile --directory .test \
 	  --configfile .test/config/config.yaml --profile profiles/default --cores 2 -q
 	mkdir -p .test/reports && $(SNAKEMAKE) -s $(CURDIR)/Snakefile --directory .test \
@@ -73,7 +81,7 @@ test-workflow: setup system-test
 	  pareto_2J2.png learning_curves.png parity.png pareto_2d.png error_vs_level.png \
 	  residual_correlation.png paper_pareto_2J6.png paper_pareto_2d.png paper_learning_curves.png \
 	  mixed_fidelity.png label_noise.png cutoff.png properties.png \
-	  dft_floor.png
+	  dft_floor.png models_front.png models_learning_curves.png models_training_curves.png
 	# plan.mode pilot on a 24-cell pool: only the leverage order's prefix is labelled
 	OMP_NUM_THREADS=1 $(SNAKEMAKE) -s $(CURDIR)/Snakefile --directory .test \
 	  --configfile .test/config/pilot.yaml --profile profiles/default --cores 2 -q
@@ -100,5 +108,5 @@ test-slurm: setup system-test test-workflow
 	  $(PY) tests/slurm/cluster_tests.py
 
 clean:
-	rm -rf results logs dft-records reports .snakemake .test/results .test/logs .test/dft-records \
-	  .test/reports .test/.snakemake
+	rm -rf results logs dft-records model-store reports .snakemake .test/results .test/logs \
+	  .test/dft-records .test/model-store .test/reports .test/.snakemake

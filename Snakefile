@@ -67,6 +67,15 @@ if PROPERTIES:
     include: "workflow/rules/properties.smk"
 
 
+if MODELS:
+
+    include: "workflow/rules/models.smk"
+
+    localrules:
+        gather_models,
+        models_report,
+
+
 
 # Short analysis steps run on the submitting node, not through the queue.
 localrules:
@@ -104,6 +113,7 @@ rule all:
         [f"{RESULTS}/label_noise/label_noise.png"] if LABEL_NOISE else [],
         [f"{RESULTS}/cutoff/cutoff.png"] if CUTOFF_AXIS else [],
         [f"{RESULTS}/properties/properties.png"] if PROPERTIES else [],
+        [f"{RESULTS}/models/models_front.png"] if MODELS else [],
         [f"{RESULTS}/plan/plan.csv"] if PILOT else [],
         (
             [f"{RESULTS}/production/production.json"]

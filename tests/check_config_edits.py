@@ -19,27 +19,37 @@ ANALYSIS = {"leverage", "md_cost", "tables", "whole_half", "fit_sweep", "model_t
 AXES = {"mixed_fidelity", "mixed_fidelity_report", "label_noise", "label_noise_report",
         "cutoff_leverage", "cutoff_sweep", "cutoff_md_cost", "cutoff_report", "model_properties",
         "properties_report"}
+# the trained model family (models: mace) and its report
+MODELS = {"train_model", "gather_models", "model_md_cost", "models_report"}
+BASE = yaml.safe_load((REPO / ".test/config/config.yaml").read_text())
 # (section, key, new value): the jobs a dry run must plan, exactly
 EDITS = [
-    ("split", "seed", 59, ANALYSIS | AXES | {"structures"}),
-    ("dft", "max_failed_fraction", 0.25, ANALYSIS | AXES | {"collect_level"}),
+    ("split", "seed", 59, ANALYSIS | AXES | MODELS | {"structures"}),
+    ("dft", "max_failed_fraction", 0.25, ANALYSIS | AXES | MODELS | {"collect_level"}),
     ("descriptors", "workers", 1, set()),
     ("fit", "threads", 2, set()),
     ("fit", "energy_weights", [1, 100],
      {"fit_sweep", "pareto", "claims", "all", "mixed_fidelity", "mixed_fidelity_report",
-      "cutoff_sweep", "cutoff_report"}),
+      "cutoff_sweep", "cutoff_report", "models_report"}),
     ("md", "steps", 30, {"md_cost", "model_tables", "pareto", "claims", "all", "cutoff_md_cost",
-                         "cutoff_report", "properties_report"}),
+                         "cutoff_report", "properties_report", "models_report"}),
     ("pareto", "cost", "measured_cpu",
      {"fit_sweep", "tables", "whole_half", "model_tables", "pareto", "claims", "all",
       "mixed_fidelity", "mixed_fidelity_report", "cutoff_sweep", "cutoff_report",
-      "properties_report"}),
+      "properties_report"} | MODELS),
     ("tables", "energy_weighted", 100,
      {"whole_half", "model_tables", "pareto", "claims", "all", "label_noise",
-      "label_noise_report", "model_properties", "properties_report"}),
+      "label_noise_report", "model_properties", "properties_report", "models_report"}),
     ("label_noise", "repeats", 3, {"label_noise", "label_noise_report", "all"}),
     ("properties", "elastic_strain", 0.02,
      {"dft_properties", "model_properties", "properties_report", "all"}),
+    ("models", "mace", {**BASE["models"]["mace"], "md": {"n_atoms": 64, "steps": 3}},
+     {"model_md_cost", "models_report", "all"}),
+    ("models", "mace", {**BASE["models"]["mace"],
+                        "settings": {**BASE["models"]["mace"]["settings"], "threads": 2}}, set()),
+    ("models", "mace", {**BASE["models"]["mace"],
+                        "settings": {**BASE["models"]["mace"]["settings"], "max_num_epochs": 4}},
+     MODELS | {"all"}),
 ]
 
 

@@ -71,6 +71,16 @@ def main(results: Path) -> None:
     assert (props["source"] != "DFT").any() and "hcp_C11_GPa" in props
     assert {"on_front", "median_abs_property_error_percent"} <= set(
         pd.read_csv(results / "properties/property_front.csv").columns)
+    # the trained family: every row from a model-store entry, errors finite, in the front pool
+    mace = pd.read_csv(results / "models/mace.csv", dtype={"train_level": str})
+    store = results.parent / "model-store/mace"
+    assert all((store / f"{key}.npz").exists() for key in mace["model_store_key"])
+    assert np.isfinite(mace["test_energy_rmse_meV_per_atom_vs_reference"]).all()
+    assert set(mace["sampler"]) == {"whole_half", "leverage"}
+    assert (results / "models/front.md").stat().st_size > 0
+    whole = pd.read_csv(results / "models/whole_half.csv")
+    assert (whole["model"] == "mace").sum() == (mace["sampler"] == "whole_half").sum()
+    assert json.loads((results / "md/mace.json").read_text())["atom_timesteps_per_s"] > 0
     assert not list(results.rglob(".*.tmp")), "temporary files left behind"
     print(f"workflow outputs OK: {len(levels)} levels, {len(sweep)} sweep rows")
 

@@ -12,7 +12,8 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 CONDA_NAMES = {"matplotlib-base": "matplotlib"}
 # env file -> the pyproject extra its rules need besides the core
-EXTRAS = {"analysis.yaml": "analysis", "dft-gpaw.yaml": "gpaw", "dft-vasp.yaml": "vasp"}
+EXTRAS = {"analysis.yaml": "analysis", "dft-gpaw.yaml": "gpaw", "dft-vasp.yaml": "vasp",
+          "mace.yaml": "mace"}
 PROJECT = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
 
 

@@ -204,6 +204,7 @@ def check_config(config: dict) -> None:
         raise ConfigError(f"fit.training_sizes {too_big} exceed the {n_train} training "
                           "configurations of the split; lower them or add configurations")
     label_noise_settings(config)   # raises on a 2Jmax without descriptors
+    trained_models_settings(config)   # raises on levels, samplers or sizes it cannot train
     properties = properties_settings(config)
     if properties:
         unknown = sorted(set(properties["phases"]) - {"hcp", "bcc", "fcc"})
@@ -319,3 +320,54 @@ def properties_settings(config: dict) -> dict | None:
                                                table_weights(config)["energy_weighted"])),
             "force_weight": float(config["fit"].get("force_weight", 1.0)),
             "reference_level": str(config["fit"]["reference_level"])}
+
+
+def trained_models_settings(config: dict) -> dict | None:
+    """The trained model families of ``models`` with their defaults filled in, or None when no
+    family is enabled: per family its hyper-parameters, the training sets it trains (whole
+    training half at ``whole_half_levels``; learning ``curves`` of (level, sampler, size,
+    repeat)), the 2Jmax whose leverage orders the sampled sets, and its MD benchmark."""
+    from .models import TRAINED_FAMILIES, trained_family
+
+    section = config.get("models") or {}
+    names = level_names(config)
+    families = {}
+    for family in TRAINED_FAMILIES:
+        spec = section.get(family) or {}
+        if not spec.get("enabled", False):
+            continue
+        settings = trained_family(family).settings_with_defaults(spec.get("settings"))
+        whole = [str(lv) for lv in spec.get("whole_half_levels", names)]
+        curves = spec.get("curves") or {}
+        curve_levels = [str(lv) for lv in curves.get("levels", [config["fit"]["reference_level"]])]
+        unknown = sorted(set(whole + curve_levels) - set(names))
+        if unknown:
+            raise ConfigError(f"models.{family}: levels {unknown} are not dft.levels {names}")
+        samplers = list(curves.get("samplers", [config["fit"]["samplers"][0]]))
+        outside = sorted(set(samplers) - set(config["fit"]["samplers"]))
+        if outside:
+            raise ConfigError(f"models.{family}.curves.samplers {outside} are not in fit.samplers "
+                              f"{config['fit']['samplers']}: a trained family takes the "
+                              "sweep's orderings")
+        sizes = sorted({int(n) for n in curves.get("sizes", [])})
+        if sizes and sizes[0] < 2:
+            raise ConfigError(f"models.{family}.curves.sizes: {sizes[0]} is too small; a trained "
+                              "model holds out at least one of its configurations for early "
+                              "stopping, so sizes start at 2")
+        twojmax = [int(j) for j in config["descriptors"]["twojmax"]]
+        leverage_twojmax = int(spec.get("leverage_twojmax", max(twojmax)))
+        if leverage_twojmax not in twojmax:
+            raise ConfigError(f"models.{family}.leverage_twojmax {leverage_twojmax} is not in "
+                              f"descriptors.twojmax {twojmax}")
+        sets = [(lv, "whole_half", 0, 0) for lv in whole]
+        sets += [(lv, s, n, r) for lv in curve_levels for s in samplers for n in sizes
+                 for r in range(int(curves.get("repeats", 2)))]
+        md = spec.get("md") or {}
+        families[family] = {"settings": settings, "training_sets": sets,
+                            "leverage_twojmax": leverage_twojmax,
+                            "md": {"n_atoms": int(md.get("n_atoms", 2000)),
+                                   "steps": int(md.get("steps", 5))}}
+    if not families:
+        return None
+    return {"store": section.get("store") or "model-store",
+            "offline": bool(section.get("offline", False)), "families": families}

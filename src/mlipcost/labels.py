@@ -12,7 +12,7 @@ import numpy as np
 
 from .storage import (atomic_h5, atomic_path, open_h5, read_strings, write_provenance,
                       write_strings)
-from .structures import Structures
+from .structures import Structures, read_structures, valid_mask
 
 STATUS_OK = "ok"
 
@@ -134,3 +134,15 @@ def write_extxyz(path: Path, structures: Structures, labels: Labels) -> None:
         frames.append(atoms)
     with atomic_path(path, suffix=".xyz.tmp") as tmp:
         write(tmp, frames, format="extxyz")
+
+
+def analysis_set(structures_path: Path, label_paths: list[Path]):
+    """Structures, labels, and the configurations every model family trains and is tested on:
+    labelled successfully at every level, passed the structure checks, not the bulk reference."""
+    structures = read_structures(structures_path)
+    labels = [read_labels(p) for p in label_paths]
+    use = np.all([lab.ok for lab in labels], axis=0) & ~structures.is_bulk_reference
+    valid = valid_mask(structures_path)
+    if valid is not None:
+        use &= valid
+    return structures, labels, use

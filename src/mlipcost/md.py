@@ -62,19 +62,26 @@ def pair_snap_mismatch(structures, data, rotation: np.ndarray, configs, coefs: n
     return worst_e, worst_f
 
 
-def md_speed(coeff: Path, param: Path, element: str, n_atoms_min: int = 2000, steps: int = 100,
-             crystal: dict | None = None) -> dict:
-    """NVE MD of a bulk supercell with pair_style snap: atoms·timestep/s (one process)."""
-    if crystal is None:  # the element's first crystal of the structures table (Be: hcp)
+def bulk_supercell(element: str, n_atoms_min: int, crystal: dict | None = None) -> Atoms:
+    """The MD benchmark's cell: the element's first crystal of the structures table (Be: hcp),
+    orthorhombic, repeated equally along each axis to at least ``n_atoms_min`` atoms."""
+    if crystal is None:
         name, params = next(iter(CRYSTALS[element].items()))
         crystal = {"crystalstructure": name, **params}
-    mass = _mass(element)
     unit = bulk(element, **crystal, orthorhombic=True)
     reps = int(np.ceil((n_atoms_min / len(unit)) ** (1 / 3)))
     atoms = unit.repeat((reps, reps, reps))
     while len(atoms) < n_atoms_min:
         reps += 1
         atoms = unit.repeat((reps, reps, reps))
+    return atoms
+
+
+def md_speed(coeff: Path, param: Path, element: str, n_atoms_min: int = 2000, steps: int = 100,
+             crystal: dict | None = None) -> dict:
+    """NVE MD of a bulk supercell with pair_style snap: atoms·timestep/s (one process)."""
+    mass = _mass(element)
+    atoms = bulk_supercell(element, n_atoms_min, crystal)
     try:
         elapsed, mode = _timed_run(atoms, coeff, param, element, mass, steps, nve=True), "nve"
     except Exception as err:  # an unstable model loses atoms: time its force evaluations instead

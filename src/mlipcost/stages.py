@@ -21,7 +21,7 @@ from .fit import (augmented_r, build_fit_data, fit_sweep, leverage_scores, resid
                   solve, whole_half_fits)
 from .generator import generate_diverse
 from .importers import import_labels, read_structures_file, rescale_factor
-from .labels import STATUS_OK, read_labels, write_extxyz, write_level_file
+from .labels import STATUS_OK, analysis_set, read_labels, write_extxyz, write_level_file
 from .md import md_speed, pair_snap_mismatch, write_potential
 from .mixed import compare_with_single, mixed_fidelity_fits, summarize_mixed
 from .noise import levels_as_noise, noise_fits
@@ -190,17 +190,6 @@ def run_descriptors(structures_path: Path, element: str, descriptors: dict, twoj
                                 workers=workers, log=log, skip=skip)
 
 
-def _analysis_set(structures_path: Path, label_paths: list[Path]):
-    """Structures, labels, and the configurations labelled successfully at every level."""
-    structures = read_structures(structures_path)
-    labels = [read_labels(p) for p in label_paths]
-    use = np.all([lab.ok for lab in labels], axis=0) & ~structures.is_bulk_reference
-    valid = valid_mask(structures_path)
-    if valid is not None:
-        use &= valid
-    return structures, labels, use
-
-
 def run_leverage(structures_path: Path, descriptor_path: Path, label_paths: list[Path],
                  energy_weight: float, out: Path, log=print) -> None:
     """Leverage and block leverage (FitSNAP's weighted rows, energy weight ``energy_weight``)
@@ -216,7 +205,7 @@ def run_leverage(structures_path: Path, descriptor_path: Path, label_paths: list
 def load_fit_problem(structures_path: Path, descriptor_path: Path, label_paths: list[Path]):
     """(structures, labels, descriptor file, fit data, training and test configurations): what
     every fitting stage starts from."""
-    structures, labels, use = _analysis_set(structures_path, label_paths)
+    structures, labels, use = analysis_set(structures_path, label_paths)
     desc = DescriptorFile(descriptor_path)
     data = build_fit_data(desc, labels, use)
     is_train = structures.is_train[data.config_index]

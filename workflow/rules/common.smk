@@ -3,7 +3,8 @@ import sys
 from pathlib import Path
 
 from mlipcost.config import (check_config, computed_levels, imported_levels, level_entry,
-                             level_names, pilot_configurations, plan_mode)
+                             level_names, pilot_configurations, plan_mode,
+                             trained_models_settings)
 from mlipcost.dft.chunks import n_chunks
 from mlipcost.dft.store import DEFAULT_RECORD_STORE
 
@@ -271,3 +272,55 @@ def cutoff_scales():
 
 # the cutoff axis's other rcutfac values as the strings of its paths (rc<value>)
 CUTOFF_AXIS = [f"{r:g}" for r in cutoff_scales()[1:]]
+
+
+# Trained model families beside qSNAP (models: ...), or None
+MODELS = trained_models_settings(config)
+
+
+def model_sets(family):
+    """{name of the job's files: (level, sampler, size, repeat)} of a family's training sets."""
+    from mlipcost.models.trained import TrainingSet
+
+    return {TrainingSet(*spec).stem: spec for spec in MODELS["families"][family]["training_sets"]}
+
+
+def model_set_files(wildcards):
+    return [f"{RESULTS}/models/{wildcards.family}/{stem}.csv" for stem in model_sets(wildcards.family)]
+
+
+def reference_model_file(wildcards):
+    from mlipcost.models.trained import TrainingSet
+
+    stem = TrainingSet(str(config["fit"]["reference_level"]), "whole_half", 0, 0).stem
+    return f"{RESULTS}/models/{wildcards.family}/{stem}.csv"
+
+
+def model_leverage(wildcards):
+    """The leverage file that orders a sampled training set (none for the whole half)."""
+    spec = model_sets(wildcards.family)[wildcards.model_set]
+    if spec[1] == "whole_half":
+        return []
+    return [f"{RESULTS}/leverage/2J{MODELS['families'][wildcards.family]['leverage_twojmax']}.csv"]
+
+
+def model_training_settings(wildcards):
+    """What one training job reads: the family's settings, its training set, how the sweep
+    orders sets, the cost model (the threads come as the job's threads: they change no number)."""
+    fit = config["fit"]
+    return canonical({
+        "family": wildcards.family,
+        "settings": {k: v for k, v in MODELS["families"][wildcards.family]["settings"].items()
+                     if k != "threads"},
+        "training_set": list(model_sets(wildcards.family)[wildcards.model_set]),
+        "fit": {k: fit[k] for k in ("reference_level", "samplers", "seed") if k in fit},
+        **cost_settings(),
+    })
+
+
+def model_md_settings(family):
+    """What a family's MD benchmark reads: the element, the family's settings (less threads: MD
+    runs on one) and its md section."""
+    spec = MODELS["families"][family]
+    return canonical({"element": config["element"], "md": spec["md"],
+                      "settings": {k: v for k, v in spec["settings"].items() if k != "threads"}})

@@ -1,0 +1,211 @@
+"""Model families side by side: the front over family × level × size (with MD cost), the
+Tables 4/5 analog of every family, learning curves against each level's DFT error, and the
+training curves of the trained models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..fit import WHOLE_HALF
+from ..pareto import OBJECTIVES, nearest_weight, non_dominated, summarize
+
+TRAINED_KEYS = ["family", "train_level", "sampler", "size"]
+MD_COST = "md_cost_s_per_atom_timestep"
+FRONT_OBJECTIVES = [*OBJECTIVES, MD_COST]
+FRONT_COLUMNS = ["family", "model", "train_level", "sampler", "size", "energy_weight",
+                 "dft_cost_min", OBJECTIVES[1], OBJECTIVES[2], "md_atom_timesteps_per_s",
+                 "n_repeats", "on_front"]
+
+
+def qsnap_model(twojmax) -> str:
+    """The model name of a qSNAP point."""
+    return f"qsnap-2J{int(twojmax)}"
+
+
+def trained_summary(trained: pd.DataFrame) -> pd.DataFrame:
+    """Medians over repeats of a trained family's rows (16th/84th percentiles of the errors)."""
+    numeric = trained.drop(columns=["model", "model_store_key"], errors="ignore")
+    return summarize(numeric, keys=TRAINED_KEYS)
+
+
+def family_front(summary: pd.DataFrame, trained: pd.DataFrame, md: dict[str, dict],
+                 qsnap_md: dict[int, dict]) -> pd.DataFrame:
+    """Every qSNAP setting of the front pool (pareto/summary.csv) and every trained setting
+    (medians over repeats), with ``on_front``: not dominated in DFT cost, test energy and force
+    error against the reference and MD cost (s per atom·timestep), standard dominance (models of
+    one family tie on MD cost)."""
+    q = summary[summary["in_front_pool"]].copy()
+    q["family"] = "qsnap"
+    q["model"] = q["twojmax"].map(qsnap_model)
+    q["md_atom_timesteps_per_s"] = q["twojmax"].map(
+        lambda j: qsnap_md[int(j)]["atom_timesteps_per_s"])
+    t = trained_summary(trained)
+    t["model"] = t["family"]
+    t["energy_weight"] = np.nan
+    t["md_atom_timesteps_per_s"] = t["family"].map(lambda f: md[f]["atom_timesteps_per_s"])
+    points = pd.concat([q, t], ignore_index=True)
+    points["train_level"] = points["train_level"].astype(str)
+    points[MD_COST] = 1.0 / points["md_atom_timesteps_per_s"]
+    points["dft_cost_min"] = points["dft_cost_s"] / 60.0
+    points["on_front"] = non_dominated(points[FRONT_OBJECTIVES].to_numpy(), strict=False)
+    return points[FRONT_COLUMNS]
+
+
+def whole_half_table(qsnap_whole: pd.DataFrame, trained: pd.DataFrame,
+                     table_weights: dict[str, float], levels: list[str]) -> pd.DataFrame:
+    """The Tables 4/5 analog of every family: models on the whole training half of each level,
+    tested on the test half against the reference and against their own level. qSNAP at each
+    2Jmax at the tables' energy weights (nearest swept), the trained families as trained."""
+    cols = {"test_energy_rmse_meV_per_atom_vs_reference": "energy_vs_reference_meV_per_atom",
+            "test_force_rmse_meV_per_A_vs_reference": "force_vs_reference_meV_per_A",
+            "test_energy_rmse_meV_per_atom_vs_train_level": "energy_vs_own_level_meV_per_atom",
+            "test_force_rmse_meV_per_A_vs_train_level": "force_vs_own_level_meV_per_A"}
+    parts = []
+    for twojmax, grp in qsnap_whole.groupby("twojmax"):
+        for weighting, target in table_weights.items():
+            weight = nearest_weight(grp["energy_weight"].unique(), target)
+            sel = grp[np.isclose(grp["energy_weight"], weight)]
+            parts.append(sel.assign(model=f"{qsnap_model(twojmax)}, energy weight {weight:g}"))
+    whole = trained[trained["sampler"] == WHOLE_HALF]
+    for family, grp in whole.groupby("family"):
+        parts.append(grp.assign(model=family))
+    table = pd.concat(parts, ignore_index=True)
+    table["train_level"] = table["train_level"].astype(str)
+    table = table[["model", "train_level", "size", *cols]].rename(columns=cols)
+    order = {lvl: i for i, lvl in enumerate(levels)}
+    models = list(dict.fromkeys(table["model"]))
+    return (table.assign(_m=table["model"].map(models.index), _l=table["train_level"].map(order))
+            .sort_values(["_m", "_l"]).drop(columns=["_m", "_l"]).reset_index(drop=True))
+
+
+def _plt():
+    from .. import plots  # sets the non-interactive backend first
+    import matplotlib.pyplot as plt
+    return plots, plt
+
+
+def front_plot(points: pd.DataFrame, path: Path) -> None:
+    """Test errors against DFT cost for every family; colour: training level, marker: model,
+    outlined: on the four-objective front."""
+    plots, plt = _plt()
+    levels = sorted(points["train_level"].unique(), key=lambda s: (len(s), s))
+    colors = plots._level_colors(levels)
+    models = list(dict.fromkeys(points.sort_values("family", key=lambda s: s != "qsnap")["model"]))
+    markers = dict(zip(models, "o^sDvP*X"))
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.4), sharex=True)
+    for ax, col, label in ((axes[0], OBJECTIVES[1], "test energy RMSE vs reference (meV/atom)"),
+                           (axes[1], OBJECTIVES[2], "test force RMSE vs reference (meV/Å)")):
+        for model in models:
+            for lvl in levels:
+                sel = points[(points["model"] == model) & (points["train_level"] == lvl)]
+                if sel.empty:
+                    continue
+                on = sel["on_front"].to_numpy()
+                ax.scatter(sel["dft_cost_min"][~on], sel[col][~on], s=16, marker=markers[model],
+                           color=colors[lvl], alpha=0.3)
+                ax.scatter(sel["dft_cost_min"][on], sel[col][on], s=40, marker=markers[model],
+                           facecolor=colors[lvl], edgecolor="black", linewidth=0.8)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        plots._label_log_axes(ax, "", label)
+    handles = [plt.Line2D([], [], linestyle="", marker="o", color=colors[lvl], label=f"level {lvl}")
+               for lvl in levels]
+    handles += [plt.Line2D([], [], linestyle="", marker=markers[m], color="grey", label=m)
+                for m in models]
+    axes[0].legend(handles=handles, fontsize=7, ncol=2,
+                   title="colour: training level; marker: model (outlined: front)",
+                   title_fontsize=7)
+    fig.supxlabel("DFT cost of the training set (min)", fontsize=10)
+    fig.suptitle("Accuracy vs DFT cost by model family (front: DFT cost, energy, force, MD cost)")
+    plots._save(fig, path)
+
+
+def learning_curves_plot(trained: pd.DataFrame, summary: pd.DataFrame, rmsd: pd.DataFrame,
+                         levels: list[str], reference_level: str,
+                         table_weights: dict[str, float], path: Path) -> None:
+    """Test error against the reference vs training-set size for each trained family's levels
+    (medians, 16–84 % band; the whole-half model as a large marker), the largest-2Jmax qSNAP
+    curve of the same level and sampler at the tables' energy weight (dotted), and each level's
+    DFT RMSD against the reference (Table 3, dashed)."""
+    plots, plt = _plt()
+    t = trained_summary(trained)
+    t["train_level"] = t["train_level"].astype(str)
+    q = summary.assign(train_level=summary["train_level"].astype(str))
+    twojmax = int(q["twojmax"].max())
+    weight = nearest_weight(q["energy_weight"].unique(), table_weights["energy_weighted"])
+    rmsd = rmsd.assign(level=rmsd["level"].astype(str)).set_index("level")
+    shown = [lvl for lvl in levels if lvl in set(t["train_level"])]
+    colors = plots._level_colors(levels)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.4))
+    panels = ((OBJECTIVES[1], "energy_rmsd_meV_per_atom", "test energy RMSE vs reference (meV/atom)"),
+              (OBJECTIVES[2], "force_rmsd_meV_per_A", "test force RMSE vs reference (meV/Å)"))
+    curve_samplers = sorted(set(t["sampler"]) - {WHOLE_HALF})
+    for ax, (col, rmsd_col, label) in zip(axes, panels):
+        for family, fam in t.groupby("family"):
+            for lvl in shown:
+                sel = fam[fam["train_level"] == lvl]
+                curve = sel[sel["sampler"] != WHOLE_HALF].sort_values("size")
+                if len(curve):
+                    ax.plot(curve["size"], curve[col], marker="o", ms=3, color=colors[lvl],
+                            label=f"{family}, level {lvl}")
+                    ax.fill_between(curve["size"], curve[col + "_p16"], curve[col + "_p84"],
+                                    color=colors[lvl], alpha=0.12)
+                whole = sel[sel["sampler"] == WHOLE_HALF]
+                ax.scatter(whole["size"], whole[col], s=60, marker="*", color=colors[lvl],
+                           edgecolor="black", linewidth=0.5, zorder=3,
+                           label=None if len(curve) else f"{family}, level {lvl}")
+        for lvl in shown:
+            for sampler in curve_samplers[:1]:
+                sel = q[(q["twojmax"] == twojmax) & (q["train_level"] == lvl)
+                        & (q["sampler"] == sampler)
+                        & np.isclose(q["energy_weight"], weight)].sort_values("size")
+                ax.plot(sel["size"], sel[col], linestyle=":", color=colors[lvl], linewidth=1.2)
+            if lvl != str(reference_level) and lvl in rmsd.index:
+                ax.axhline(float(rmsd.loc[lvl, rmsd_col]), color=colors[lvl], linestyle="--",
+                           linewidth=1)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        plots._label_log_axes(ax, "training configurations", label)
+    handles, labels = axes[0].get_legend_handles_labels()
+    handles += [plt.Line2D([], [], color="grey", linestyle=":"),
+                plt.Line2D([], [], color="grey", linestyle="--"),
+                plt.Line2D([], [], color="grey", marker="*", linestyle="")]
+    labels += [f"qSNAP 2Jmax {twojmax}, energy weight {weight:g}"
+               + (f" ({curve_samplers[0]})" if curve_samplers else ""),
+               "level's DFT RMSD vs reference (Table 3)", "whole training half"]
+    axes[0].legend(handles, labels, fontsize=7)
+    fig.suptitle("Learning curves by model family against each level's DFT error"
+                 + (f" ({', '.join(curve_samplers)} sampling)" if curve_samplers else ""))
+    plots._save(fig, path)
+
+
+def training_curves_plot(trained: pd.DataFrame, store, path: Path) -> None:
+    """Validation errors against epoch of every whole-half trained model (from its store entry):
+    is it converged?"""
+    plots, plt = _plt()
+    from matplotlib.ticker import MaxNLocator
+    whole = trained[trained["sampler"] == WHOLE_HALF]
+    levels = sorted(whole["train_level"].astype(str).unique(), key=lambda s: (len(s), s))
+    colors = plots._level_colors(levels)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    for _, row in whole.iterrows():
+        entry = store.read(str(row["family"]), str(row["model_store_key"]))
+        lvl = str(row["train_level"])
+        for ax, col in zip(axes, ("valid_energy_rmse_meV_per_atom", "valid_force_rmse_meV_per_A")):
+            ax.plot(entry.curve["epoch"] + 1, entry.curve[col], color=colors[lvl],
+                    label=f"{row['family']}, level {lvl}")
+    for ax, label in zip(axes, ("validation energy RMSE (meV/atom)",
+                                "validation force RMSE (meV/Å)")):
+        ax.set_yscale("log")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(label)
+        ax.grid(True, which="both", alpha=0.25)
+        plots.tidy_log_axis(ax.yaxis)
+    if len(whole):
+        axes[0].legend(fontsize=7, title="vs the training level's labels", title_fontsize=7)
+    fig.suptitle("Training curves of the whole-half models (validation split of the training set)")
+    plots._save(fig, path)

@@ -1,0 +1,220 @@
+"""Model families: the model store, how a trained family picks its training sets, its error
+columns, its config section; and MACE itself (tiny models on CPU): training, prediction, the
+store's reuse and a killed training resuming from its checkpoint."""
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from ase.build import bulk
+from ase.calculators.lj import LennardJones
+
+from mlipcost.config import ConfigError, trained_models_settings
+from mlipcost.fit import WHOLE_HALF, sampling_order
+from mlipcost.models.store import (ModelStore, labels_fingerprint, model_identity, model_key)
+from mlipcost.models.trained import (TrainingSet, error_columns, training_order,
+                                     validation_split)
+
+
+def _mace_available() -> bool:
+    try:
+        import mace  # noqa: F401
+    except ImportError:
+        if os.environ.get("CI") == "true":
+            raise AssertionError("mace-torch is not installed: make test installs '.[mace]'")
+        return False
+    return True
+
+
+needs_mace = pytest.mark.skipif(not _mace_available(), reason="mace-torch is not installed")
+
+
+def _entry(store, family="mace", key="abc.1234", n=3):
+    forces = [np.full((k + 1, 3), 0.1 * k) for k in range(n)]
+    return store.write(family, key, meta={"train_wall_s": 1.0, "epochs": 2},
+                       config_keys=[f"{k:024d}" for k in range(n)],
+                       energies_eV=np.arange(n, dtype=float), forces_eV_per_A=forces,
+                       curve={"epoch": np.array([0, 1]), "valid_loss": np.array([2.0, 1.0])})
+
+
+def test_store_round_trip_by_configuration_key(tmp_path):
+    store = ModelStore(tmp_path)
+    _entry(store)
+    entry = store.read("mace", "abc.1234")
+    e, f = entry.predictions([f"{2:024d}", f"{0:024d}"])
+    assert e.tolist() == [2.0, 0.0]
+    assert f[0].shape == (3, 3) and np.allclose(f[0], 0.2) and f[1].shape == (1, 3)
+    assert entry.curve["valid_loss"].tolist() == [2.0, 1.0]
+    with pytest.raises(KeyError, match="no prediction"):
+        entry.predictions(["x" * 24])
+
+
+def test_store_finds_an_identity_trained_by_any_code_version(tmp_path):
+    store = ModelStore(tmp_path)
+    assert store.find("mace", "abc") is None
+    _entry(store, key=model_key("abc", {"mace-torch": "0.3.16"}))
+    assert store.find("mace", "abc") == model_key("abc", {"mace-torch": "0.3.16"})
+    assert store.find("mace", "ab") is None
+
+
+def test_a_damaged_entry_is_named(tmp_path):
+    store = ModelStore(tmp_path)
+    path = _entry(store)
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2: len(data) // 2 + 8] = b"\xff" * 8
+    path.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match=str(path)):
+        store.read("mace", "abc.1234")
+
+
+def test_identity_follows_what_the_model_learns_from():
+    base = dict(family="mace", settings={"lr": 0.01, "threads": 1, "device": "cpu"}, seed=1,
+                train_keys=["a", "b"], valid_keys=["c"], labels_hash="h")
+    ident = model_identity(**base)
+    assert model_identity(**{**base, "settings": {"lr": 0.01, "threads": 8,
+                                                  "device": "cuda"}}) == ident
+    for change in ({"settings": {"lr": 0.02, "threads": 1, "device": "cpu"}}, {"seed": 2},
+                   {"train_keys": ["b", "a"]}, {"valid_keys": ["d"]}, {"labels_hash": "g"}):
+        assert model_identity(**{**base, **change}) != ident
+    assert model_key(ident, {"torch": "2"}) != model_key(ident, {"torch": "3"})
+    assert labels_fingerprint([1.0], [np.zeros((1, 3))]) != labels_fingerprint(
+        [1.0], [np.full((1, 3), 1e-12)])
+
+
+@pytest.mark.parametrize("n,fraction", [(2, 0.1), (5, 0.1), (40, 0.1), (40, 0.5)])
+def test_validation_split_is_a_seeded_partition_of_the_training_set(n, fraction):
+    subset = np.arange(100, 100 + n)
+    fitted, valid = validation_split(subset, fraction, seed=58, repeat=1)
+    assert len(valid) >= 1 and len(fitted) >= 1
+    assert sorted(np.concatenate([fitted, valid])) == subset.tolist()
+    again = validation_split(subset, fraction, seed=58, repeat=1)
+    assert fitted.tolist() == again[0].tolist()
+    with pytest.raises(ValueError, match="at least 2"):
+        validation_split(subset[:1], fraction, seed=58, repeat=1)
+
+
+def test_training_sets_are_the_sweeps_orderings():
+    train = np.arange(10, 30)
+    scores = {"leverage": np.linspace(0.1, 1.0, 20)}
+    samplers = ["random", "leverage"]
+    for sampler in samplers:
+        rng = np.random.default_rng([58, 3, samplers.index(sampler)])
+        expected = train[sampling_order(20, sampler, rng, scores.get(sampler))]
+        got = training_order(train, sampler, 3, samplers=samplers, seed=58, scores=scores)
+        assert got.tolist() == expected.tolist()
+    assert training_order(train, WHOLE_HALF, 0, samplers=samplers, seed=58,
+                          scores=scores).tolist() == train.tolist()
+    with pytest.raises(ValueError, match="fit.samplers"):
+        training_order(train, "block_leverage", 0, samplers=samplers, seed=58, scores=scores)
+
+
+def test_error_columns_match_explicit_rmse():
+    rng = np.random.default_rng(0)
+    n_atoms = np.array([2, 3, 4])
+    pred_e, ref_e = rng.normal(size=3), rng.normal(size=3)
+    pred_f = [rng.normal(size=(n, 3)) for n in n_atoms]
+    ref_f = [rng.normal(size=(n, 3)) for n in n_atoms]
+    row = error_columns("test", pred_e, pred_f, n_atoms, {"reference": (ref_e, ref_f)})
+    de = (pred_e - ref_e) / n_atoms
+    df = np.concatenate([(p - r).ravel() for p, r in zip(pred_f, ref_f)])
+    assert np.isclose(row["test_energy_rmse_meV_per_atom_vs_reference"],
+                      1e3 * np.sqrt(np.mean(de ** 2)))
+    assert np.isclose(row["test_energy_rmse_shifted_meV_per_atom_vs_reference"],
+                      1e3 * np.std(de))
+    assert np.isclose(row["test_force_rmse_meV_per_A_vs_reference"],
+                      1e3 * np.sqrt(np.mean(df ** 2)))
+
+
+def _config(**mace):
+    return {"dft": {"levels": [{"name": "1"}, {"name": "2"}]},
+            "descriptors": {"twojmax": [2, 4]},
+            "fit": {"reference_level": "2", "samplers": ["random", "leverage"]},
+            "models": {"mace": {"enabled": True, **mace}}}
+
+
+def test_models_section_resolves_training_sets_and_rejects_what_it_cannot_train():
+    assert trained_models_settings({**_config(), "models": {}}) is None
+    resolved = trained_models_settings(_config(curves={"sizes": [4, 2], "repeats": 2}))
+    mace = resolved["families"]["mace"]
+    assert resolved["store"] == "model-store" and not resolved["offline"]
+    assert mace["leverage_twojmax"] == 4
+    assert mace["training_sets"] == [("1", "whole_half", 0, 0), ("2", "whole_half", 0, 0),
+                                     ("2", "random", 2, 0), ("2", "random", 2, 1),
+                                     ("2", "random", 4, 0), ("2", "random", 4, 1)]
+    for bad, match in (({"whole_half_levels": ["7"]}, "not dft.levels"),
+                       ({"curves": {"samplers": ["block_leverage"]}}, "fit.samplers"),
+                       ({"curves": {"sizes": [1]}}, "too small"),
+                       ({"settings": {"learning_rate": 1}}, "unknown key"),
+                       ({"leverage_twojmax": 6}, "leverage_twojmax")):
+        with pytest.raises((ConfigError, ValueError), match=match):
+            trained_models_settings(_config(**bad))
+
+
+# --- MACE itself ------------------------------------------------------------------------------
+
+TINY = {"num_channels": 8, "max_L": 0, "correlation": 2, "max_ell": 2, "r_max_A": 4.0,
+        "num_radial_basis": 4, "batch_size": 2, "valid_batch_size": 2, "max_num_epochs": 3,
+        "patience": 5}
+
+
+def _lj_frames(n, seed=0):
+    """Small rattled Be cells labelled by a Lennard-Jones potential (the test needs labels a model
+    can learn, not DFT)."""
+    from mlipcost.models import mace
+    rng = np.random.default_rng(seed)
+    frames = []
+    for k in range(n):
+        atoms = bulk("Be", "hcp", a=2.29, c=3.58).repeat((2, 1, 1))
+        atoms.positions += rng.normal(scale=0.05, size=atoms.positions.shape)
+        atoms.calc = LennardJones(sigma=2.0, epsilon=0.1, rc=4.0)
+        frames.append(mace.labelled_frame(atoms, atoms.get_potential_energy(),
+                                          atoms.get_forces()))
+    return frames
+
+
+@needs_mace
+def test_mace_trains_predicts_and_logs_its_curve(tmp_path):
+    from mlipcost.models import mace
+    settings = mace.settings_with_defaults(TINY)
+    frames = _lj_frames(6)
+    result = mace.train(frames[:4], frames[4:], settings, seed=1, workdir=tmp_path / "w")
+    assert result["model"].exists()
+    assert result["curve"]["epoch"].tolist() == [0, 1, 2]
+    assert np.isfinite(result["curve"]["valid_force_rmse_meV_per_A"]).all()
+    energies, forces = mace.predict(result["model"], frames, settings)
+    assert energies.shape == (6,) and np.isfinite(energies).all()
+    assert [f.shape for f in forces] == [(4, 3)] * 6
+    speed = mace.md_speed(result["model"], settings, frames[0].repeat((2, 2, 2)), steps=2)
+    assert speed["atom_timesteps_per_s"] > 0 and speed["n_atoms"] == 32
+
+
+@needs_mace
+def test_a_killed_mace_training_resumes_from_its_checkpoint(tmp_path):
+    from mlipcost.models import mace
+    settings = mace.settings_with_defaults({**TINY, "max_num_epochs": 6,
+                                            "stage_two_start_fraction": 1.0})
+    frames = _lj_frames(6)
+    workdir = tmp_path / "w"
+    workdir.mkdir()
+    mace._write_frames(workdir / "train.xyz", frames[:4])
+    mace._write_frames(workdir / "valid.xyz", frames[4:])
+    with open(workdir / "train.log", "w") as out:
+        proc = subprocess.Popen(mace.command_line(settings, workdir, 1), stdout=out,
+                                stderr=subprocess.STDOUT, cwd=workdir, start_new_session=True)
+    deadline = time.time() + 300
+    while not list((workdir / "checkpoints").glob("*epoch-1*.pt")) and time.time() < deadline:
+        assert proc.poll() is None, (workdir / "train.log").read_text()[-2000:]
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    first_run = (workdir / "train.log").read_text()
+    assert "Epoch 1:" in first_run and "Epoch 5:" not in first_run
+    result = mace.train(frames[:4], frames[4:], settings, seed=1, workdir=workdir)
+    second_run = (workdir / "train.log").read_text()[len(first_run):]
+    assert "Loading checkpoint" in second_run
+    assert "Epoch 0:" not in second_run and "Epoch 5:" in second_run
+    assert result["model"].exists()
