@@ -90,7 +90,34 @@ def test_bayerl_recommendation_names_the_metric_and_the_groups():
     assert set(decisions["metric"]) == {"AEAD", "E-RMSE", "F-RMSE", "V-RMSE"}
     # forces deviate at level 2 already (½·MAD of F-RMSE is below level 2's): level 3 needed
     assert overall["recommended_level"] == "3"
-    assert "F-RMSE" in overall["driven_by"]
+    assert "F-RMSE (all)" in overall["driven_by"]
+
+
+def test_bayerl_recommendation_is_the_tightest_over_every_group():
+    """A small group that needs a tighter level than the whole set's average decides (Bayerl's
+    conservative choice), and the table says which (group, metric) drives it."""
+    from mlipcost.labels import Labels
+    from mlipcost.tables import statistical_error_metrics
+
+    n, atoms, a = 16, 2, 0.1
+    offsets = np.arange(0, n * atoms + 1, atoms)
+    forces = np.zeros((n * atoms, 3))
+    group = ["hcp"] * 15 + ["surface"]
+
+    def level(name, de):
+        return Labels(energy=(-3.0 + np.asarray(de)) * atoms, forces=forces,
+                      stress=np.zeros((n, 6)), wall_time_s=np.ones(n), ok=np.ones(n, bool),
+                      reasons=[""] * n, offsets=offsets, level=name, settings={})
+    level2 = np.where(np.array(group) == "surface", 0.5 * a, 0.0)
+    labels = [level("1", np.full(n, a)), level("2", level2), level("3", np.zeros(n))]
+    _, decisions, overall = statistical_error_metrics(labels, "3", np.full(n, 20.0), group)
+    e_rmse = decisions[decisions["metric"] == "E-RMSE"].set_index("group")
+    assert e_rmse.loc["all", "recommended_level"] == "2"
+    assert e_rmse.loc["surface", "recommended_level"] == "3"
+    assert overall["recommended_level"] == "3"
+    assert "E-RMSE (surface)" in overall["driven_by"]
+    assert not any(d.endswith("(all)") for d in overall["driven_by"])
+    assert decisions["drives_recommendation"].sum() == len(overall["driven_by"])
 
 
 def test_claims_on_the_papers_own_files(shared):

@@ -527,14 +527,18 @@ def run_tables(structures_path: Path, label_paths: list[Path], config: dict, *,
     write_table(ladder, ladder_stem)
     bulk = np.flatnonzero(structures.is_bulk_reference)
     reference = str(config["fit"]["reference_level"])
-    write_table(dft_rmsd_table(labels, reference, int(bulk[0]) if len(bulk) else None,
-                               ~structures.is_bulk_reference),
+    # the configurations every model trains and is tested on: an imported level carries labels
+    # of configurations the structure checks rejected, which no table may count
+    data = ~structures.is_bulk_reference
+    valid = valid_mask(structures_path)
+    if valid is not None:
+        data &= valid
+    write_table(dft_rmsd_table(labels, reference, int(bulk[0]) if len(bulk) else None, data),
                 rmsd_stem)
 
     volumes = np.abs(np.linalg.det(structures.cells))
     metrics, decisions, overall = statistical_error_metrics(
-        labels, reference, volumes, [structure_group(k) for k in structures.kinds],
-        ~structures.is_bulk_reference)
+        labels, reference, volumes, [structure_group(k) for k in structures.kinds], data)
     write_table(metrics, metrics_stem)
     write_table(decisions, bayerl_stem)
     log(f"a-priori recommendation (Bayerl et al. eq. 1, ½·MAD): level "

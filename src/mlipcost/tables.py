@@ -187,8 +187,9 @@ def statistical_error_metrics(labels: list[Labels], reference: str, volumes: np.
     virial = −stress × volume, meV/atom).
 
     Returns the metrics (one row per group and level), the eq.-1 threshold and recommendation of
-    every (group, metric), and the overall recommendation: the tightest level any metric of the
-    whole set recommends, with the metric that drives it.
+    every (group, metric), and the overall recommendation, Bayerl's conservative one: the
+    tightest level that any metric of any group (the whole set included) recommends, with the
+    metrics and groups that drive it.
     """
     ref = next(lab for lab in labels if lab.level == reference)
     order = [lab.level for lab in labels]
@@ -229,10 +230,13 @@ def statistical_error_metrics(labels: list[Labels], reference: str, volumes: np.
                               "threshold_level": threshold or "-",
                               "recommended_level": recommended})
     decisions = pd.DataFrame(decisions)
-    overall = decisions[decisions["group"] == "all"]
-    tightest = max(overall.itertuples(), key=lambda r: ladder.index(r.recommended_level))
-    driving = [r.metric for r in overall.itertuples()
-               if r.recommended_level == tightest.recommended_level]
+    # Bayerl's conservative choice: the tightest level that any metric of any group recommends
+    # (a group's structures need it even where the whole set's average does not)
+    tightest = max(decisions.itertuples(), key=lambda r: ladder.index(r.recommended_level))
+    decisions["drives_recommendation"] = (decisions["recommended_level"]
+                                          == tightest.recommended_level)
+    driving = [f"{r.metric} ({r.group})" for r in decisions.itertuples()
+               if r.drives_recommendation]
     return metrics, decisions, {"recommended_level": tightest.recommended_level,
                                 "driven_by": driving}
 
