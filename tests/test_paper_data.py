@@ -198,3 +198,39 @@ def test_nan_errors_never_enter_a_front():
     pts = np.array([[1.0, 5.0, 5.0], [2.0, np.nan, 1.0], [3.0, 4.0, 4.0], [0.5, 9.0, 9.0]])
     assert non_dominated(pts).tolist() == [True, False, True, True]
     assert non_dominated(pts, strict=False).tolist() == [True, False, True, True]
+
+
+def test_split_over_the_reference_level_is_the_papers_code(tmp_path):
+    """The paper's load_files keeps only the structures of Be_prec_6.h5 (sorted by index) and
+    train_test_split shuffles those: with split.over reference_labelled the same configurations
+    train, and one the reference level did not label is in neither half."""
+    import random
+
+    from mlipcost.labels import write_level_file
+    from mlipcost.stages import split_configurations
+    from mlipcost.structures import read_structures, write_structures
+
+    s = generate_crystals("Be", 21, 2, 4, seed=5)
+    write_structures(tmp_path / "configurations.h5", s, {})
+    missing = {3, 4, 11, 17}          # not labelled at the reference level
+    status = ["failed" if i in missing else "ok" for i in range(21)]
+    write_level_file(tmp_path / "level6.h5", s, settings={}, level="6", structures_hash="x",
+                     energy=np.zeros(21), forces=np.zeros((s.offsets[-1], 3)),
+                     stress=np.zeros((21, 6)), wall_time_s=np.ones(21), status=status,
+                     reasons=[""] * 21)
+    split = {"test_fraction": 0.5, "seed": 58, "method": "python_random",
+             "over": "reference_labelled"}
+    split_configurations(tmp_path / "configurations.h5", split, tmp_path / "structures.h5",
+                         log=lambda m: None, reference_labels=tmp_path / "level6.h5")
+    is_train = read_structures(tmp_path / "structures.h5").is_train
+
+    labelled = [i for i in range(21) if i not in missing]     # the paper's df_structures
+    order = list(range(len(labelled)))
+    random.seed(58)
+    random.shuffle(order)
+    n_train = int(len(order) * (1 - 0.5))
+    assert sorted(np.flatnonzero(is_train)) == sorted(labelled[k] for k in order[:n_train])
+    assert not is_train[sorted(missing)].any()
+    with pytest.raises(ValueError, match="reference level's label file"):
+        split_configurations(tmp_path / "configurations.h5", split, tmp_path / "s2.h5",
+                             log=lambda m: None)

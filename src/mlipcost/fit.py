@@ -325,7 +325,8 @@ def fit_sweep(data: FitData, train: np.ndarray, test: np.ndarray, *, samplers: l
               sizes: list[int], energy_weights: list[float], repeats: int, seed: int,
               scores: dict[str, np.ndarray], reference_level: str, cost_s: np.ndarray,
               twojmax: int, force_weight: float = 1.0, only_sampler: str | None = None,
-              only_repeats: tuple[int, int] | None = None) -> pd.DataFrame:
+              only_repeats: tuple[int, int] | None = None,
+              repeats_at_sizes: dict[int, int] | None = None) -> pd.DataFrame:
     """One row per (training level, sampler, size, energy weight, repeat).
 
     ``train``/``test`` index the FitData configurations; ``scores[sampler]`` are per training
@@ -333,7 +334,10 @@ def fit_sweep(data: FitData, train: np.ndarray, test: np.ndarray, *, samplers: l
     ``only_sampler`` and ``only_repeats`` ([lo, hi)) restrict the sweep to one block of it: each
     ordering is seeded by (seed, repeat, the sampler's place in ``samplers``), so the blocks'
     tables, concatenated sampler by sampler and block by block, are the whole sweep's.
+    ``repeats_at_sizes`` ({size: n}) fits repeat r of a size only when r < n (fewer repeats
+    at the largest sizes, as the paper's files have); every ordering still grows through them.
     """
+    repeats_at_sizes = {int(k): int(v) for k, v in (repeats_at_sizes or {}).items()}
     k, levels = data.n_features, data.levels
     ref = levels.index(reference_level)
     halves = {"test": SetStats.of(data, test)}
@@ -368,7 +372,7 @@ def fit_sweep(data: FitData, train: np.ndarray, test: np.ndarray, *, samplers: l
             for size, energy, force in _growing_r(data, order, grow):
                 if size == len(train) and "train" not in halves:
                     halves["train"] = SetStats.from_r(data, train, energy, force)
-                if size not in sizes:
+                if size not in sizes or repeat >= repeats_at_sizes.get(size, repeats):
                     continue
                 subset = order[:size]
                 coefs = np.hstack([solve(energy.r, force.r, k, weight, force_weight)

@@ -96,15 +96,23 @@ def make_configurations(element: str, settings: dict, out: Path, log=print) -> N
 
 
 def split_configurations(configurations_path: Path, split: dict | None, out: Path,
-                         log=print) -> None:
+                         log=print, reference_labels: Path | None = None) -> None:
     """structures.h5: the configurations with their train/test split. The split is drawn over
     the source's configurations alone, so that the bulk reference (labelled, never fitted or
-    tested) leaves it unchanged, whether added by the workflow or carried by the file. ``split``
-    None keeps the split the configurations carry (a pilot's, drawn on its pool)."""
+    tested) leaves it unchanged, whether added by the workflow or carried by the file. With
+    ``split.over: reference_labelled`` it is drawn, as the paper's code does (its
+    ``load_files`` keeps the structures of ``Be_prec_6.h5``), over the configurations labelled
+    at the reference level (``reference_labels``, its label file) only. ``split`` None keeps the
+    split the configurations carry (a pilot's, drawn on its pool)."""
     structures = read_structures(configurations_path)
     meta = read_structures_metadata(configurations_path)
     if split is not None:
         data = ~structures.is_bulk_reference
+        if split.get("over", "all") == "reference_labelled":
+            if reference_labels is None:
+                raise ValueError("split.over: reference_labelled needs the reference level's "
+                                 "label file")
+            data &= read_labels(reference_labels).ok
         is_train = np.zeros(len(structures), dtype=bool)
         is_train[data] = split_train_test(int(data.sum()), split.get("test_fraction", 0.5),
                                           split.get("seed", 58), split.get("method", "numpy"))
@@ -113,7 +121,9 @@ def split_configurations(configurations_path: Path, split: dict | None, out: Pat
                      rejected=meta["rejected"], source_ids=meta["source_id"], valid=meta["valid"],
                      rescale_factor=meta["rescale_factor"])
     log(f"{len(structures)} configurations, {int(structures.is_train.sum())} train"
-        + ("" if split is not None else " (the pilot's split, drawn on its pool)"))
+        + ("" if split is not None else " (the pilot's split, drawn on its pool)")
+        + (f", drawn over the {int(data.sum())} labelled at the reference level"
+           if split is not None and split.get("over", "all") == "reference_labelled" else ""))
 
 
 def make_structures(element: str, settings: dict, split: dict, out: Path, log=print) -> None:
@@ -241,7 +251,9 @@ def run_fit_sweep(structures_path: Path, descriptor_path: Path, label_paths: lis
                       cost_s=configuration_costs(labels, config, data.config_index),
                       twojmax=desc.twojmax, force_weight=fit.get("force_weight", 1.0),
                       only_sampler=None if block is None else block[0],
-                      only_repeats=None if block is None else block[1:])
+                      only_repeats=None if block is None else block[1:],
+                      repeats_at_sizes={int(e["size"]): int(e["repeats"])
+                                        for e in fit.get("repeats_at_sizes", [])})
     write_csv(table, out)
     log(f"2Jmax {desc.twojmax}: {len(table)} rows from {len(train)} train / {len(test)} test "
         "configurations")

@@ -107,7 +107,7 @@ def cost_settings():
 
 # keys of fit that decide a sweep's numbers (threads and repeats_per_job only spread the work)
 SWEEP_KEYS = ("reference_level", "energy_weights", "force_weight", "training_sizes", "samplers",
-              "repeats", "seed", "clamp_training_sizes")
+              "repeats", "repeats_at_sizes", "seed", "clamp_training_sizes")
 
 
 def sweep_settings():

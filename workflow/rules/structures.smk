@@ -54,7 +54,13 @@ else:
 
 rule structures:
     input:
-        f"{RESULTS}/configurations.h5",
+        configurations=f"{RESULTS}/configurations.h5",
+        # split.over: reference_labelled shuffles only what the reference level labelled
+        reference_labels=(
+            [f"{RESULTS}/labels/level{config['fit']['reference_level']}.h5"]
+            if not PILOT and config["split"].get("over", "all") == "reference_labelled"
+            else []
+        ),
     output:
         f"{RESULTS}/structures.h5",
     params:
