@@ -93,7 +93,7 @@ def _claims(args) -> int:
     texts = read_claim_texts(args.claims_file) if args.claims_file else None
     tables = []
     if args.paper_dir:
-        tables.append(check_claims(paper_evidence(args.paper_dir), texts))
+        tables.append(check_claims(paper_evidence(args.paper_dir), texts, args.bootstrap))
     if args.results:
         import yaml
 
@@ -111,17 +111,20 @@ def _claims(args) -> int:
         from .config import table_weights
 
         levels = [str(lvl["name"]) for lvl in config["dft"]["levels"]]
+        sweeps = sorted(p for p in (args.results / "sweep").glob("2J*.csv"))
         evidence = workflow_evidence(
             read_csv(summary), read_result_tables(paths), levels, table_weights(config),
-            config.get("pareto", {}).get("sampler_comparison_energy_weight", 150.0))
-        tables.append(check_claims(evidence, texts))
+            config.get("pareto", {}).get("sampler_comparison_energy_weight", 150.0),
+            sweep=read_result_tables(sweeps) if sweeps else None)
+        tables.append(check_claims(evidence, texts, args.bootstrap))
     if not tables:
         raise ValueError("give --paper-dir (the paper's result files) and/or --results with "
                          "--configfile (a workflow's results)")
     for table in tables:
         print(f"== evidence: {table['evidence'].iloc[0]}")
         for row in table.itertuples():
-            print(f"[{row.claim}] {row.statement}\n    -> {row.verdict.upper()}: {row.numbers}\n")
+            print(f"[{row.claim}] {row.statement}\n    -> {row.verdict.upper()}: {row.numbers}\n"
+                  f"    sensitivity: {row.sensitivity}\n    stability: {row.stability}\n")
     return 0
 
 
@@ -372,6 +375,8 @@ def main(argv=None) -> int:
     claims.add_argument("--paper-dir", type=Path, help="the paper's 2Jmax-6 result folder")
     claims.add_argument("--results", type=Path, help="a workflow's results folder")
     claims.add_argument("--configfile", type=Path, help="the config of --results")
+    claims.add_argument("--bootstrap", type=int, default=200,
+                        help="resamples of the repeats for each verdict's stability (0: none)")
     claims.add_argument("--claims-file", type=Path,
                         help="the paper's paper_tables.yaml: print its claim texts")
     claims.set_defaults(func=_claims)

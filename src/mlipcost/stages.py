@@ -615,19 +615,24 @@ def run_claims(summary_path: Path, whole_half_paths: list[Path], levels: list[st
                table_weights: dict[str, float], sampler_weight: float, out_stem: Path,
                paper_dir: Path | None = None, dft_rmsd_path: Path | None = None,
                floor_sampler: str = "leverage", floor_stem: Path | None = None,
-               floor_plot: Path | None = None, log=print) -> pd.DataFrame:
+               floor_plot: Path | None = None, sweep_paths: list[Path] | None = None,
+               log=print) -> pd.DataFrame:
     """The paper's claims tested on this workflow's results (and on the paper's own result files
-    when ``paper_dir`` is given), one table; with ``dft_rmsd_path`` (Table 3) also the learning
-    curves of every level against its DFT floor (claims.dft_floor: a table and a figure)."""
+    when ``paper_dir`` is given), one table, each verdict with its sensitivity to its thresholds
+    and its stability over resampled repeats (of ``sweep_paths``' rows); with ``dft_rmsd_path``
+    (Table 3) also the learning curves of every level against its DFT floor (claims.dft_floor:
+    a table and a figure)."""
     evidence = workflow_evidence(read_csv(summary_path), read_result_tables(whole_half_paths),
-                                 levels, table_weights, sampler_weight)
+                                 levels, table_weights, sampler_weight,
+                                 sweep=read_result_tables(sweep_paths) if sweep_paths else None)
     tables = [check_claims(evidence)]
     if paper_dir is not None:
         tables.append(check_claims(paper_evidence(paper_dir)))
     table = pd.concat(tables, ignore_index=True)
     write_table(table, out_stem)
     for row in table.itertuples():
-        log(f"claim {row.claim} ({row.evidence}): {row.verdict}")
+        log(f"claim {row.claim} ({row.evidence}): {row.verdict}; {row.sensitivity}; "
+            f"{row.stability}")
     if dft_rmsd_path is not None:
         summary = read_csv(summary_path)
         floor = dft_floor(summary, read_csv(dft_rmsd_path), [str(v) for v in levels],

@@ -72,6 +72,7 @@ rule pareto:
 rule claims:
     input:
         summary=f"{RESULTS}/pareto/summary.csv",
+        sweeps=expand(f"{RESULTS}/sweep/2J{{twojmax}}.csv", twojmax=TWOJMAX),
         whole_half=expand(f"{RESULTS}/sweep/whole_half_2J{{twojmax}}.csv", twojmax=TWOJMAX),
         paper=[PAPER_DIR] if PAPER_DIR else [],
         dft_rmsd=f"{RESULTS}/tables/table3_dft_rmsd.csv",

@@ -11,4 +11,5 @@ run_claims(Path(snakemake.input.summary), [Path(p) for p in snakemake.input.whol
            dft_rmsd_path=Path(snakemake.input.dft_rmsd),
            floor_sampler=snakemake.params.floor_sampler,
            floor_stem=Path(snakemake.output.floor[0]).with_suffix(""),
-           floor_plot=Path(snakemake.output.floor_plot))
+           floor_plot=Path(snakemake.output.floor_plot),
+           sweep_paths=[Path(p) for p in snakemake.input.sweeps])
