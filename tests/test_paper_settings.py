@@ -1,6 +1,8 @@
 """The paper's settings: Tables 4/5 on the whole training half, Bayerl et al.'s eq. 1, the claims
 checked on the paper's own result files."""
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,6 +12,8 @@ from mlipcost.fit import residual_correlation, whole_half_fits
 from mlipcost.tables import bayerl_threshold, trained_level_tables
 
 from .test_linalg_fit import random_fit_data, weighted_system
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def test_table_4_5_fit_equals_direct_weighted_lstsq_on_the_whole_training_half():
@@ -231,3 +235,19 @@ def test_dft_floor_reads_each_levels_curve_against_its_table3_rmsd(tmp_path):
     assert set(other["energy_panel_energy_weight"]) == {150.0}
     assert set(other["force_panel_energy_weight"]) == {12.25}
     assert (tmp_path / "floor.png").stat().st_size > 0 and (tmp_path / "floor.pdf").exists()
+
+
+def test_paper_configs_repeat_each_size_as_the_papers_files_do(shared):
+    """config/paper.yaml and paper_from_data.yaml fit as many repeats at each size as the
+    paper's 3D_pareto files hold (50, then 35, 25 and 1 at its three largest sizes)."""
+    import yaml
+
+    from mlipcost.pareto import read_paper_3d
+
+    files = read_paper_3d(shared / "reference/paper_2jmax6/3D_pareto")
+    in_files = (files.groupby("size")["repeat"].max() + 1).to_dict()
+    for name in ("paper.yaml", "paper_from_data.yaml"):
+        fit = yaml.safe_load((REPO / "config" / name).read_text())["fit"]
+        fewer = {e["size"]: e["repeats"] for e in fit.get("repeats_at_sizes", [])}
+        configured = {n: fewer.get(n, fit["repeats"]) for n in fit["training_sizes"]}
+        assert configured == in_files, name

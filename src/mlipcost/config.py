@@ -26,6 +26,20 @@ def _subschema(schema: dict, path) -> dict:
     return schema
 
 
+def _non_finite(value, path=()) -> tuple[list, float] | None:
+    """(path, value) of the first NaN or infinite number in a config, or None."""
+    import math
+    if isinstance(value, float) and not math.isfinite(value):
+        return list(path), value
+    items = (value.items() if isinstance(value, dict)
+             else enumerate(value) if isinstance(value, list) else ())
+    for key, item in items:
+        found = _non_finite(item, (*path, key))
+        if found:
+            return found
+    return None
+
+
 def schema_error(config: dict, schema_path: str | Path, config_files=()) -> str | None:
     """The first violation of the config schema as one line naming the key, what it allows and
     the file to fix, or None. (Snakemake's own validation prints the schema fragment over
@@ -33,12 +47,17 @@ def schema_error(config: dict, schema_path: str | Path, config_files=()) -> str 
     import jsonschema
     import yaml
 
+    where = ", ".join(str(f) for f in config_files) or "the config"
+    # JSON Schema lets NaN and infinity through every number bound (NaN compares false)
+    bad = _non_finite(config)
+    if bad is not None:
+        return (f"{where}: {_key(bad[0])}: {bad[1]} is not a finite number; fix it there "
+                f"(schema: {schema_path})")
     schema = yaml.safe_load(Path(schema_path).read_text())
     validator = jsonschema.validators.validator_for(schema)(schema)
     error = jsonschema.exceptions.best_match(validator.iter_errors(config))
     if error is None:
         return None
-    where = ", ".join(str(f) for f in config_files) or "the config"
     path = list(error.absolute_path)
     if error.validator == "additionalProperties":
         allowed = sorted(_subschema(schema, path).get("properties", {}))
