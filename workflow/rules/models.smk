@@ -84,6 +84,12 @@ rule models_report:
             caption="../report/models_whole_half.rst",
             category="Model families",
         ),
+        sensitivity=table_files(f"{RESULTS}/models/level_sensitivity"),
+        sensitivity_html=report(
+            f"{RESULTS}/models/level_sensitivity.html",
+            caption="../report/models_level_sensitivity.rst",
+            category="Model families",
+        ),
         front_plot=report(
             f"{RESULTS}/models/models_front.png",
             caption="../report/models_front_plot.rst",

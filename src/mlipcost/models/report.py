@@ -81,6 +81,31 @@ def whole_half_table(qsnap_whole: pd.DataFrame, trained: pd.DataFrame,
             .sort_values(["_m", "_l"]).drop(columns=["_m", "_l"]).reset_index(drop=True))
 
 
+def level_sensitivity(whole: pd.DataFrame, levels: list[str], reference_level: str
+                      ) -> pd.DataFrame:
+    """Claim 6 across families: per model of the Tables 4/5 analog (``whole_half_table``), the
+    largest relative rise of its test error against the reference (energy and force) from its
+    reference-level model to its models of the upper half of the ladder below the reference
+    (the paper's levels 3-5 of six), the measure of claims.claim_simple_models_less_sensitive.
+    NaN where a model lacks one of those levels."""
+    ref_pos = levels.index(str(reference_level))
+    upper = levels[len(levels) // 2 - 1:ref_pos]
+    rows = []
+    for model, grp in whole.groupby("model", sort=False):
+        grp = grp.set_index("train_level")
+        row = {"model": model, "levels": f"{upper[0]}-{upper[-1]} vs {reference_level}"}
+        for name, col in (("energy", "energy_vs_reference_meV_per_atom"),
+                          ("force", "force_vs_reference_meV_per_A")):
+            have = all(lvl in grp.index for lvl in [*upper, str(reference_level)])
+            row[f"reference_model_{col}"] = (float(grp.loc[str(reference_level), col])
+                                             if str(reference_level) in grp.index else np.nan)
+            row[f"largest_{name}_rise_percent"] = (
+                100 * float((grp.loc[upper, col] / grp.loc[str(reference_level), col]).max() - 1)
+                if have else np.nan)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def _plt():
     from .. import plots  # sets the non-interactive backend first
     import matplotlib.pyplot as plt

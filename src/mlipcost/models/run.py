@@ -71,13 +71,15 @@ def run_model_md_cost(reference_row: Path, settings: dict, store: Path, offline:
 def run_models_report(model_paths: list[Path], md_paths: list[Path], qsnap_md_paths: list[Path],
                       summary_path: Path, whole_half_paths: list[Path], dft_rmsd_path: Path, *,
                       reference_level: str, levels: list[str], table_weights: dict[str, float],
-                      store: Path, front_stem: Path, whole_half_stem: Path, front_plot: Path,
+                      store: Path, front_stem: Path, whole_half_stem: Path,
+                      sensitivity_stem: Path, front_plot: Path,
                       curves_plot: Path, training_plot: Path, log=print) -> None:
-    """The fronts over family × level × size, the Tables 4/5 analog of every family, the learning
-    curves against each level's DFT error and the training curves of the whole-half models."""
+    """The fronts over family × level × size, the Tables 4/5 analog of every family and each
+    model's sensitivity to the training level (claim 6 across families), the learning curves
+    against each level's DFT error and the training curves of the whole-half models."""
     from ..tables import write_table
-    from .report import (family_front, learning_curves_plot, training_curves_plot,
-                         whole_half_table, front_plot as draw_front)
+    from .report import (family_front, learning_curves_plot, level_sensitivity,
+                         training_curves_plot, whole_half_table, front_plot as draw_front)
 
     trained = read_result_tables(model_paths)
     md = {json.loads(Path(p).read_text())["family"]: json.loads(Path(p).read_text())
@@ -90,6 +92,7 @@ def run_models_report(model_paths: list[Path], md_paths: list[Path], qsnap_md_pa
     draw_front(points, front_plot)
     whole = whole_half_table(read_result_tables(whole_half_paths), trained, table_weights, levels)
     write_table(whole, whole_half_stem)
+    write_table(level_sensitivity(whole, levels, reference_level), sensitivity_stem)
     rmsd = read_csv(dft_rmsd_path)
     learning_curves_plot(trained, summary, rmsd, levels, reference_level, table_weights,
                          curves_plot)
