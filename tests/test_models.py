@@ -195,26 +195,30 @@ def test_mace_trains_predicts_and_logs_its_curve(tmp_path):
 @needs_mace
 def test_a_killed_mace_training_resumes_from_its_checkpoint(tmp_path):
     from mlipcost.models import mace
-    settings = mace.settings_with_defaults({**TINY, "max_num_epochs": 6,
+    settings = mace.settings_with_defaults({**TINY, "max_num_epochs": 40, "patience": 40,
                                             "stage_two_start_fraction": 1.0})
     frames = _lj_frames(6)
     workdir = tmp_path / "w"
     workdir.mkdir()
     mace._write_frames(workdir / "train.xyz", frames[:4])
     mace._write_frames(workdir / "valid.xyz", frames[4:])
-    with open(workdir / "train.log", "w") as out:
+    log = workdir / "train.log"
+    with open(log, "w") as out:
         proc = subprocess.Popen(mace.command_line(settings, workdir, 1), stdout=out,
                                 stderr=subprocess.STDOUT, cwd=workdir, start_new_session=True)
+    # killed once its second epoch is evaluated and a checkpoint is on disk (a checkpoint is
+    # written at each better validation loss)
     deadline = time.time() + 300
-    while not list((workdir / "checkpoints").glob("*epoch-1*.pt")) and time.time() < deadline:
-        assert proc.poll() is None, (workdir / "train.log").read_text()[-2000:]
-        time.sleep(0.2)
+    while time.time() < deadline and not (
+            "Epoch 1:" in log.read_text() and list((workdir / "checkpoints").glob("*.pt"))):
+        assert proc.poll() is None, log.read_text()[-2000:]
+        time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    first_run = (workdir / "train.log").read_text()
-    assert "Epoch 1:" in first_run and "Epoch 5:" not in first_run
+    first_run = log.read_text()
+    assert "Epoch 1:" in first_run and "Epoch 39:" not in first_run
     result = mace.train(frames[:4], frames[4:], settings, seed=1, workdir=workdir)
-    second_run = (workdir / "train.log").read_text()[len(first_run):]
+    second_run = log.read_text()[len(first_run):]
     assert "Loading checkpoint" in second_run
-    assert "Epoch 0:" not in second_run and "Epoch 5:" in second_run
+    assert "Epoch 0:" not in second_run and "Epoch 39:" in second_run
     assert result["model"].exists()
