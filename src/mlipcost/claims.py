@@ -289,13 +289,15 @@ def _size_to_reach(curve: pd.DataFrame, col: str, target: float) -> float:
 
 
 def claim_leverage_needs_fewer(ev: Evidence, saturation_factor: float = 1.1,
-                               force_offset_meV_per_A: float = 10.0) -> tuple[str, str]:
+                               force_offset_meV_per_A: float = 10.0, min_energy_ratio: float = 5.0,
+                               min_force_ratio: float = 2.0) -> tuple[str, str]:
     """Leverage sampling reaches the saturated error with fewer configurations than random
     sampling: the sizes where the median learning curves first reach ``saturation_factor`` ×
     the saturated energy error (the best median at the largest size) and come within
     ``force_offset_meV_per_A`` of the saturated force error, log-interpolated; random's size
     over the better leverage kind's (regular or block, each reported). Holds when the ratios
-    are at least 5 (energy, "about 10x") and 2 (force, "about 3-4x")."""
+    are at least ``min_energy_ratio`` (energy, "about 10x") and ``min_force_ratio`` (force,
+    "about 3-4x")."""
     have = set(ev.samplers["sampler"]) if ev.samplers is not None else set()
     kinds = [k for k in ("leverage", "block_leverage") if k in have]
     if "random" not in have or not kinds:
@@ -314,14 +316,15 @@ def claim_leverage_needs_fewer(ev: Evidence, saturation_factor: float = 1.1,
                             _size_to_reach(rnd, F_REF, f_target) / _size_to_reach(lev, F_REF, f_target))
         best_e = max(r[0] for r in ratios.values())
         best_f = max(r[1] for r in ratios.values())
-        verdicts.append(best_e >= 5 and best_f >= 2)
+        verdicts.append(best_e >= min_energy_ratio and best_f >= min_force_ratio)
         parts.append(f"2Jmax {twojmax}: random needs "
                      + ", ".join(f"{r[0]:.3g}x ({kind})" for kind, r in ratios.items())
                      + f" the configurations to reach {saturation_factor:g} x the saturated energy "
                      f"error ({e_target:.3g} meV/atom) and "
                      + ", ".join(f"{r[1]:.3g}x ({kind})" for kind, r in ratios.items())
                      + f" to come within {force_offset_meV_per_A:g} meV/Å of the saturated force "
-                     f"error ({f_target:.3g} meV/Å); holds if the better kind's are >= 5x and >= 2x")
+                     f"error ({f_target:.3g} meV/Å); holds if the better kind's are >= "
+                     f"{min_energy_ratio:g}x and >= {min_force_ratio:g}x")
     return (HOLDS if all(verdicts) else FAILS), "; ".join(parts)
 
 
@@ -372,7 +375,9 @@ CLAIMS = [
     Claim("leverage sampling reaches the saturated energy error with about 10x fewer "
           "configurations than random sampling; about 3-4x fewer for forces",
           claim_leverage_needs_fewer, {"saturation_factor": [1.1, 1.05, 1.2],
-                                       "force_offset_meV_per_A": [10.0, 5.0, 15.0]}, "samplers"),
+                                       "force_offset_meV_per_A": [10.0, 5.0, 15.0],
+                                       "min_energy_ratio": [5.0, 3.0, 8.0],
+                                       "min_force_ratio": [2.0, 3.0]}, "samplers"),
     Claim("regular leverage gives lower energy errors, block leverage lower force errors",
           claim_leverage_vs_block, {"majority": [0.5, 0.6, 0.75]}, "samplers"),
 ]
