@@ -15,8 +15,9 @@ rule train_model:
         store=MODELS["store"],
         offline=MODELS["offline"],
     threads: lambda wildcards: int(MODELS["families"][wildcards.family]["settings"]["threads"])
+    # a job stopped at its time limit resumes from its last checkpoint when retried
     resources:
-        runtime=24 * 60,
+        runtime=240,
         mem_mb=8000,
     log:
         f"{LOGS}/models/{{family}}/{{model_set}}.log",
