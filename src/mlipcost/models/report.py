@@ -168,6 +168,9 @@ def learning_curves_plot(trained: pd.DataFrame, summary: pd.DataFrame, rmsd: pd.
     panels = ((OBJECTIVES[1], "energy_rmsd_meV_per_atom", "test energy RMSE vs reference (meV/atom)"),
               (OBJECTIVES[2], "force_rmsd_meV_per_A", "test force RMSE vs reference (meV/Å)"))
     curve_samplers = sorted(set(t["sampler"]) - {WHOLE_HALF})
+    # qSNAP's curve of the trained family's sampler, or of the front's (leverage) without curves
+    q_sampler = (curve_samplers[0] if curve_samplers else
+                 "leverage" if "leverage" in set(q["sampler"]) else sorted(set(q["sampler"]))[0])
     for ax, (col, rmsd_col, label) in zip(axes, panels):
         for family, fam in t.groupby("family"):
             for lvl in shown:
@@ -183,11 +186,10 @@ def learning_curves_plot(trained: pd.DataFrame, summary: pd.DataFrame, rmsd: pd.
                            edgecolor="black", linewidth=0.5, zorder=3,
                            label=None if len(curve) else f"{family}, level {lvl}")
         for lvl in shown:
-            for sampler in curve_samplers[:1]:
-                sel = q[(q["twojmax"] == twojmax) & (q["train_level"] == lvl)
-                        & (q["sampler"] == sampler)
-                        & np.isclose(q["energy_weight"], weight)].sort_values("size")
-                ax.plot(sel["size"], sel[col], linestyle=":", color=colors[lvl], linewidth=1.2)
+            sel = q[(q["twojmax"] == twojmax) & (q["train_level"] == lvl)
+                    & (q["sampler"] == q_sampler)
+                    & np.isclose(q["energy_weight"], weight)].sort_values("size")
+            ax.plot(sel["size"], sel[col], linestyle=":", color=colors[lvl], linewidth=1.2)
             if lvl != str(reference_level) and lvl in rmsd.index:
                 ax.axhline(float(rmsd.loc[lvl, rmsd_col]), color=colors[lvl], linestyle="--",
                            linewidth=1)
@@ -198,8 +200,7 @@ def learning_curves_plot(trained: pd.DataFrame, summary: pd.DataFrame, rmsd: pd.
     handles += [plt.Line2D([], [], color="grey", linestyle=":"),
                 plt.Line2D([], [], color="grey", linestyle="--"),
                 plt.Line2D([], [], color="grey", marker="*", linestyle="")]
-    labels += [f"qSNAP 2Jmax {twojmax}, energy weight {weight:g}"
-               + (f" ({curve_samplers[0]})" if curve_samplers else ""),
+    labels += [f"qSNAP 2Jmax {twojmax}, energy weight {weight:g} ({q_sampler})",
                "level's DFT RMSD vs reference (Table 3)", "whole training half"]
     axes[0].legend(handles, labels, fontsize=7)
     fig.suptitle("Learning curves by model family against each level's DFT error"
@@ -207,21 +208,29 @@ def learning_curves_plot(trained: pd.DataFrame, summary: pd.DataFrame, rmsd: pd.
     plots._save(fig, path)
 
 
-def training_curves_plot(trained: pd.DataFrame, store, path: Path) -> None:
+def training_curves_plot(trained: pd.DataFrame, store, path: Path,
+                         levels: list[str] | None = None) -> None:
     """Validation errors against epoch of every whole-half trained model (from its store entry):
-    is it converged?"""
+    is it converged? An early stop of stage one jumps MACE's epoch count to stage two's start:
+    the line breaks there, and a dotted line marks where stage two began."""
     plots, plt = _plt()
     from matplotlib.ticker import MaxNLocator
     whole = trained[trained["sampler"] == WHOLE_HALF]
-    levels = sorted(whole["train_level"].astype(str).unique(), key=lambda s: (len(s), s))
+    levels = levels or sorted(whole["train_level"].astype(str).unique(),
+                              key=lambda s: (len(s), s))
     colors = plots._level_colors(levels)
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
     for _, row in whole.iterrows():
         entry = store.read(str(row["family"]), str(row["model_store_key"]))
         lvl = str(row["train_level"])
+        epoch = entry.curve["epoch"].astype(float) + 1
+        jumps = np.flatnonzero(np.diff(epoch) > 1)
         for ax, col in zip(axes, ("valid_energy_rmse_meV_per_atom", "valid_force_rmse_meV_per_A")):
-            ax.plot(entry.curve["epoch"] + 1, entry.curve[col], color=colors[lvl],
-                    label=f"{row['family']}, level {lvl}")
+            values = entry.curve[col].astype(float)
+            x, y = np.insert(epoch, jumps + 1, np.nan), np.insert(values, jumps + 1, np.nan)
+            ax.plot(x, y, color=colors[lvl], label=f"{row['family']}, level {lvl}")
+            for j in jumps:
+                ax.axvline(epoch[j + 1], color=colors[lvl], linestyle=":", linewidth=1)
     for ax, label in zip(axes, ("validation energy RMSE (meV/atom)",
                                 "validation force RMSE (meV/Å)")):
         ax.set_yscale("log")
@@ -231,6 +240,10 @@ def training_curves_plot(trained: pd.DataFrame, store, path: Path) -> None:
         ax.grid(True, which="both", alpha=0.25)
         plots.tidy_log_axis(ax.yaxis)
     if len(whole):
-        axes[0].legend(fontsize=7, title="vs the training level's labels", title_fontsize=7)
+        handles, labels = axes[0].get_legend_handles_labels()
+        handles.append(plt.Line2D([], [], color="grey", linestyle=":"))
+        labels.append("stage two begins (after an early stop)")
+        axes[0].legend(handles, labels, fontsize=7, title="vs the training level's labels",
+                       title_fontsize=7)
     fig.suptitle("Training curves of the whole-half models (validation split of the training set)")
     plots._save(fig, path)

@@ -96,7 +96,7 @@ def run_models_report(model_paths: list[Path], md_paths: list[Path], qsnap_md_pa
     rmsd = read_csv(dft_rmsd_path)
     learning_curves_plot(trained, summary, rmsd, levels, reference_level, table_weights,
                          curves_plot)
-    training_curves_plot(trained, ModelStore(store), training_plot)
+    training_curves_plot(trained, ModelStore(store), training_plot, levels)
     log(f"{int(points['on_front'].sum())} of {len(points)} settings on the family front; "
         f"{len(trained)} trained models")
 
