@@ -67,7 +67,8 @@ dryrun-paper: setup
 	$(SNAKEMAKE) -n -q --configfile config/paper.yaml
 
 test-workflow: setup setup-mace system-test
-	rm -rf .test/results .test/logs .test/dft-records .test/model-store .test/reports
+	rm -rf .test/results .test/logs .test/dft-records .test/model-store .test/model-work \
+	  .test/reports
 	OMP_NUM_THREADS=1 $(SNAKEMAKE) -s $(CURDIR)/Snakefile --directory .test \
 	  --configfile .test/config/config.yaml --profile profiles/default --cores 2 -q
 	mkdir -p .test/reports && $(SNAKEMAKE) -s $(CURDIR)/Snakefile --directory .test \
@@ -108,5 +109,5 @@ test-slurm: setup system-test test-workflow
 	  $(PY) tests/slurm/cluster_tests.py
 
 clean:
-	rm -rf results logs dft-records model-store reports .snakemake .test/results .test/logs \
-	  .test/dft-records .test/model-store .test/reports .test/.snakemake
+	rm -rf results logs dft-records model-store model-work reports .snakemake .test/results .test/logs \
+	  .test/dft-records .test/model-store .test/model-work .test/reports .test/.snakemake

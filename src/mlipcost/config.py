@@ -389,4 +389,5 @@ def trained_models_settings(config: dict) -> dict | None:
     if not families:
         return None
     return {"store": section.get("store") or "model-store",
+            "work_dir": section.get("work_dir") or "model-work",
             "offline": bool(section.get("offline", False)), "families": families}

@@ -13,6 +13,7 @@ rule train_model:
     params:
         settings=model_training_settings,
         store=MODELS["store"],
+        work=MODELS["work_dir"],
         offline=MODELS["offline"],
     threads: lambda wildcards: int(MODELS["families"][wildcards.family]["settings"]["threads"])
     # a job stopped at its time limit resumes from its last checkpoint when retried
@@ -53,6 +54,7 @@ rule model_md_cost:
     params:
         settings=lambda wc: model_md_settings(wc.family),
         store=MODELS["store"],
+        work=MODELS["work_dir"],
         offline=MODELS["offline"],
     log:
         f"{LOGS}/md/{{family}}.log",

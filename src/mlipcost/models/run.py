@@ -8,19 +8,20 @@ from pathlib import Path
 from ..md import bulk_supercell
 from ..storage import json_dump, read_csv, read_result_tables, write_csv
 from . import trained_family
-from .store import ModelStore
+from .store import DEFAULT_MODEL_WORK, ModelStore
 from .trained import TrainingSet, train_one
 
 
 def run_train_model(structures_path: Path, label_paths: list[Path], leverage_path: Path | None,
                     settings: dict, store: Path, offline: bool, out: Path, threads: int = 1,
-                    log=print) -> None:
+                    work: Path = Path(DEFAULT_MODEL_WORK), log=print) -> None:
     """One trained model's row of errors (``settings``: the rule's params: family, settings less
     threads, training_set, fit, and the cost model's dft and pareto sections)."""
     table = train_one(structures_path, label_paths, leverage_path, family=settings["family"],
                       settings={**settings["settings"], "threads": threads},
                       training_set=TrainingSet(*settings["training_set"]),
-                      config=settings, store_root=Path(store), offline=offline, log=log)
+                      config=settings, store_root=Path(store), offline=offline,
+                      work_root=Path(work), log=log)
     write_csv(table, out)
     row = table.iloc[0]
     log(f"test vs reference: {row['test_energy_rmse_meV_per_atom_vs_reference']:.2f} meV/atom, "
@@ -35,13 +36,13 @@ def gather_models(paths: list[Path], out: Path, log=print) -> None:
 
 
 def run_model_md_cost(reference_row: Path, settings: dict, store: Path, offline: bool,
-                      out: Path, log=print) -> None:
+                      out: Path, work: Path = Path(DEFAULT_MODEL_WORK), log=print) -> None:
     """MD speed of the reference-level model of the whole training half, measured once and kept
     in the model store beside its entry (``<key>.md.json``), so a study that reads the store
     (offline) reports it without the family's code."""
     row = read_csv(reference_row).iloc[0]
     family, key = str(row["family"]), str(row["model_store_key"])
-    model_store = ModelStore(store)
+    model_store = ModelStore(store, work)
     md = settings["md"]
     cached = model_store.entry_path(family, key).with_suffix(".md.json")
     result = json.loads(cached.read_text()) if cached.exists() else None
@@ -82,8 +83,7 @@ def run_models_report(model_paths: list[Path], md_paths: list[Path], qsnap_md_pa
                          training_curves_plot, whole_half_table, front_plot as draw_front)
 
     trained = read_result_tables(model_paths)
-    md = {json.loads(Path(p).read_text())["family"]: json.loads(Path(p).read_text())
-          for p in md_paths}
+    md = {r["family"]: r for r in (json.loads(Path(p).read_text()) for p in md_paths)}
     qsnap_md = {int(r["twojmax"]): r for r in (json.loads(Path(p).read_text())
                                                for p in qsnap_md_paths)}
     summary = read_csv(summary_path)

@@ -7,8 +7,8 @@ labels at the training level) and a hash of the code versions that trained it
 predictions for every configuration of the study (the test half included), keyed by
 configuration hash, and its training curve; it is written once, under a temporary name, as soon
 as the model is trained, so a finished model is never trained again. The model's files (weights,
-checkpoints) live in the entry's work folder beside it while it trains, and stay there: they are
-not part of the entry (a study reads only predictions), so a store can be committed without them.
+checkpoints) live in a work folder of their own, outside the store (``model-work/`` by default): they
+are not part of the entry (a study reads only predictions), so a store can be committed without them.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ import numpy as np
 from ..storage import atomic_path, config_hash
 
 DEFAULT_MODEL_STORE = "model-store"
+# where models train (weights, checkpoints): beside results/, never inside a committed store
+DEFAULT_MODEL_WORK = "model-work"
 
 
 def labels_fingerprint(energies: np.ndarray, forces: list[np.ndarray]) -> str:
@@ -53,10 +55,10 @@ def model_key(identity: str, versions: dict) -> str:
 
 
 class ModelStore:
-    """The folder ``root``: ``<family>/<key>.npz`` entries and ``<key>.work/`` training folders."""
+    """The folder ``root`` of ``<family>/<key>.npz`` entries; training folders under ``work_root``."""
 
-    def __init__(self, root: str | Path):
-        self.root = Path(root)
+    def __init__(self, root: str | Path, work_root: str | Path = DEFAULT_MODEL_WORK):
+        self.root, self.work_root = Path(root), Path(work_root)
 
     def entry_path(self, family: str, key: str) -> Path:
         """Where entry ``key`` of ``family`` lives."""
@@ -64,7 +66,7 @@ class ModelStore:
 
     def work_dir(self, family: str, key: str) -> Path:
         """The training folder of entry ``key`` (checkpoints; kept between attempts)."""
-        return self.root / family / f"{key}.work"
+        return self.work_root / family / key
 
     def has(self, family: str, key: str) -> bool:
         """Whether entry ``key`` exists."""

@@ -23,7 +23,8 @@ from ..fit import WHOLE_HALF, sampling_order
 from ..labels import analysis_set
 from ..storage import read_csv
 from . import trained_family
-from .store import ModelStore, labels_fingerprint, model_identity, model_key
+from .store import (DEFAULT_MODEL_WORK, ModelStore, labels_fingerprint, model_identity,
+                    model_key)
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,8 @@ def error_columns(name: str, pred_e: np.ndarray, pred_f: list[np.ndarray], n_ato
 
 def train_one(structures_path: Path, label_paths: list[Path], leverage_path: Path | None, *,
               family: str, settings: dict, training_set: TrainingSet, config: dict,
-              store_root: Path, offline: bool = False, log=print) -> pd.DataFrame:
+              store_root: Path, offline: bool = False,
+              work_root: Path = Path(DEFAULT_MODEL_WORK), log=print) -> pd.DataFrame:
     """Train (or read from the store) one model and return its row of errors. ``offline``: read
     the store only (any code version; the family's code need not be installed)."""
     module = trained_family(family)
@@ -129,7 +131,7 @@ def train_one(structures_path: Path, label_paths: list[Path], leverage_path: Pat
     labels_hash = labels_fingerprint(energies[level][subset], [forces[level][c] for c in subset])
     identity = model_identity(family, settings, train_seed, [keys[c] for c in fitted],
                               [keys[c] for c in valid], labels_hash)
-    store = ModelStore(store_root)
+    store = ModelStore(store_root, work_root)
     if offline:
         key = store.find(family, identity)
         if key is None:
