@@ -1,9 +1,18 @@
-"""The fit-sweep engine against the paper's method, in one run, on the same problem.
+"""The fit-sweep engine against the paper's method and against its own per-weight solves, in one
+run, on the same problem.
 
-Problem: qSNAP 2Jmax 6 (495 columns) descriptors from LAMMPS for N configurations of 40-60 Be
-atoms; six synthetic label levels (a Morse reference, ``synthetic.py``, plus level-dependent
-offsets and noise); 50/50 split; the paper's samplers (random, leverage, block leverage: one ordering each)
-x 8 training sizes x 6 energy weights x 6 levels.
+Problem: qSNAP descriptors from LAMMPS (2Jmax 6: 495 columns by default) for N configurations of
+Be atoms (40-60 by default); six synthetic label levels (a Morse reference, ``synthetic.py``, plus
+level-dependent offsets and noise); 50/50 split; the paper's samplers (random, leverage, block
+leverage: one ordering each) x the training sizes x 6 energy weights x 6 levels.
+
+Engine against itself: the same sweep as the engine ran it before (every energy weight solved on
+its own, ``shared_factorization=False``; force rows read from the descriptor file at each use,
+``ForceRows(in_memory_bytes=0)``) and now (``solve_weights``; rows read once and kept); prints
+the time ratio and the largest RMSE difference. The solves dominate
+where the columns are many and the configurations small, as in the Be ladder study at 2Jmax 8:
+  .venv/bin/python benchmarks/fit_sweep.py --twojmax 8 --configs 300 --atoms 6-16 \
+      --sizes 5,8,11,15,22,34,45,75,112,150 --repeats 2 --skip-paper
 
 Paper's method, per fit: weight the subset rows, scipy.linalg.lstsq(cond=1e-13), predict the
 subset, the training half and the test half, RMSE against the training level and the reference.
@@ -14,17 +23,21 @@ Prints the speed ratio (goal >= 100x), the engine's time for its first ordering 
 factors the test half) and for each further one, and the largest relative RMSE difference
 (goal <= 1e-6).
 Run: .venv/bin/python benchmarks/fit_sweep.py [--configs 2000] [--samplers random,...]
-     [--baseline-levels 1]
+     [--baseline-levels 1] [--twojmax 6] [--atoms 40-60] [--sizes ...] [--repeats 1]
+     [--skip-paper]
 """
 
 import argparse
+import dataclasses
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 import scipy.linalg
 
-from mlipcost.descriptors import SnapCalculator, SnapSettings
-from mlipcost.fit import FitData, fit_sweep, leverage_scores, sampling_order
+from mlipcost.descriptors import DescriptorFile, SnapSettings, compute_descriptor_file
+from mlipcost.fit import FitData, ForceRows, fit_sweep, leverage_scores, sampling_order
 from mlipcost.structures import generate_crystals
 from synthetic import level_labels, reference_many
 
@@ -33,26 +46,32 @@ WEIGHTS = [5.0, 10.0, 12.25, 50.0, 150.0, 300.0]
 N_LEVELS = 6
 
 
-def build_problem(n_configs: int, seed: int = 1) -> FitData:
-    structures = generate_crystals("Be", n_configs, 40, 60, seed=seed)
+def build_problem(n_configs: int, folder: Path, seed: int = 1, twojmax: int = 6,
+                  atoms: tuple[int, int] = (40, 60)) -> tuple[FitData, DescriptorFile]:
+    """The sweep's problem with its descriptors in a descriptor file, as the workflow has them
+    (``FitData.force_a`` reads that file)."""
+    structures = generate_crystals("Be", n_configs, *atoms, seed=seed)
     rng = np.random.default_rng(seed)
-    energy_a, energy_y, force_a, force_y = [], [], [], []
     refs = reference_many([structures.atoms(i) for i in range(n_configs)], workers=2)
+    settings = SnapSettings(twojmax=twojmax)
     t = time.perf_counter()
-    with SnapCalculator(SnapSettings(twojmax=6), "Be") as calc:
-        for i, (e, f) in enumerate(refs):
-            rows = calc.compute(structures.atoms(i))
-            energies, forces = level_labels(e, f, rng)
-            energy_y.append(energies / len(f))
-            force_y.append(np.einsum("nlj,jk->nkl", forces, rows.rotation).reshape(-1, N_LEVELS))
-            energy_a.append(rows.a[0])
-            force_a.append(rows.a[1:])
-    n_atoms = int(structures.n_atoms.sum())
+    path = folder / f"2J{twojmax}.h5"
+    compute_descriptor_file(structures, settings, "Be", path,
+                            {"element": "Be", **settings.as_dict()}, log=lambda *_: None)
     dt = time.perf_counter() - t
+    desc = DescriptorFile(path)
+    energy_y, force_y = [], []
+    for i, (e, f) in enumerate(refs):
+        energies, forces = level_labels(e, f, rng)
+        energy_y.append(energies / len(f))
+        force_y.append(np.einsum("nlj,jk->nkl", forces, desc.rotation[i]).reshape(-1, N_LEVELS))
+    configs = np.arange(n_configs)
+    data = FitData(desc.energy_rows, np.array(energy_y), ForceRows(desc, configs), force_y,
+                   [str(i + 1) for i in range(N_LEVELS)], configs)
+    n_atoms = int(structures.n_atoms.sum())
     print(f"descriptors: {n_configs} configurations, {n_atoms} atoms, {dt:.1f} s "
-          f"({n_atoms / dt:.0f} atoms/s at 2Jmax 6)")
-    return FitData(np.array(energy_a), np.array(energy_y), force_a, force_y,
-                   [str(i + 1) for i in range(N_LEVELS)], np.arange(n_configs))
+          f"({n_atoms / dt:.0f} atoms/s at 2Jmax {twojmax}, {data.n_features} columns)")
+    return data, desc
 
 
 def stack(data: FitData, configs, level=None):
@@ -80,9 +99,22 @@ def main() -> None:
     parser.add_argument("--configs", type=int, default=2000)
     parser.add_argument("--samplers", default="random,leverage,block_leverage")
     parser.add_argument("--baseline-levels", type=int, default=1)
+    parser.add_argument("--twojmax", type=int, default=6)
+    parser.add_argument("--atoms", default="40-60", help="configuration sizes, min-max")
+    parser.add_argument("--sizes", default=",".join(map(str, SIZES)))
+    parser.add_argument("--repeats", type=int, default=1, help="orderings per sampler")
+    parser.add_argument("--skip-paper", action="store_true",
+                        help="compare the engine with itself only")
     args = parser.parse_args()
     samplers = args.samplers.split(",")
-    data = build_problem(args.configs)
+    sizes_asked = [int(n) for n in args.sizes.split(",")]
+    folder = tempfile.TemporaryDirectory()
+    data, desc = build_problem(args.configs, Path(folder.name), twojmax=args.twojmax,
+                               atoms=tuple(int(n) for n in args.atoms.split("-")))
+    # the engine before: every energy weight solved on its own, force rows read from the file
+    # at each use
+    data_before = dataclasses.replace(
+        data, force_a=ForceRows(desc, data.config_index, in_memory_bytes=0))
     rng = np.random.default_rng(7)
     order = rng.permutation(args.configs)
     train, test = np.sort(order[: args.configs // 2]), np.sort(order[args.configs // 2:])
@@ -92,16 +124,35 @@ def main() -> None:
               "block_leverage": lev["block_leverage"].to_numpy()}
     print(f"leverage scores (shared by both methods): {time.perf_counter() - t:.1f} s")
 
-    def engine(names):
+    sizes = sorted({min(s, len(train)) for s in sizes_asked})
+
+    def engine(names, shared=True, repeats=1):
         t = time.perf_counter()
-        table = fit_sweep(data, train, test, samplers=names, sizes=SIZES, energy_weights=WEIGHTS,
-                          repeats=1, seed=11, scores=scores, reference_level=str(N_LEVELS),
-                          cost_s=np.ones((args.configs, N_LEVELS)), twojmax=6)
+        table = fit_sweep(data if shared else data_before, train, test, samplers=names, sizes=sizes, energy_weights=WEIGHTS,
+                          repeats=repeats, seed=11, scores=scores,
+                          reference_level=str(N_LEVELS), cost_s=np.ones((args.configs, N_LEVELS)),
+                          twojmax=args.twojmax, shared_factorization=shared)
         return table, time.perf_counter() - t
+
+    per_weight, t_per_weight = engine(samplers, shared=False, repeats=args.repeats)
+    shared, t_shared = engine(samplers, repeats=args.repeats)
+    rmse = [c for c in shared.columns if "_rmse_" in c]
+    ref = per_weight[rmse].to_numpy()
+    diff = np.abs(shared[rmse].to_numpy() - ref)
+    print(f"engine, {len(shared)} fits ({len(samplers)} samplers x {args.repeats} orderings x "
+          f"{len(sizes)} sizes x {len(WEIGHTS)} weights x {N_LEVELS} levels): before (each "
+          f"weight solved on its own, rows read from the file at each use) {t_per_weight:.1f} s, "
+          f"now (every weight from one factorization, rows kept) {t_shared:.1f} s")
+    print(f"speed ratio (before / now): {t_per_weight / t_shared:.2f}x   (goal >= 4x)")
+    # interpolating subsets fit their own rows to rounding: compare RMSEs above 1 meV
+    large = np.abs(ref) > 1.0
+    print(f"largest RMSE difference: {diff.max():.2e} meV; relative, of RMSEs above 1 meV: "
+          f"{(diff[large] / np.abs(ref[large])).max():.2e}   (goal <= 1e-6)")
+    if args.skip_paper:
+        return
 
     _, t_first = engine(samplers[:1])
     table, t_engine = engine(samplers)
-    sizes = sorted({min(s, len(train)) for s in SIZES})  # as the engine caps them
     print(f"engine: {len(table)} fits ({len(samplers)} samplers x {len(sizes)} sizes x "
           f"{len(WEIGHTS)} weights x {N_LEVELS} levels) in {t_engine:.1f} s; first ordering alone "
           f"(with the test half's factorization) {t_first:.1f} s, each further ordering "

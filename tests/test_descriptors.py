@@ -125,10 +125,12 @@ def test_descriptor_file_reads_rows_in_any_order_and_workers_agree(tmp_path):
     for a, b in zip(one.read(range(40)), two.read(range(40))):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(one.energy_rows[configs], [d[0] for d in direct])
-    forces = ForceRows(one, np.arange(40)).take(configs)
-    for f, d, i in zip(forces, direct, configs):
+    kept = ForceRows(one, np.arange(40)).take(configs)
+    streamed = ForceRows(one, np.arange(40), in_memory_bytes=0).take(configs)
+    for f, g, d, i in zip(kept, streamed, direct, configs):
         assert len(f) == 3 * s.n_atoms[i]
         np.testing.assert_array_equal(f, d[1:1 + 3 * s.n_atoms[i]])
+        np.testing.assert_array_equal(g, f)
 
 
 def test_sweep_from_the_file_equals_the_sweep_in_memory(tmp_path):

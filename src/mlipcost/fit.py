@@ -22,20 +22,30 @@ import pandas as pd
 
 from .descriptors import ROW_ENERGY, ROW_FORCE, DescriptorFile
 from .labels import Labels
-from .linalg import StreamingR, fold_rows, residual_norms2, thin_leverage, triangular_lstsq
+from .linalg import (StreamingR, fold_rows, residual_norms2, thin_leverage, triangular_lstsq,
+                     weighted_lstsq_path)
 
 LSTSQ_COND = 1e-13  # the paper's and FitSNAP's SVD cut-off
 
 
-class ForceRows:
-    """Force rows of A for each FitData configuration, read from the descriptor file on demand."""
+# force rows up to this size are read once and kept: the sweep reads every configuration once
+# per ordering, in random order, and each read of an HDF5 chunk (4096 rows) decompresses it whole
+FORCE_ROWS_IN_MEMORY_BYTES = 1 << 30
 
-    def __init__(self, desc: DescriptorFile, file_index: np.ndarray):
+
+class ForceRows:
+    """Force rows of A for each FitData configuration, read from the descriptor file on demand
+    (all at the first read, and kept, when they take at most ``in_memory_bytes``)."""
+
+    def __init__(self, desc: DescriptorFile, file_index: np.ndarray,
+                 in_memory_bytes: int = FORCE_ROWS_IN_MEMORY_BYTES):
         self.desc = desc
         self.file_index = np.asarray(file_index, dtype=int)
         offsets = desc.row_offsets
         is_force = (desc.row_type == ROW_FORCE).astype(np.int64)
         self.n_force = np.add.reduceat(is_force, offsets[:-1])[self.file_index]
+        self._keep = int(self.n_force.sum()) * desc.energy_rows.shape[1] * 8 <= in_memory_bytes
+        self._kept: list[np.ndarray] | None = None
         if np.any(desc.row_type[offsets[:-1][self.file_index]] != ROW_ENERGY):
             raise ValueError(f"{desc.path}: a configuration's rows do not start with its energy "
                              "row; rerun the descriptors rule")
@@ -49,8 +59,16 @@ class ForceRows:
     def take(self, configs) -> list[np.ndarray]:
         """The force rows of each configuration in ``configs`` (read from the file as needed)."""
         configs = np.asarray(configs, dtype=int)
+        if self._keep:
+            if self._kept is None:
+                every = np.arange(len(self.file_index))
+                self._kept = self._read(every)
+            return [self._kept[c] for c in configs]
+        return self._read(configs)
+
+    def _read(self, configs: np.ndarray) -> list[np.ndarray]:
         rows = self.desc.read(self.file_index[configs])
-        return [r[1:1 + n] for r, n in zip(rows, self.n_force[configs])]
+        return [np.ascontiguousarray(r[1:1 + n]) for r, n in zip(rows, self.n_force[configs])]
 
 
 @dataclass
@@ -166,6 +184,25 @@ def solve(energy_r: np.ndarray, force_r: np.ndarray, n_features: int,
     return triangular_lstsq(r, n_features, LSTSQ_COND)
 
 
+def solve_weights(energy_r: np.ndarray, force_r: np.ndarray, n_features: int,
+                  energy_weights, force_weight: float = 1.0, shared: bool = True) -> np.ndarray:
+    """``solve`` at every energy weight (K × weights·L, weight-major), from one factorization
+    where that is exact (``linalg.weighted_lstsq_path``); ``shared=False``, or a weight it leaves,
+    is solved on its own."""
+    weights = list(energy_weights)
+    n_targets = force_r.shape[1] - n_features
+    if shared:
+        coefs, solved = weighted_lstsq_path(energy_r, force_r, n_features, weights,
+                                            force_weight, LSTSQ_COND)
+    else:
+        coefs = np.zeros((n_features, len(weights) * n_targets))
+        solved = np.zeros(len(weights), dtype=bool)
+    for i in np.flatnonzero(~solved):
+        coefs[:, i * n_targets:(i + 1) * n_targets] = solve(
+            energy_r, force_r, n_features, weights[i], force_weight)
+    return coefs
+
+
 def leverage_scores(data: FitData, train: np.ndarray, energy_weight: float) -> pd.DataFrame:
     """Regular (energy row) and block (all 1 + 3N rows) leverage of the weighted training matrix."""
     configs = np.sort(train)  # force_blocks' order
@@ -239,7 +276,7 @@ def whole_half_fits(data: FitData, train: np.ndarray, test: np.ndarray,
     k, levels = data.n_features, data.levels
     ref = levels.index(reference_level)
     energy, force, _, _ = augmented_r(data, train)
-    coefs = np.hstack([solve(energy.r, force.r, k, w, force_weight) for w in energy_weights])
+    coefs = solve_weights(energy.r, force.r, k, energy_weights, force_weight)
     errs = {"train": SetStats.from_r(data, train, energy, force).errors(coefs, k),
             "test": SetStats.of(data, test).errors(coefs, k)}
     meta = {"sampler": WHOLE_HALF, "size": len(train), "repeat": 0, "cost": cost_s[train].sum(0)}
@@ -326,7 +363,8 @@ def fit_sweep(data: FitData, train: np.ndarray, test: np.ndarray, *, samplers: l
               scores: dict[str, np.ndarray], reference_level: str, cost_s: np.ndarray,
               twojmax: int, force_weight: float = 1.0, only_sampler: str | None = None,
               only_repeats: tuple[int, int] | None = None,
-              repeats_at_sizes: dict[int, int] | None = None) -> pd.DataFrame:
+              repeats_at_sizes: dict[int, int] | None = None,
+              shared_factorization: bool = True) -> pd.DataFrame:
     """One row per (training level, sampler, size, energy weight, repeat).
 
     ``train``/``test`` index the FitData configurations; ``scores[sampler]`` are per training
@@ -336,6 +374,8 @@ def fit_sweep(data: FitData, train: np.ndarray, test: np.ndarray, *, samplers: l
     tables, concatenated sampler by sampler and block by block, are the whole sweep's.
     ``repeats_at_sizes`` ({size: n}) fits repeat r of a size only when r < n (fewer repeats
     at the largest sizes, as the paper's files have); every ordering still grows through them.
+    ``shared_factorization=False`` solves each energy weight on its own (the engine before
+    ``solve_weights``; kept for the benchmark).
     """
     repeats_at_sizes = {int(k): int(v) for k, v in (repeats_at_sizes or {}).items()}
     k, levels = data.n_features, data.levels
@@ -375,8 +415,8 @@ def fit_sweep(data: FitData, train: np.ndarray, test: np.ndarray, *, samplers: l
                 if size not in sizes or repeat >= repeats_at_sizes.get(size, repeats):
                     continue
                 subset = order[:size]
-                coefs = np.hstack([solve(energy.r, force.r, k, weight, force_weight)
-                                   for weight in energy_weights])
+                coefs = solve_weights(energy.r, force.r, k, energy_weights, force_weight,
+                                      shared=shared_factorization)
                 meta = {"sampler": sampler, "size": size, "repeat": repeat,
                         "cost": cost_s[subset].sum(0)}
                 sub = SetStats.from_r(data, subset, energy, force)

@@ -174,3 +174,104 @@ def thin_leverage(blocks, rcond: float | None = None) -> tuple[list[np.ndarray],
         p = b @ projector
         leverages.append(np.einsum("ij,ij->i", p, p))
     return leverages, rank
+
+
+def _inverse_norm_bound(top: np.ndarray) -> float:
+    """||T||_F · ||T⁻¹||_F for an upper-triangular T (≥ its 2-norm condition number); inf when
+    T is singular."""
+    if not len(top) or np.any(np.diag(top) == 0):
+        return np.inf
+    inverse, info = dtrtri(top, lower=0)
+    if info != 0:
+        return np.inf
+    bound = np.linalg.norm(top) * np.linalg.norm(np.triu(inverse))
+    return float(bound) if np.isfinite(bound) else np.inf
+
+
+def weighted_lstsq_path(energy_r: np.ndarray, force_r: np.ndarray, n_features: int,
+                        energy_weights, force_weight: float, cond: float
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """``lstsq(cond)`` of [w_F F; w_E E] b ≈ [w_F g; w_E e] for every energy weight w_E, from one
+    factorization, where [F | g] and [E | e] are the R factors of the force and the energy rows
+    of [A | Y].
+
+    Returns (coefs K × (weights·targets), weight-major; solved: bool per weight). A weight marked
+    unsolved is left zero and must be solved on its own: the shortcuts below are taken only where
+    they provably give ``lstsq``'s answer.
+
+    * **Rank-deficient rows** (fewer rows than columns, or F singular). Where the rows that
+      depend on others lie within one block (each configuration's force rows sum to zero over
+      its atoms), they are weighted alike: the weighted problem then is A b = P y, P the
+      projection on A's range, whatever the weights, and its minimum-norm solution is one
+      ``lstsq`` of the unweighted rows. Taken when the residual is orthogonal to each
+      block's rows separately (so the solution meets every weight's normal equations) and when
+      every weight's cut-off keeps and drops the same singular values.
+    * **F of full column rank and well conditioned.** With c = F b and M = E F⁻¹ = U S Vᵀ, the
+      normal equations (I + λMᵀM) c = g + λMᵀe (λ = (w_E/w_F)²) give
+      c = g + V diag(λs/(1+λs²)) Uᵀ(e − M g): one SVD of M (as many rows as energy rows, at most
+      K) serves every weight. Taken when a bound on the weighted condition number shows that
+      ``lstsq`` cuts nothing.
+    """
+    k = n_features
+    weights = [float(w) for w in energy_weights]
+    n_targets = force_r.shape[1] - k
+    coefs = np.zeros((k, len(weights) * n_targets))
+    solved = np.zeros(len(weights), dtype=bool)
+    f_a, e_a = force_r[:, :k], energy_r[:, :k]
+    if len(f_a) < k or not _full_rank_forces(f_a, e_a, force_r[:k, k:], energy_r[:, k:], weights,
+                                             force_weight, cond, coefs, solved):
+        _rank_deficient(f_a, e_a, force_r[:, k:], energy_r[:, k:], weights, force_weight, cond,
+                        coefs, solved)
+    return coefs, solved
+
+
+def _rank_deficient(f_a, e_a, f_y, e_y, weights, force_weight, cond, coefs, solved) -> None:
+    n_targets = f_y.shape[1]
+    stacked = np.vstack([f_a, e_a])
+    y = np.vstack([f_y, e_y])
+    b, _, rank, s = scipy.linalg.lstsq(stacked, y, cond=cond, check_finite=False)
+    if not len(s) or s[0] == 0:
+        return
+    same_cut = []
+    for w in weights:
+        # the weighted rows' singular values lie within [min w, max w] times these
+        ratio = max(w, force_weight) / min(w, force_weight) if min(w, force_weight) > 0 else np.inf
+        same_cut.append(bool(s[rank - 1] > s[0] * cond * ratio * 10
+                             and (rank == len(s) or s[rank] * ratio < s[0] * cond)))
+    if not any(same_cut):
+        return
+    residual = stacked @ b - y
+    n_f = len(f_a)
+    scale = s[0] * np.linalg.norm(y, axis=0)
+    for block, res in ((f_a, residual[:n_f]), (e_a, residual[n_f:])):
+        if np.any(np.linalg.norm(block.T @ res, axis=0) > 1e-10 * np.maximum(scale, 1e-300)):
+            return
+    for i in np.flatnonzero(same_cut):
+        coefs[:, i * n_targets:(i + 1) * n_targets] = b
+        solved[i] = True
+
+
+def _full_rank_forces(f_a, e_a, g, e, weights, force_weight, cond, coefs, solved) -> bool:
+    """False when F is singular or too ill conditioned for the bound."""
+    k, n_targets = f_a.shape[1], g.shape[1]
+    top = np.ascontiguousarray(f_a[:k])
+    inverse_bound = _inverse_norm_bound(top) / max(np.linalg.norm(top), 1e-300)  # ≥ ||F⁻¹||₂
+    if not inverse_bound * np.linalg.norm(top) < 0.1 / cond:
+        return False
+    m = scipy.linalg.solve_triangular(top, e_a.T, trans="T", check_finite=False).T  # E F⁻¹
+    u, s, vt = scipy.linalg.svd(m, full_matrices=False, check_finite=False,
+                                lapack_driver="gesdd")
+    projected = u.T @ (e - m @ g)
+    f_norm2, e_norm2 = np.linalg.norm(top) ** 2, np.linalg.norm(e_a) ** 2
+    for i, w in enumerate(weights):
+        if force_weight <= 0:
+            continue
+        lam = (w / force_weight) ** 2
+        # σ_max(A)² ≤ w_F²(||F||² + λ||E||²), σ_min(A) ≥ w_F σ_min(F) = w_F / ||F⁻¹||₂
+        if not np.sqrt(f_norm2 + lam * e_norm2) * inverse_bound < 0.1 / cond:
+            continue
+        c = g + vt.T @ ((lam * s / (1.0 + lam * s ** 2))[:, None] * projected)
+        coefs[:, i * n_targets:(i + 1) * n_targets] = scipy.linalg.solve_triangular(
+            top, c, check_finite=False)
+        solved[i] = True
+    return True
