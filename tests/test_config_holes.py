@@ -33,3 +33,12 @@ def test_a_non_finite_or_repeated_value_is_named(fit, key):
     message = schema_error(_config(**fit), SCHEMA, ["my.yaml"])
     assert message is not None and message.startswith("my.yaml: ")
     assert key in message
+
+
+def test_a_reference_pair_that_is_not_a_pair_style_stops_the_run_at_start():
+    from mlipcost.config import ConfigError, check_config
+
+    config = _config()
+    config["descriptors"]["reference_pair"] = ["pair_style zbl 4.0 4.8", "shell touch x"]
+    with pytest.raises(ConfigError, match=r"descriptors\.reference_pair line 'shell touch x'"):
+        check_config(config)

@@ -4,10 +4,68 @@ paper's published result files or this workflow's results), ``recommend``, ``pla
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
 
+
+
+def _input_file(path: Path, option: str, what: str) -> Path:
+    """``path`` if it is a readable, non-empty file; else an error naming the option."""
+    if not path.exists():
+        raise FileNotFoundError(f"{option} {path}: no such file; give {what}")
+    if not path.is_file():
+        raise ValueError(f"{option} {path}: is a folder, not a file; give {what}")
+    if path.stat().st_size == 0:
+        raise ValueError(f"{option} {path}: the file is empty; give {what}")
+    return path
+
+
+def _read_yaml(path: Path, option: str, what: str):
+    """The YAML document of ``path``; bad YAML is an error naming the file and the line."""
+    import yaml
+
+    try:
+        return yaml.safe_load(_input_file(path, option, what).read_text())
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ValueError(f"{option} {path}: not valid YAML{where} "
+                         f"({getattr(err, 'problem', None) or err}); correct it") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"{option} {path}: not a text file; give {what}") from None
+
+
+def _check_numbers(args, names: list[str]) -> None:
+    """Each named option, when given, a finite number above zero."""
+    for name in names:
+        value = getattr(args, name)
+        if value is not None and not (math.isfinite(value) and value > 0):
+            raise ValueError(f"--{name.replace('_', '-')} {value}: must be a positive number")
+
+
+def _check_snap_files(coeff: Path, param: Path) -> None:
+    """A .snapcoeff (header "nelements ncoeff", then per element its name, radius and weight and
+    ncoeff coefficients) and a .snapparam (twojmax and rcutfac), before LAMMPS reads them."""
+    fix = "give the .snapcoeff and .snapparam that `mlipcost fit` or FitSNAP wrote"
+    lines = [ln.split("#")[0].split() for ln in _input_file(coeff, "--coeff", fix)
+             .read_text(errors="replace").splitlines()]
+    words = [w for w in lines if w]
+    try:
+        n_elements, n_coeff = int(words[0][0]), int(words[0][1])
+        expected = 1 + n_elements * (1 + n_coeff)
+        for w in words[2:2 + n_coeff]:
+            float(w[0])
+        if len(words) < expected or n_elements < 1 or n_coeff < 1:
+            raise ValueError
+    except (IndexError, ValueError):
+        raise ValueError(f"--coeff {coeff}: not a SNAP coefficient file; {fix}") from None
+    keys = {ln[0] for ln in (ln.split("#")[0].split() for ln in _input_file(
+        param, "--param", fix).read_text(errors="replace").splitlines()) if ln}
+    if not {"twojmax", "rcutfac"} <= keys:
+        raise ValueError(f"--param {param}: not a SNAP parameter file (no twojmax and rcutfac); "
+                         f"{fix}")
 
 def _sweep_tables(results: Path, pattern: str, rule: str):
     """A workflow's tables ``results/sweep/<pattern>`` as one, and where they came from."""
@@ -20,9 +78,18 @@ def _sweep_tables(results: Path, pattern: str, rule: str):
     return read_result_tables(paths), f"{results}/sweep/{pattern}"
 
 def _fit(args) -> int:
-    from .fitsnap_compat import run_fitsnap_input
+    from .fitsnap_compat import read_fitsnap_input, run_fitsnap_input
 
-    result = run_fitsnap_input(args.fitsnap_input, args.data, args.out)
+    read_fitsnap_input(args.fitsnap_input)  # its errors first: they name the input file's line
+    what = "an extxyz (.gz) of the training configurations with info['group']"
+    _input_file(args.data, "--data", what)
+    try:
+        result = run_fitsnap_input(args.fitsnap_input, args.data, args.out)
+    except (OSError, EOFError, StopIteration, KeyError, IndexError) as err:
+        if isinstance(err, FileNotFoundError):
+            raise
+        raise ValueError(f"--data {args.data}: could not be read as {what} "
+                         f"({type(err).__name__}: {err})") from None
     m = result["metrics"]
     name = result["spec"].potential_name
     print(f"wrote {args.out}/{name}.snapcoeff, {name}.snapparam, metrics.json")
@@ -90,13 +157,13 @@ def _claims(args) -> int:
     from .claims import check_claims, paper_evidence, read_claim_texts, workflow_evidence
     from .storage import read_result_tables
 
+    if args.claims_file:
+        _read_yaml(args.claims_file, "--claims-file", "the paper's paper_tables.yaml")
     texts = read_claim_texts(args.claims_file) if args.claims_file else None
     tables = []
     if args.paper_dir:
         tables.append(check_claims(paper_evidence(args.paper_dir), texts, args.bootstrap))
     if args.results:
-        import yaml
-
         from .storage import read_csv
 
         summary = args.results / "pareto" / "summary.csv"
@@ -104,7 +171,8 @@ def _claims(args) -> int:
         if not summary.exists() or not paths:
             raise FileNotFoundError(f"{args.results}: needs pareto/summary.csv and "
                                     "sweep/whole_half_2J*.csv (run the workflow first)")
-        config = yaml.safe_load(args.configfile.read_text()) if args.configfile else None
+        config = (_read_yaml(args.configfile, "--configfile", "the study's config (YAML)")
+                  if args.configfile else None)
         if config is None:
             raise ValueError("--results needs --configfile (the study's config: its levels, "
                              "Tables 4/5 and sampler-comparison weights)")
@@ -135,7 +203,7 @@ def _recommend(args) -> int:
 
     for name in ("budget_minutes", "max_energy_rmse", "max_force_rmse", "min_md_speed"):
         value = getattr(args, name)
-        if value is not None and not (np.isfinite(value) and value > 0):
+        if value is not None and not (math.isfinite(value) and value > 0):
             raise ValueError(f"--{name.replace('_', '-')} {value}: must be a positive number")
     if args.paper_dir:
         points, front_col = paper_front(args.paper_dir), "on_front"
@@ -189,7 +257,7 @@ def _plan(args) -> int:
     for name in ("max_pilot_size", "confidence", "budget_minutes", "max_energy_rmse",
                  "max_force_rmse", "pool_size"):
         value = getattr(args, name)
-        if value is not None and not (np.isfinite(value) and value > 0):
+        if value is not None and not (math.isfinite(value) and value > 0):
             raise ValueError(f"--{name.replace('_', '-')} {value}: must be a positive number")
     if not args.confidence < 1:
         raise ValueError(f"--confidence {args.confidence}: a fraction below 1 (e.g. 0.9)")
@@ -287,14 +355,14 @@ def _check(args) -> int:
 
 
 def _estimate(args) -> int:
-    import yaml
-
     from .config import check_config, schema_error
     from .cost_model import Problem, estimate, measure_rates
 
-    if not args.configfile.exists():
-        raise FileNotFoundError(f"{args.configfile}: no such config file")
-    config = yaml.safe_load(args.configfile.read_text())
+    _check_numbers(args, ["dft_seconds", "n_configs", "atoms", "rate_seconds"])
+    config = _read_yaml(args.configfile, "--configfile", "a workflow config (YAML)")
+    if not isinstance(config, dict):
+        raise ValueError(f"--configfile {args.configfile}: not a workflow config (a YAML mapping "
+                         "of sections such as dft, descriptors, fit)")
     schema = Path(__file__).resolve().parents[2] / "workflow/schemas/config.schema.yaml"
     if schema.exists():
         problem = schema_error(config, schema, [args.configfile])
@@ -324,11 +392,11 @@ def _estimate(args) -> int:
 
 
 def _properties(args) -> int:
+    from .descriptors import check_reference_pair
     from .properties import DEFAULTS, lammps_evaluator, material_properties, pair_commands
 
-    for path in (args.coeff, args.param):
-        if not path.exists():
-            raise FileNotFoundError(f"{path}: no such potential file")
+    check_reference_pair(args.reference_pair or ())
+    _check_snap_files(args.coeff, args.param)
     lattices = None
     if args.lattice:
         lattices = {}

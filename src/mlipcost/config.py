@@ -176,6 +176,11 @@ def check_config(config: dict) -> None:
                 raise ConfigError(f"dft.levels[{lvl['name']}]: {missing} required (or labels_from "
                                   "to import the level's labels from a file)")
     check_input_files(config)
+    from .descriptors import check_reference_pair
+    try:
+        check_reference_pair(config.get("descriptors", {}).get("reference_pair", ()))
+    except ValueError as err:
+        raise ConfigError(f"descriptors.{err}") from None
     ref = str(config["fit"]["reference_level"])
     if ref not in names:
         raise ConfigError(f"fit.reference_level: {ref!r} is not a level; choose one of {names}")

@@ -12,6 +12,7 @@ import datetime
 import hashlib
 import json
 import multiprocessing
+import re
 import shutil
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -25,6 +26,51 @@ from .storage import atomic_h5, open_h5, require_space, write_provenance
 
 NKTV2P_BAR = 1.6021765e6  # LAMMPS metal units: eV/Å³ -> bar, as FitSNAP uses it
 ROW_ENERGY, ROW_FORCE, ROW_STRESS = 0, 1, 2
+
+
+# pair styles a reference potential may use: analytic ones and tabulated ones read from a file.
+# Each line goes to LAMMPS as a command, and this LAMMPS runs `shell`, `python` and variable
+# substitution, so nothing else is passed on.
+REFERENCE_PAIR_STYLES = frozenset({
+    "zbl", "lj/cut", "lj/smooth/linear", "morse", "born", "buck", "soft", "yukawa", "table",
+    "eam", "eam/alloy", "eam/fs", "zero"})
+_REFERENCE_WORD = re.compile(r"^[A-Za-z0-9_.*:/+-]+$")
+
+
+def _is_number(word: str) -> bool:
+    try:
+        float(word)
+    except ValueError:
+        return False
+    return True
+
+
+def check_reference_pair(lines) -> None:
+    """Reject reference-potential lines LAMMPS would read as anything but a pair style of
+    REFERENCE_PAIR_STYLES and its coefficients; the message names the line and the fix."""
+    lines = list(lines)
+    fix = (f"give one 'pair_style STYLE ARGS' line (STYLE one of {sorted(REFERENCE_PAIR_STYLES)}, "
+           "or hybrid/overlay of them) and 'pair_coeff I J ARGS' lines of numbers, type ranges "
+           "and file names")
+    styles = []
+    for line in lines:
+        words = str(line).split()
+        bad = [w for w in words if not _REFERENCE_WORD.match(w)]
+        if not words or words[0] not in ("pair_style", "pair_coeff") or bad:
+            why = (f"characters LAMMPS would interpret in {bad}" if bad and words
+                   else "not a pair_style or pair_coeff line")
+            raise ValueError(f"reference_pair line {line!r}: {why}; {fix}")
+        if words[0] == "pair_style":
+            named = words[1:2]
+            if named and named[0] in ("hybrid", "hybrid/overlay"):
+                named = [w for w in words[2:] if not _is_number(w)]   # its sub-styles
+            refused = [w for w in named if w not in REFERENCE_PAIR_STYLES]
+            if not named or refused:
+                raise ValueError(f"reference_pair line {line!r}: pair style "
+                                 f"{refused or 'missing'} not allowed; {fix}")
+            styles.append(words[1])
+    if lines and len(styles) != 1:
+        raise ValueError(f"reference_pair {lines}: {len(styles)} pair_style lines; {fix}")
 
 
 @dataclass(frozen=True)
@@ -42,6 +88,9 @@ class SnapSettings:
     # LAMMPS pair_style/pair_coeff lines of a reference potential whose energy, forces and
     # stress are subtracted from the targets (FitSNAP's [REFERENCE]); empty: none.
     reference_pair: tuple[str, ...] = field(default_factory=tuple)
+
+    def __post_init__(self):
+        check_reference_pair(self.reference_pair)
 
     def as_dict(self) -> dict:
         """The settings as plain values (provenance, hashing)."""
