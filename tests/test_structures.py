@@ -62,6 +62,31 @@ def test_checks_reject_non_finite_and_absurd_volume():
     assert reasons[1].startswith("configuration 4: volume per atom")
 
 
+def test_checks_see_periodic_images_and_singular_cells():
+    """One atom in a 0.3 × 5 × 5 Å cell is 0.3 Å from its own image; a skewed cell whose
+    shortest translation is a combination of its vectors is seen too; a flat cell is named."""
+    from ase import Atoms
+
+    from mlipcost.structures import shortest_period_A
+
+    thin = Atoms("Be", positions=[[0, 0, 0]], cell=[0.3, 5, 5], pbc=True)
+    skewed = Atoms("Be2", positions=[[0, 0, 0], [1.5, 1.5, 1.5]],
+                   cell=[[3, 0, 0], [2.8, 0.5, 0], [0, 0, 3]], pbc=True)
+    fine = Atoms("Be2", positions=[[0, 0, 0], [1.5, 1.5, 1.5]], cell=[3, 3, 3], pbc=True)
+    flat = Atoms("Be2", positions=[[0, 0, 0], [1.5, 1.5, 0]],
+                 cell=[[3, 0, 0], [0, 3, 0], [3, 3, 0]], pbc=True)
+    slab = Atoms("Be", positions=[[0, 0, 0]], cell=[3, 3, 0.3], pbc=[True, True, False])
+    assert shortest_period_A(thin) == pytest.approx(0.3)
+    assert shortest_period_A(skewed) == pytest.approx(np.hypot(0.2, 0.5))
+    assert shortest_period_A(slab) == pytest.approx(3.0)
+    keep, reasons = check_structures(Structures.from_atoms([thin, skewed, fine, flat]), "Be",
+                                     1.0, 1.0, (0.1, 1000.0))
+    assert keep.tolist() == [False, False, True, False]
+    assert "0.300 Å from its own periodic image" in reasons[0]
+    assert "from its own periodic image" in reasons[1]
+    assert "cannot be inverted" in reasons[2]
+
+
 def test_bulk_reference_is_added_without_changing_the_split(tmp_path):
     from mlipcost.stages import make_structures
     from mlipcost.structures import BULK_REFERENCE, read_structures

@@ -125,7 +125,12 @@ def check_frame_matches(path: Path, config_id: int, atoms, structures: Structure
     if np.abs(atoms.cell.array * scale - cell).max() > POSITION_TOLERANCE_A:
         raise ValueError(f"{where}: its cell differs from the structures file's by "
                          f"{np.abs(atoms.cell.array * scale - cell).max():.3g} Å: {fix}")
-    frac = np.linalg.solve(cell.T, (atoms.positions * scale - structures.positions[lo:hi]).T).T
+    try:
+        frac = np.linalg.solve(cell.T,
+                               (atoms.positions * scale - structures.positions[lo:hi]).T).T
+    except np.linalg.LinAlgError:
+        raise ValueError(f"{where}: its cell {np.round(cell, 6).tolist()} cannot be inverted "
+                         "(zero volume); fix the configuration in the structures file") from None
     pbc = structures.pbc[k]
     frac[:, pbc] -= np.round(frac[:, pbc])
     shift = np.linalg.norm(frac @ cell, axis=1).max() if len(frac) else 0.0

@@ -204,6 +204,23 @@ def _supercells(prim: Atoms, n_min: int, n_max: int) -> list[tuple[int, int, int
     return out
 
 
+def shortest_period_A(atoms) -> float:
+    """The shortest lattice translation along the periodic axes (an atom's distance to its own
+    nearest image); inf when no axis is periodic."""
+    from ase.geometry import minkowski_reduce
+
+    pbc = np.asarray(atoms.pbc, bool)
+    if not pbc.any():
+        return np.inf
+    cell = atoms.cell.array
+    if pbc.all():
+        cell = minkowski_reduce(cell)[0]  # its shortest vector is a combination of ≤ 1 of each
+    vectors = cell[pbc]
+    shifts = np.array(np.meshgrid(*[[-1, 0, 1]] * len(vectors))).reshape(len(vectors), -1).T
+    lengths = np.linalg.norm(shifts[np.any(shifts != 0, axis=1)] @ vectors, axis=1)
+    return float(lengths.min())
+
+
 def check_structures(structures: Structures, element: str, min_distance_A: float,
                      max_rejected_fraction: float, volume_per_atom_A3: tuple[float, float]
                      ) -> tuple[np.ndarray, list[str]]:
@@ -224,11 +241,20 @@ def check_structures(structures: Structures, element: str, min_distance_A: float
         elif np.any(atoms.numbers != z):
             wrong = sorted({chemical_symbols[n] for n in atoms.numbers if n != z})
             reason = f"contains {wrong}, expected only {element}"
+        elif abs(atoms.cell.volume) <= 1e-9 * max(atoms.cell.lengths().prod(), 1e-300):
+            reason = (f"the cell {np.round(atoms.cell.array, 6).tolist()} cannot be inverted "
+                      "(zero volume)")
         else:
             volume = abs(atoms.cell.volume) / len(atoms)
+            period = shortest_period_A(atoms)
             if not volume_per_atom_A3[0] <= volume <= volume_per_atom_A3[1]:
-                reason = (f"volume per atom {volume:.3g} Å³ outside "
-                          f"[{volume_per_atom_A3[0]}, {volume_per_atom_A3[1]}]")
+                side = "below" if volume < volume_per_atom_A3[0] else "above"
+                bound = volume_per_atom_A3[0] if side == "below" else volume_per_atom_A3[1]
+                reason = (f"volume per atom {volume:.6g} Å³ {side} the allowed {bound:g} Å³ "
+                          f"(structures.volume_per_atom_A3)")
+            elif period < min_distance_A:
+                reason = (f"an atom is {period:.3f} Å from its own periodic image, below "
+                          f"{min_distance_A} Å (a cell side too short)")
             elif len(atoms) > 1:
                 _, d = get_distances(atoms.positions, cell=atoms.cell, pbc=atoms.pbc)
                 d = d[np.triu_indices(len(atoms), 1)]
