@@ -199,7 +199,7 @@ def test_descriptors_check_the_disk_before_writing(tmp_path, monkeypatch):
     usage = namedtuple("usage", "total used free")
     monkeypatch.setattr(sh, "disk_usage", lambda p: usage(10**6, 10**6 - 1000, 1000))
     s = generate_crystals("Be", 3, 2, 4, seed=1)
-    with pytest.raises(DiskFullError, match=r"2J2.h5 needs about .* MB but .* has 0 MB free"):
+    with pytest.raises(DiskFullError, match=r"2J2.h5 needs about [0-9.]+ kB .* but .* has 1.0 kB free"):
         compute_descriptor_file(s, descriptor_settings({}, 2), "Be", tmp_path / "2J2.h5", {})
     assert (tmp_path / "2J2.h5").read_bytes() == b"earlier descriptors"
     assert [p.name for p in tmp_path.iterdir()] == ["2J2.h5"]

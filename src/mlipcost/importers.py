@@ -197,7 +197,11 @@ def import_labels(structures: Structures, source_ids: np.ndarray, spec: dict, le
                              err) from None
         by_id = all("config_id" in a.info for a in frames)
         if not by_id and len(frames) != n:
-            raise ValueError(f"{path}: {len(frames)} configurations for {n} structures; align the "
+            n_bulk = int(np.sum(getattr(structures, "is_bulk_reference", np.zeros(n, bool))))
+            counted = (f"{n} structures ({n - n_bulk} from the structures source and the bulk "
+                       "reference mlipcost adds; label it too, or set "
+                       "structures.bulk_reference: false)" if n_bulk else f"{n} structures")
+            raise ValueError(f"{path}: {len(frames)} configurations for {counted}; align the "
                              "files or give each frame info['config_id']")
         seen: set[int] = set()
         for j, atoms in enumerate(frames):

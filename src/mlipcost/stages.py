@@ -180,7 +180,10 @@ def run_import_level(structures_path: Path, level_entry: dict, out_h5: Path, out
                      status=data["status"], reasons=data["reason"],
                      labels_file_hash=file_hash(spec["path"]))
     write_extxyz(out_xyz, structures, read_labels(out_h5))
-    log(f"level {level}: {len(structures) - len(missing)} labels imported from {spec['path']}")
+    imported = int(np.sum((data["status"] == STATUS_OK) & ~structures.is_bulk_reference))
+    log(f"level {level}: {imported} labels imported from {spec['path']}"
+        + (" (not counting the bulk reference mlipcost added)"
+           if structures.is_bulk_reference.any() else ""))
 
 
 def run_descriptors(structures_path: Path, element: str, descriptors: dict, twojmax: int,

@@ -128,9 +128,18 @@ def require_space(path: Path, expected_bytes: int) -> None:
     """Raise DiskFullError when ``path``'s file system lacks ``expected_bytes`` (+5 %) free."""
     free = shutil.disk_usage(path.parent).free
     if free < 1.05 * expected_bytes + 2**20:
-        raise DiskFullError(f"{path} needs about {expected_bytes / 1e6:,.0f} MB but "
-                            f"{path.parent} has {free / 1e6:,.0f} MB free: free space and "
-                            "rerun; the files already there are intact")
+        raise DiskFullError(f"{path} needs about {_size(expected_bytes)} (with a 1 MiB margin: "
+                            f"{_size(1.05 * expected_bytes + 2**20)}) but {path.parent} has "
+                            f"{_size(free)} free: free space and rerun; the files already there "
+                            "are intact")
+
+
+def _size(n_bytes: float) -> str:
+    """A byte count people read: kB below a megabyte, then MB, GB."""
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n_bytes >= scale:
+            return f"{n_bytes / scale:,.1f} {unit}"
+    return f"{n_bytes:,.0f} bytes"
 
 
 class CorruptFileError(ValueError):
