@@ -67,6 +67,7 @@ def _check_snap_files(coeff: Path, param: Path) -> None:
         raise ValueError(f"--param {param}: not a SNAP parameter file (no twojmax and rcutfac); "
                          f"{fix}")
 
+
 def _sweep_tables(results: Path, pattern: str, rule: str):
     """A workflow's tables ``results/sweep/<pattern>`` as one, and where they came from."""
     from .storage import read_result_tables

@@ -1,6 +1,7 @@
 """``mlipcost check``: read every file of a results tree in full and name the ones that are not as
-written (truncated, failing their checksums, or a CSV whose hash differs from the one recorded
-beside it) with the rule that remakes them."""
+written (differing from the content hash recorded at writing, truncated, failing their
+checksums, or a CSV whose hash differs from its record) with the rule that remakes them. It never
+stops at a bad file: each is named, and the rest are checked."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from .storage import csv_problem, provenance_path, unreadable_message
+from .storage import (content_hash_path, content_problem, csv_problem, provenance_path,
+                      unreadable_message)
 
 # (pattern relative to the results folder, the rule that makes such a file)
 MADE_BY = [
@@ -41,6 +43,9 @@ MADE_BY = [
     ("tables/table4_*.csv", "model_tables"),
     ("tables/table5_*.csv", "model_tables"),
     ("tables/*.csv", "tables"),
+    ("labels/level*.extxyz", "collect_level (import_level for an imported level)"),
+    ("md/*", "md_cost"),
+    ("models/*", "train_model / gather_models"),
     ("*.npz", "label_chunk (a DFT record; the run discards and recomputes an unreadable one)"),
 ]
 
@@ -70,12 +75,16 @@ def _read_all_h5(path: Path) -> list[str]:
 
 def check_file(path: Path, root: Path) -> tuple[str | None, str | None]:
     """(problem, note) for one file: a problem is a file not as written; a note says what could
-    not be verified."""
+    not be verified. Never raises: a file that cannot be read at all is a problem."""
     rule = made_by(path.relative_to(root).as_posix())
     try:
+        problem = content_problem(path, rule)
+        if problem:
+            return problem, None
+        hashed = content_hash_path(path).exists()
         if path.suffix == ".h5":
             unchecked = _read_all_h5(path)
-            if unchecked:
+            if unchecked and not hashed:
                 return None, (f"{path}: {len(unchecked)} datasets have no checksums (written "
                               "by an older mlipcost): read, not verified")
         elif path.suffix == ".csv":
@@ -88,16 +97,19 @@ def check_file(path: Path, root: Path) -> tuple[str | None, str | None]:
                     record[name]          # zip members carry a CRC-32, checked on reading
     except (OSError, KeyError, ValueError, zipfile.BadZipFile, EOFError) as err:
         return unreadable_message(path, err, rule), None
+    except Exception as err:  # noqa: BLE001 - a damaged file may fail anywhere in its reader
+        return unreadable_message(path, RuntimeError(f"{type(err).__name__}: {err}"), rule), None
     return None, None
 
 
 def check_tree(root: Path) -> tuple[int, list[str], list[str]]:
-    """(files checked, problems, notes) for every .h5, .npz and .csv file under ``root``."""
+    """(files checked, problems, notes) for every .h5, .npz and .csv file under ``root`` and
+    every other file with a recorded content hash."""
     root = Path(root)
     if not root.is_dir():
         raise FileNotFoundError(f"{root} is not a folder (give a results folder, e.g. results/)")
-    files = sorted(p for p in root.rglob("*") if p.suffix in (".h5", ".npz", ".csv") and p.is_file()
-                   and not p.name.startswith("."))
+    files = sorted(p for p in root.rglob("*") if not p.name.startswith(".") and p.is_file()
+                   and (p.suffix in (".h5", ".npz", ".csv") or content_hash_path(p).exists()))
     problems, notes = [], []
     for path in files:
         problem, note = check_file(path, root)

@@ -1,7 +1,9 @@
 """HDF5 storage: ragged per-configuration arrays, provenance attributes, atomic writes.
 
 Every file is written to a temporary name in the destination folder and renamed into place, so a
-killed job never leaves a partial file under its final name.
+killed job never leaves a partial file under its final name. Its SHA-256 is recorded beside it
+(``.<name>.sha256``) before the rename and verified when it is read: HDF5's chunk checksums do
+not cover its index, where a changed byte makes a read return the fill value.
 """
 
 from __future__ import annotations
@@ -45,9 +47,66 @@ def _umask() -> int:
     return mask
 
 
+def content_hash_path(path: str | os.PathLike) -> Path:
+    """The hidden file beside ``path`` holding the SHA-256 of its content as written."""
+    path = Path(path)
+    return path.with_name(f".{path.name}.sha256")
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """The SHA-256 (hex) of a file's bytes, read in 4 MiB blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 22), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def content_problem(path: Path, made_by: str) -> str | None:
+    """Why ``path`` is not as written (its bytes differ from the recorded hash), or None; a file
+    without a recorded hash is not verified here."""
+    recorded = content_hash_path(path)
+    if not recorded.exists():
+        return None
+    try:
+        expected, size = recorded.read_text().split()[:2]
+        size = int(size)
+    except (OSError, ValueError, UnicodeDecodeError):
+        return (f"{recorded} is unreadable: delete {path} and it, and rerun; rule {made_by} "
+                "remakes both")
+    found = path.stat().st_size
+    if found < size:
+        what = f"is truncated ({found:,} of {size:,} bytes)"
+    elif file_sha256(path) == expected and found == size:
+        return None
+    else:
+        what = ("does not match the content hash recorded when it was written (changed after "
+                "writing)")
+    return f"{path} {what}: delete it and rerun; rule {made_by} remakes it"
+
+
+_VERIFIED: set[tuple[str, int, int]] = set()
+
+
+def verify_content(path: Path, made_by: str) -> None:
+    """Raise CorruptFileError when ``path`` differs from its recorded hash; each file is hashed
+    once per process while its size and modification time stay the same."""
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    if key in _VERIFIED:
+        return
+    problem = content_problem(path, made_by)
+    if problem:
+        raise CorruptFileError(problem)
+    _VERIFIED.add(key)
+
+
 @contextlib.contextmanager
-def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; rename it onto ``path`` only if the block succeeds."""
+def atomic_path(path: str | os.PathLike, suffix: str | None = None,
+                content_hash: bool = True) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it onto ``path`` only if the block succeeds,
+    after recording its content hash (``content_hash``; stores of self-checking records skip
+    it)."""
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -69,8 +128,17 @@ def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[
     os.fchmod(fd, 0o666 & ~_umask())
     os.close(fd)
     tmp_path = Path(tmp)
+    recorded = content_hash_path(path)
     try:
         yield tmp_path
+        if content_hash:
+            # the hash lands first: a run killed between the two renames leaves a file that
+            # fails its hash (and is remade), never one that passes unverified
+            with open(tmp_path.with_name(tmp_path.name + ".sha256"), "w") as fh:
+                fh.write(f"{file_sha256(tmp_path)}  {tmp_path.stat().st_size}  {path.name}\n")
+            os.replace(tmp_path.with_name(tmp_path.name + ".sha256"), recorded)
+        elif recorded.exists():
+            recorded.unlink()
         os.replace(tmp_path, path)
     except OSError as err:
         if out_of_space(err):
@@ -79,8 +147,9 @@ def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[
                                 "intact") from None
         raise
     finally:
-        if tmp_path.exists():
-            tmp_path.unlink()
+        for leftover in (tmp_path, tmp_path.with_name(tmp_path.name + ".sha256")):
+            if leftover.exists():
+                leftover.unlink()
 
 
 class ChecksummedFile(h5py.File):
@@ -166,6 +235,7 @@ def open_h5(path: str | os.PathLike, made_by: str) -> Iterator[h5py.File]:
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path} not found (rule {made_by} makes it)")
+    verify_content(path, made_by)
     try:
         with h5py.File(path, "r") as h5:
             yield h5
@@ -200,7 +270,7 @@ def write_csv(df: "pd.DataFrame", path: str | os.PathLike, **to_csv: Any) -> Non
     record = {"file": path.name, "sha256": _sha256(text), "rows": int(len(df)),
               "columns": [str(c) for c in df.columns], "schema_version": SCHEMA_VERSION,
               "mlipcost": __version__}
-    with atomic_path(path, suffix=".csv.tmp") as tmp:
+    with atomic_path(path, suffix=".csv.tmp", content_hash=False) as tmp:  # in the record
         tmp.write_bytes(text)
     write_text(provenance_path(path), json.dumps(record, indent=1) + "\n")
 

@@ -95,7 +95,8 @@ class ModelStore:
                                 if len(forces_eV_per_A) else np.zeros((0, 3), np.float32)),
             **{f"curve_{k}": np.asarray(v) for k, v in curve.items()},
         }
-        with atomic_path(path, suffix=".npz.tmp") as tmp:
+        # a record checks itself (a CRC-32 per zip member): the store keeps one file each
+        with atomic_path(path, suffix=".npz.tmp", content_hash=False) as tmp:
             with open(tmp, "wb") as fh:
                 np.savez_compressed(fh, **arrays)
         return path
