@@ -126,3 +126,13 @@ rule all:
             else []
         ),
     default_target: True
+
+
+# Snakemake prints "check log file(s)"; say what each failed job itself said.
+onerror:
+    from mlipcost.joblog import failed_jobs
+
+    run_logs = [log] if isinstance(log, (str, Path)) else list(log)
+    for run_log in run_logs:
+        for line in failed_jobs(run_log):
+            print(f"failed: {line}", file=sys.stderr)

@@ -224,7 +224,7 @@ def check_config(config: dict) -> None:
             raise ConfigError(f"plan.order.twojmax {order_twojmax} is not in "
                               f"descriptors.twojmax {config['descriptors']['twojmax']}")
     too_big = [n for n in config["fit"]["training_sizes"] if n > n_train]
-    if too_big:
+    if too_big and not config["fit"].get("clamp_training_sizes", False):
         raise ConfigError(f"fit.training_sizes {too_big} exceed the {n_train} training "
                           "configurations of the split; lower them or add configurations")
     label_noise_settings(config)   # raises on a 2Jmax without descriptors
