@@ -28,7 +28,9 @@ from ..storage import (atomic_h5, atomic_path, open_h5, read_strings, write_prov
                        write_strings)
 from ..structures import Structures
 from .backend import Backend
+from .claims import RecordClaim
 from .ladder import Level, kmesh
+
 
 class TimeLimitExceeded(RuntimeError):
     """A DFT attempt ran past ``dft.config_timeout_s`` (recorded as a failure)."""
@@ -116,71 +118,114 @@ def _read_record(path: Path) -> dict:
 def label_chunk(structures: Structures, lo: int, hi: int, level: Level, backend: Backend,
                 records: Path, rounding: str, max_attempts: int = 1, log=print,
                 skip: np.ndarray | None = None, timeout_s: float | None = None,
-                work_dir: Path | None = None) -> list[dict]:
+                work_dir: Path | None = None, claim_wait_s: float = 10.0) -> list[dict]:
     """Label configurations [lo, hi) at ``level``; return one record per configuration.
 
     ``records`` is the store of this level's DFT settings. ``skip[i]`` marks configurations the
     structure checks rejected: they are recorded with status ``rejected`` and never computed
     (nor stored). ``timeout_s`` limits each attempt's wall time. The DFT code's own files go
     under ``work_dir`` (default: ``records``), one folder per configuration index.
+
+    A configuration another run is computing (its claim, ``claims.RecordClaim``) is left for
+    last and then waited for (polling every ``claim_wait_s``): its record is read when written,
+    or it is computed here if that run dies.
     """
     records.mkdir(parents=True, exist_ok=True)
     work_dir = records if work_dir is None else work_dir
-    out = []
-    for index in range(lo, hi):
-        atoms = structures.atoms(index)
-        path = _record_path(records, atoms)
-        if path.exists() and not (skip is not None and skip[index]):
-            try:
-                record = _read_record(path)
-            except Exception as err:  # a truncated or corrupt record: compute it again
-                log(f"level {level.name} configuration {index}: discarding unreadable record "
-                    f"{path} ({type(err).__name__}: {err}); recomputing")
-                path.unlink()
-            else:
-                record["index"] = index
-                record["from_store"] = True
-                out.append(record)
+    done: dict[int, dict] = {}
+    waiting = list(range(lo, hi))
+    first_pass = True
+    while waiting:
+        deferred = []
+        for index in waiting:
+            rejected = skip is not None and skip[index]
+            atoms = structures.atoms(index)
+            path = _record_path(records, atoms)
+            record = None if rejected else _stored_record(path, index, level, log)
+            if record is not None:
+                done[index] = record
                 continue
-        mesh = kmesh(atoms.cell.array, level.kspacing_per_A, rounding, atoms.pbc)
-        n = len(atoms)
-        record = {"index": index, "kmesh": np.array(mesh), "n_atoms": n}
-        reason = ""
-        start = time.perf_counter()
-        attempts = range(1, max_attempts + 1)
-        if skip is not None and skip[index]:
-            attempts, reason = (), "rejected by the structure checks (see structures.h5 'rejected')"
-        store = bool(attempts)   # rejected or not in an offline store: nothing to keep
-        for attempt in attempts:
+            claim = None if rejected else RecordClaim(path)
+            if claim is not None and not claim.acquire():
+                if first_pass:
+                    log(f"level {level.name} configuration {index}: another run is computing "
+                        f"it ({claim.path}); waiting for its record")
+                deferred.append(index)
+                continue
             try:
-                with time_limit(timeout_s):
-                    result = backend.calculate(atoms, level, mesh, work_dir / f"config{index:07d}")
-                check_finite(result["energy_eV"], result["forces_eV_per_A"])
-                record.update(result)
-                record["status"] = STATUS_OK
-                record["reason"] = ""
-                break
-            except NotInRecordStore as err:  # nothing was computed: not stored, not retried
-                reason, store = f"{type(err).__name__}: {err}", False
-                break
-            except Exception as err:  # recorded with its reason, never dropped
-                reason = f"{type(err).__name__}: {err}".strip()
-                log(f"level {level.name} configuration {index} attempt {attempt} failed: {reason}")
-                log(traceback.format_exc(limit=3))
-        if "status" not in record:
-            record.update({
-                "status": STATUS_REJECTED if skip is not None and skip[index] else STATUS_FAILED,
-                "reason": reason,
-                "energy_eV": np.nan, "energy_sigma0_eV": np.nan,
-                "forces_eV_per_A": np.full((n, 3), np.nan), "stress_eV_per_A3": np.full(6, np.nan),
-                "wall_time_s": time.perf_counter() - start, "cpu_time_s": np.nan,
-                "scf_iterations": -1,
-                "attempts": max_attempts, "code_version": "", "setups": "",
-            })
-        if store:
-            _write_record(path, record)
-        out.append(record)
-    return out
+                # it may have landed between the look and the claim
+                record = None if rejected else _stored_record(path, index, level, log)
+                if record is None:
+                    record = _compute(atoms, index, level, backend, rounding, max_attempts,
+                                      log, rejected, timeout_s, work_dir, path)
+            finally:
+                if claim is not None:
+                    claim.release()
+            done[index] = record
+        if deferred:
+            time.sleep(claim_wait_s)
+        waiting, first_pass = deferred, False
+    return [done[i] for i in range(lo, hi)]
+
+
+def _stored_record(path: Path, index: int, level: Level, log) -> dict | None:
+    """The record at ``path``, or None when there is none (an unreadable one is discarded)."""
+    if not path.exists():
+        return None
+    try:
+        record = _read_record(path)
+    except Exception as err:  # a truncated or corrupt record: compute it again
+        log(f"level {level.name} configuration {index}: discarding unreadable record "
+            f"{path} ({type(err).__name__}: {err}); recomputing")
+        path.unlink(missing_ok=True)
+        return None
+    record["index"] = index
+    record["from_store"] = True
+    return record
+
+
+def _compute(atoms, index: int, level: Level, backend: Backend, rounding: str,
+             max_attempts: int, log, rejected: bool, timeout_s: float | None, work_dir: Path,
+             path: Path) -> dict:
+    """One configuration's record: computed (and stored), or failed with its reason."""
+    mesh = kmesh(atoms.cell.array, level.kspacing_per_A, rounding, atoms.pbc)
+    n = len(atoms)
+    record = {"index": index, "kmesh": np.array(mesh), "n_atoms": n}
+    reason = ""
+    start = time.perf_counter()
+    attempts = range(1, max_attempts + 1)
+    if rejected:
+        attempts, reason = (), "rejected by the structure checks (see structures.h5 'rejected')"
+    store = bool(attempts)   # rejected or not in an offline store: nothing to keep
+    for attempt in attempts:
+        try:
+            with time_limit(timeout_s):
+                result = backend.calculate(atoms, level, mesh, work_dir / f"config{index:07d}")
+            check_finite(result["energy_eV"], result["forces_eV_per_A"])
+            record.update(result)
+            record["status"] = STATUS_OK
+            record["reason"] = ""
+            break
+        except NotInRecordStore as err:  # nothing was computed: not stored, not retried
+            reason, store = f"{type(err).__name__}: {err}", False
+            break
+        except Exception as err:  # recorded with its reason, never dropped
+            reason = f"{type(err).__name__}: {err}".strip()
+            log(f"level {level.name} configuration {index} attempt {attempt} failed: {reason}")
+            log(traceback.format_exc(limit=3))
+    if "status" not in record:
+        record.update({
+            "status": STATUS_REJECTED if rejected else STATUS_FAILED,
+            "reason": reason,
+            "energy_eV": np.nan, "energy_sigma0_eV": np.nan,
+            "forces_eV_per_A": np.full((n, 3), np.nan), "stress_eV_per_A3": np.full(6, np.nan),
+            "wall_time_s": time.perf_counter() - start, "cpu_time_s": np.nan,
+            "scf_iterations": -1,
+            "attempts": max_attempts, "code_version": "", "setups": "",
+        })
+    if store:
+        _write_record(path, record)
+    return record
 
 
 RECORD_FIELDS = ("energy_eV", "energy_sigma0_eV", "wall_time_s", "cpu_time_s", "scf_iterations",
