@@ -37,7 +37,18 @@ def test_stage_work_follows_the_model():
     sweep = table.loc["fit_sweep 2Jmax 10"]
     assert sweep["jobs"] == 3 * 10
     k = k10 + 6
-    per_ordering = 2 * 9990 * 151 * k ** 2 + 12 * 6 * 2 * k ** 3
+    sizes = [100, 200, 350, 500, 750, 1000, 1500, 2250, 3000, 5000, 7500, 9990]
+    fewer = {5000: 35, 7500: 25, 9990: 1}
+
+    def solve(n):   # every weight from one factorization (rows > K at every paper size)
+        m_e = min(n, k)
+        return k ** 3 / 3 + m_e * k * k + 4 * m_e ** 2 * k + 8 * m_e ** 3 + 6 * 2 * k * m_e
+
+    orderings = []
+    for repeat in range(50):   # each ordering grows to its largest fitted size
+        fitted = [n for n in sizes if repeat < fewer.get(n, 50)]
+        orderings.append(2 * max(fitted) * 151 * k ** 2 + sum(solve(n) for n in fitted))
+    per_ordering = sum(orderings) / 50
     halves = 2 * 20001 * 151 * k ** 2
     assert sweep["hours"] == pytest.approx(30 * (5 * per_ordering + halves) / 1e10 / 3600)
     assert table.loc["label_chunk level 6", "hours"] == pytest.approx(996.14 * 20001 / 3600)
@@ -71,4 +82,4 @@ def test_estimate_command_on_the_paper_config(capsys):
 
 def test_estimate_names_a_missing_config(capsys):
     assert main(["estimate", "--configfile", "nowhere.yaml"]) == 2
-    assert "nowhere.yaml: no such config file" in capsys.readouterr().err
+    assert "--configfile nowhere.yaml: no such file" in capsys.readouterr().err

@@ -14,9 +14,8 @@ The model of each stage (R = rows per configuration, K = columns + levels):
 - descriptors: atoms × s/atom; disk 8·rows·K bytes; memory: a block of 65,536 rows twice;
 - leverage and whole_half: one R of the training half (2·rows·K² flops) plus, for whole_half,
   a QR of the stacked 2K×K factors per weight;
-- fit_sweep: per ordering, the R of the largest training size, the per-size solves (the fold of
-  two K×K factors and a triangular solve, about 2·K³, per energy weight and size) and, once per
-  job, the R of both halves;
+- fit_sweep: per ordering, the R of its largest fitted training size, the per-size solves (every energy
+  weight from one factorization, ``_solve_flops``, at each training size) and, once per job, the R of both halves;
   memory: four K×K factors, the row buffer (16,384 × K) and the energy rows (configurations × K).
 The rates are those of this machine's cores; a cluster node's are usually higher, so the hours
 are an upper bound for the same core count.
@@ -128,6 +127,13 @@ class Problem:
     repeats_per_job: int
     parts: int
     rows_per_config: float
+    sizes: tuple[int, ...] = ()   # the training sizes (capped at the training half)
+    repeats_at: dict = field(default_factory=dict)   # {size: repeats} below ``repeats``
+
+    def fitted_sizes(self, repeat: int) -> list[int]:
+        """The sizes ordering ``repeat`` is fitted at (it grows no further than the largest)."""
+        sizes = self.sizes or (self.max_size,)
+        return [n for n in sizes if repeat < self.repeats_at.get(n, self.repeats)]
 
     @classmethod
     def of(cls, config: dict, n_configs: int | None = None, atoms: float | None = None):
@@ -143,7 +149,10 @@ class Problem:
                    min(max(int(s) for s in fit["training_sizes"]), n - n_test),
                    len(fit["training_sizes"]), len(fit["energy_weights"]), len(fit["samplers"]),
                    repeats, int(fit.get("repeats_per_job") or repeats),
-                   int(config["descriptors"].get("parts", 1)), 1 + 3 * atoms + stress)
+                   int(config["descriptors"].get("parts", 1)), 1 + 3 * atoms + stress,
+                   tuple(sorted({min(int(s), n - n_test) for s in fit["training_sizes"]})),
+                   {min(int(e["size"]), n - n_test): int(e["repeats"])
+                    for e in fit.get("repeats_at_sizes", [])})
 
 
 def columns(config: dict, twojmax: int) -> int:
@@ -157,17 +166,27 @@ def _r_flops(rows: float, k: int) -> float:
     return 2.0 * rows * k * k
 
 
-def _solve_flops(k: int) -> float:
-    # the trapezoidal fold of [w_F R_F; w_E R_E] and the triangular solve: about 2·K³
-    return 2.0 * k ** 3
+def _solve_flops(k: int, size: int, rows_per_config: int, n_weights: int) -> float:
+    """Every energy weight of one training size from one factorization (fit.solve_weights):
+    fewer rows than columns, one lstsq of the rows (~6·m²·K); else the inverse of the force R
+    (K³/3), E·F⁻¹ and the SVD of its m_E = min(size, K) rows, then 2·K·m_E per weight."""
+    m = size * rows_per_config
+    if m <= k:
+        return 6.0 * m * m * k
+    m_e = min(size, k)
+    return k ** 3 / 3 + m_e * k * k + 4.0 * m_e * m_e * k + 8.0 * m_e ** 3 \
+        + n_weights * 2.0 * k * m_e
 
 
 def sweep_job(config: dict, twojmax: int, rates: Rates, p: Problem | None = None) -> dict:
     """Core-seconds and peak memory (bytes) of one sweep job of ``twojmax``."""
     p = p or Problem.of(config)
     k = columns(config, twojmax) + p.levels
-    per_ordering = (_r_flops(p.max_size * p.rows_per_config, k)
-                    + p.n_sizes * p.n_weights * _solve_flops(k))
+    # each ordering's R grows to its largest fitted size; averaged over the repeats
+    per_ordering = np.mean([
+        _r_flops(max(fitted, default=0) * p.rows_per_config, k)
+        + sum(_solve_flops(k, n, int(p.rows_per_config), p.n_weights) for n in fitted)
+        for fitted in (p.fitted_sizes(r) for r in range(p.repeats))])
     halves = _r_flops((p.n_train + p.n_test) * p.rows_per_config, k)
     seconds = (p.repeats_per_job * per_ordering + halves) / rates.r_update_flops
     memory = 8.0 * (4 * k * k + BUFFER_ROWS * k + p.n_configs * k) + 0.5e9
@@ -181,7 +200,7 @@ def whole_half_job(config: dict, twojmax: int, rates: Rates, p: Problem | None =
     p = p or Problem.of(config)
     k = columns(config, twojmax) + p.levels
     seconds = (_r_flops((p.n_train + p.n_test) * p.rows_per_config, k)
-               + n_weights * _solve_flops(k)) / rates.r_update_flops
+               + _solve_flops(k, p.n_train, p.rows_per_config, n_weights)) / rates.r_update_flops
     return {"core_s": seconds, "mem_bytes": sweep_job(config, twojmax, rates, p)["mem_bytes"]}
 
 

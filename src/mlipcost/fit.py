@@ -373,7 +373,8 @@ def fit_sweep(data: FitData, train: np.ndarray, test: np.ndarray, *, samplers: l
     ordering is seeded by (seed, repeat, the sampler's place in ``samplers``), so the blocks'
     tables, concatenated sampler by sampler and block by block, are the whole sweep's.
     ``repeats_at_sizes`` ({size: n}) fits repeat r of a size only when r < n (fewer repeats
-    at the largest sizes, as the paper's files have); every ordering still grows through them.
+    at the largest sizes, as the paper's files have); an ordering stops growing at its largest
+    fitted size.
     ``shared_factorization=False`` solves each energy weight on its own (the engine before
     ``solve_weights``; kept for the benchmark).
     """
@@ -407,8 +408,13 @@ def fit_sweep(data: FitData, train: np.ndarray, test: np.ndarray, *, samplers: l
         for repeat in range(*(only_repeats or (0, repeats))):
             rng = np.random.default_rng([seed, repeat, samplers.index(sampler)])
             order = train[sampling_order(len(train), sampler, rng, scores.get(sampler))]
-            # the first ordering grows on to the whole training half: its R is that half's
-            grow = sizes if "train" in halves else sorted(set(sizes) | {len(train)})
+            # an ordering grows only as far as its largest fitted size (fewer repeats at the
+            # largest sizes), except the first, which grows on to the whole training half: its R
+            # is that half's
+            needed = max([n for n in sizes if repeat < repeats_at_sizes.get(n, repeats)],
+                         default=0)
+            grow = ([n for n in sizes if n <= needed] if "train" in halves
+                    else sorted(set(sizes) | {len(train)}))
             for size, energy, force in _growing_r(data, order, grow):
                 if size == len(train) and "train" not in halves:
                     halves["train"] = SetStats.from_r(data, train, energy, force)
