@@ -1,4 +1,4 @@
-"""The cost model of `mlipcost estimate` against measured stages, in one run (issue #16).
+"""The cost model of `mlipcost estimate` against measured stages, in one run.
 
 Problem: N rattled/strained Be crystals of 40–60 atoms (default 400), three label levels
 (random labels: the work does not depend on their values), descriptors at one 2Jmax

@@ -1,4 +1,4 @@
-"""Reading a compressed trajectory costs what reading the plain file does (issue #16).
+"""Reading a compressed trajectory costs what reading the plain file does.
 
 Data: ``../shared/data/be_wbe.extxyz.gz``, the 6,355 Be configurations (131,083 atoms) of the W–Be
 SNAP training set. Settings: the Be part of FitSNAP's W–Be example

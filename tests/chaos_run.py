@@ -1,4 +1,4 @@
-"""Chaos run (#18): the .test workflow runs while a seeded driver SIGKILLs random jobs (with their
+"""Chaos run: the .test workflow runs while a seeded driver SIGKILLs random jobs (with their
 LAMMPS workers) at random moments; the driver reruns Snakemake until it finishes and then asserts
 that the results equal a clean run's (.test/results): labels and descriptors bitwise, sweep errors
 to 1e-12 relative, and one DFT record per (configuration, level), none lost or duplicated. Used by
@@ -112,7 +112,7 @@ def same_as_clean(run: Path) -> None:
 
 def records_once(run: Path, store: Path) -> int:
     """One record per (distinct configuration, level) in the record ``store``: none lost, none
-    twice; the other records of a level are its material-property cells (issue 15), no more than
+    twice; the other records of a level are its material-property cells, no more than
     its properties job evaluated."""
     import json
 

@@ -1,5 +1,5 @@
-"""After a finished .test run, an edit of one config key plans exactly the jobs that read it
-(#17 item 1; #18 item 5 for split.seed): rules take only the values they use, so e.g. md.steps
+"""After a finished .test run, an edit of one config key plans exactly the jobs that read it:
+rules take only the values they use, so e.g. md.steps
 reruns the MD benchmark and what reports it, never the sweep, and no analysis edit plans a DFT
 or descriptor job. Used by `make test` after the .test run."""
 
@@ -15,7 +15,7 @@ REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = Path(sys.executable).with_name("snakemake")
 ANALYSIS = {"leverage", "md_cost", "tables", "whole_half", "fit_sweep", "model_tables", "pareto",
             "claims", "all"}
-# the axes of issue 15 on the fitted models: what reads the split, the labels, the sweep
+# the further axes on the fitted models: what reads the split, the labels, the sweep
 AXES = {"mixed_fidelity", "mixed_fidelity_report", "label_noise", "label_noise_report",
         "cutoff_leverage", "cutoff_sweep", "cutoff_md_cost", "cutoff_report", "model_properties",
         "properties_report"}

@@ -1,6 +1,5 @@
 """After `.test/config/production.yaml`: production computed only what the pilot had not
-labelled at each level, its labels cover exactly its sets, and its model and tables are there
-(#14)."""
+labelled at each level, its labels cover exactly its sets, and its model and tables are there."""
 
 import json
 import re

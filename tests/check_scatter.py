@@ -1,4 +1,4 @@
-"""The scattered run equals the unscattered one (issue #16). Used by `make test` after the .test
+"""The scattered run equals the unscattered one. Used by `make test` after the .test
 run: the same config with descriptors in 2 parts and the sweep in blocks of one repeat, into
 .test/results/scatter (DFT taken from the record store the .test run filled, .test/dft-records,
 so no GPAW runs):

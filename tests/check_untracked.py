@@ -1,5 +1,5 @@
-"""Every file under a study's results folder is a declared output of one of its rules (#17 item
-3): `snakemake --list-untracked` names none there. Used by `make test` after the .test runs.
+"""Every file under a study's results folder is a declared output of one of its rules:
+`snakemake --list-untracked` names none there. Used by `make test` after the .test runs.
 
     python tests/check_untracked.py .test/config/config.yaml [.test/config/production.yaml ...]
 

@@ -1,4 +1,4 @@
-"""The bad-input table (#18): every input the workflow reads (config keys, structure files, label
+"""The bad-input table: every input the workflow reads (config keys, structure files, label
 files, the paper's pickled HDF files, the results folder itself) given one bad value. Each gives
 one line naming the key or file and the fix, no traceback, and leaves what was already computed
 as it was. FitSNAP inputs and command-line arguments: tests/test_bad_inputs.py."""

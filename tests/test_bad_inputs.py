@@ -1,5 +1,5 @@
 """Every command-line input that is wrong gets one line naming the file or argument and the fix,
-exit code 2, never a traceback (#18)."""
+exit code 2, never a traceback."""
 
 import pytest
 

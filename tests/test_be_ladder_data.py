@@ -102,7 +102,7 @@ def test_convergence_check_as_the_readme_reports_it(ladder):
 
 
 def property_cell_keys(config, tmp_path) -> set[str]:
-    """The configuration keys of every level's material-property cells (issue 15), found by
+    """The configuration keys of every level's material-property cells, found by
     running the property routines on the store's records alone."""
     from mlipcost.config import properties_settings
     from mlipcost.dft.chunks import configuration_key

@@ -1,4 +1,4 @@
-"""`mlipcost estimate` (issue #16): the work counted from a config, the resources the scattered
+"""`mlipcost estimate`: the work counted from a config, the resources the scattered
 rules ask for, and the command on the paper's config."""
 
 from pathlib import Path

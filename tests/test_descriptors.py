@@ -159,7 +159,7 @@ def test_sweep_from_the_file_equals_the_sweep_in_memory(tmp_path):
 
 def test_rejected_configurations_never_reach_lammps(tmp_path):
     """A zero-volume cell the structure check rejected (the tolerance let the set through) gets
-    no descriptor rows instead of crashing the descriptors job (#18 item 6)."""
+    no descriptor rows instead of crashing the descriptors job."""
     from ase.io import write
 
     from mlipcost.descriptors import DescriptorFile
@@ -186,7 +186,7 @@ def test_rejected_configurations_never_reach_lammps(tmp_path):
 
 def test_a_killed_descriptors_job_resumes_from_its_last_block(tmp_path, monkeypatch):
     """Blocks are committed to part files as they finish: a rerun computes only the missing
-    ones and writes a file identical to an uninterrupted run's (#18)."""
+    ones and writes a file identical to an uninterrupted run's."""
     import h5py
 
     import mlipcost.descriptors as d
@@ -228,7 +228,7 @@ def test_a_killed_descriptors_job_resumes_from_its_last_block(tmp_path, monkeypa
 
 
 def test_parts_read_in_order_are_the_file(tmp_path):
-    """Descriptor parts computed as separate jobs (#16), read in order, are the single file: the
+    """Descriptor parts computed as separate jobs, read in order, are the single file: the
     same rows and metadata bit for bit; parts out of order or missing are refused by name."""
     from mlipcost.descriptors import (DescriptorFile, compute_descriptor_file,
                                       compute_descriptor_part, part_ranges)

@@ -1,4 +1,4 @@
-"""Labels imported from a file (``labels_from``) must be the configurations they label (#18)."""
+"""Labels imported from a file (``labels_from``) must be the configurations they label."""
 
 import numpy as np
 import pytest

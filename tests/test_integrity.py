@@ -1,5 +1,5 @@
 """A result file changed or cut after it was written is an error naming it and the rule that
-remakes it, never a silently different number (#18 item 3; ``mlipcost check``)."""
+remakes it, never a silently different number (``mlipcost check``)."""
 
 import shutil
 

@@ -152,7 +152,7 @@ def test_training_half_errors_when_sizes_stop_short_of_it():
 
 def test_sweep_blocks_concatenated_are_the_whole_sweep():
     """A sweep scattered over jobs of (sampler, repeats) gives, block tables concatenated sampler
-    by sampler, the single job's table bit for bit (#16), training-half errors included."""
+    by sampler, the single job's table bit for bit, training-half errors included."""
     import pandas as pd
 
     from mlipcost.fit import repeat_blocks

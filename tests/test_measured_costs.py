@@ -1,4 +1,4 @@
-"""The DFT cost of each configuration that the fronts and tables use (#17 item 5): measured wall
+"""The DFT cost of each configuration that the fronts and tables use: measured wall
 or CPU times where the labels have them, the configured seconds per configuration otherwise."""
 
 import numpy as np

@@ -1,4 +1,4 @@
-"""The pilot (#14): the pool is ordered by leverage before any DFT; the pilot is that order's
+"""The pilot: the pool is ordered by leverage before any DFT; the pilot is that order's
 prefix plus a test draw, the same configurations bit for bit (so production reuses its labels)."""
 
 import numpy as np
@@ -99,7 +99,7 @@ def _level_files(folder, structures, failed=()):
 
 
 def test_training_sizes_are_checked_on_the_configurations_really_labelled(pool, tmp_path):
-    """#18 item 4: a size above the training configurations labelled at every level is an error
+    """A size above the training configurations labelled at every level is an error
     naming the counts, or a clamp recorded in the log when asked for; never silent."""
     from mlipcost.stages import run_fit_sweep, run_leverage
 

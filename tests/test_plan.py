@@ -1,4 +1,4 @@
-"""Learning curves from a pilot (issue #14): the fit's algebra on curves with known parameters,
+"""Learning curves from a pilot: the fit's algebra on curves with known parameters,
 its intervals on simulated repeats, the plan, and the paper's own files as the acceptance."""
 
 import numpy as np
@@ -95,7 +95,7 @@ def test_plan_takes_the_cheapest_setting_that_meets_both_targets():
 
 
 def test_paper_pilot_predicts_the_full_training_half(shared, capsys):
-    """Issue #14's acceptance on the paper's 2Jmax-6 files: fitted on sizes <= 350, predicted at
+    """The plan's design target on the paper's 2Jmax-6 files: fitted on sizes <= 350, predicted at
     9,990 for all 36 (level, energy weight) pairs, energy and force. Measured: median 2.0 %,
     largest 11.8 % (level 2, energy weight 300, forces: a pilot curve that rises then falls,
     fitted from its peak on; 38 % when it shared the others' law), 100 % of the 90 % intervals

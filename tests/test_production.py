@@ -1,4 +1,4 @@
-"""Production after the pilot (#14): only what the plan bought is labelled, nothing twice, and a
+"""Production after the pilot: only what the plan bought is labelled, nothing twice, and a
 killed labelling job resumes from the record store."""
 
 import json

@@ -1,4 +1,4 @@
-"""One forward pass over a trajectory (issue #16): the same frames as ASE's own reader, whatever the
+"""One forward pass over a trajectory: the same frames as ASE's own reader, whatever the
 compression, and clear errors for truncated files."""
 
 import bz2

@@ -140,7 +140,7 @@ def test_pilot_mode_orders_the_pool_before_dft_and_labels_only_the_pilot(tmp_pat
 
 
 def test_every_schema_key_says_what_it_is():
-    """The catalog renders the schema: every key carries a description (#17 item 6)."""
+    """The catalog renders the schema: every key carries a description."""
     schema = yaml.safe_load((REPO / "workflow/schemas/config.schema.yaml").read_text())
     missing = []
 

@@ -1,4 +1,4 @@
-"""The cutoff radius as a cost knob (issue 15, after Oerder & Hamaekers' flexible cutoffs): a
+"""The cutoff radius as a cost knob (after Oerder & Hamaekers' flexible cutoffs): a
 shorter cutoff makes each MD step cheaper and the model less accurate. The sweep and the MD
 speed are repeated at each cutoff; the front over 2Jmax × cutoff has the MD cost as a fourth
 objective beside DFT cost and the two test errors (the paper's cross-2Jmax front, Sec. 3.5,

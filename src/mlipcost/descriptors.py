@@ -537,6 +537,6 @@ def descriptor_settings(descriptors: dict, twojmax: int) -> SnapSettings:
 
 def cutoff_scales(descriptors: dict) -> list[float]:
     """The rcutfac values of a ``descriptors`` section: the study's first, then the cutoff
-    axis's others (issue 15)."""
+    axis's others."""
     value = descriptors.get("rcutfac", SnapSettings.rcutfac)
     return [float(v) for v in (value if isinstance(value, (list, tuple)) else [value])]

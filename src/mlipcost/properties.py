@@ -1,4 +1,4 @@
-"""Material properties of a potential or of DFT at one level (issue 15, after Bayerl et al. 2022,
+"""Material properties of a potential or of DFT at one level (after Bayerl et al. 2022,
 whose central result is that a model's property predictions converge with the DFT precision of
 its training data faster than DFT's own).
 

@@ -105,7 +105,7 @@ def check_scancel(base: Path) -> None:
     keys = {configuration_key(a) for a in structures}
     distinct = len(keys)
     levels = list((base / "scancel/results/labels").glob("*.h5"))
-    # the store also holds each level's material-property cells (issue 15): not configurations
+    # the store also holds each level's material-property cells: not configurations
     records = [p for p in (base / "scancel/dft-records").rglob("*.npz") if p.stem in keys]
     n_configs = sum(len(h5py.File(p)["energy_eV"]) for p in levels)
     assert len(records) == distinct * len(levels), \

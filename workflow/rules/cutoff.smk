@@ -1,4 +1,4 @@
-# The cutoff radius as a cost knob (issue 15; Oerder & Hamaekers): for every other rcutfac of
+# The cutoff radius as a cost knob (Oerder & Hamaekers): for every other rcutfac of
 # descriptors.rcutfac, the stages that depend on the cutoff (descriptors, leverage, sweep, MD
 # speed) again under results/cutoff/rc<value>/, on the same labels. The study's own cutoff
 # keeps its paths.

@@ -1,4 +1,4 @@
-# Material properties per level (issue 15; Bayerl et al. 2022): DFT at each computed level on
+# Material properties per level (Bayerl et al. 2022): DFT at each computed level on
 # crystal cells (through the record store, like the labels), and each level's whole-half model
 # of each 2Jmax in LAMMPS.
 
