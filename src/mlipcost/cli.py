@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 from pathlib import Path
 
@@ -85,7 +86,8 @@ def _fit(args) -> int:
     what = "an extxyz (.gz) of the training configurations with info['group']"
     _input_file(args.data, "--data", what)
     try:
-        result = run_fitsnap_input(args.fitsnap_input, args.data, args.out)
+        result = run_fitsnap_input(args.fitsnap_input, args.data, args.out,
+                                   workers=args.workers or os.cpu_count() or 1)
     except (OSError, EOFError, StopIteration, KeyError, IndexError) as err:
         if isinstance(err, FileNotFoundError):
             raise
@@ -424,6 +426,8 @@ def main(argv=None) -> int:
     fit.add_argument("--fitsnap-input", required=True, type=Path)
     fit.add_argument("--data", required=True, type=Path, help="extxyz (.gz) with info['group']")
     fit.add_argument("--out", required=True, type=Path)
+    fit.add_argument("--workers", type=int, default=0,
+                     help="LAMMPS processes computing descriptors (default: every core)")
     fit.set_defaults(func=_fit)
     pareto = sub.add_parser("pareto", help="the 3-objective front of the paper's result files")
     pareto.add_argument("--paper-dir", required=True, type=Path,

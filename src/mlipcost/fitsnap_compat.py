@@ -14,11 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import scipy.linalg
 
-from .descriptors import (NKTV2P_BAR, ROW_ENERGY, ROW_FORCE, ROW_STRESS, SnapCalculator,
-                          SnapSettings, snapcoeff_text, snapparam_text)
-from .fit import LSTSQ_COND
+from .descriptors import (NKTV2P_BAR, ROW_ENERGY, ROW_FORCE, ROW_STRESS, SnapSettings,
+                          snapcoeff_text, snapparam_text)
 from .lammps_io import rotate_stress_voigt
 from .storage import write_text
 from .trajectories import read_frames
@@ -137,106 +135,184 @@ def _parse_fitsnap_input(path: Path, parser: configparser.ConfigParser) -> Fitsn
 
 
 @dataclass
-class Rows:
-    """FitSNAP's weighted linear system: rows, targets, weights, row kinds and groups."""
+class ConfigSystem:
+    """One configuration's rows of FitSNAP's weighted linear system."""
     a: np.ndarray
     b: np.ndarray
     w: np.ndarray
     kind: np.ndarray      # ROW_ENERGY / ROW_FORCE / ROW_STRESS
-    group: np.ndarray     # group name per row
-    train: np.ndarray     # bool per row
+    group: str
+    train: bool
 
 
-def assemble(spec: FitsnapInput, frames) -> Rows:
-    """FitSNAP's A, b, w for every configuration, in file order within each group."""
-    a, b, w, kind, group, train = [], [], [], [], [], []
-    seen: dict[str, int] = {}
+class _Frames:
+    """Frames seen as the structures ``iter_config_rows`` reads (geometry only travels)."""
+
+    def __init__(self, frames):
+        self.frames = frames
+
+    def __len__(self) -> int:
+        return len(self.frames)
+
+    def atoms(self, i: int):
+        atoms = self.frames[i].copy()
+        atoms.calc = None
+        return atoms
+
+
+def config_systems(spec: FitsnapInput, frames, workers: int = 1):
+    """FitSNAP's A, b, w of each configuration, in file order, its descriptors computed by
+    ``workers`` LAMMPS processes."""
+    from .descriptors import iter_config_rows
+
     counts: dict[str, int] = {}
-    for atoms in frames:
-        counts[atoms.info["group"]] = counts.get(atoms.info["group"], 0) + 1
-    with SnapCalculator(spec.settings, spec.element) as calc:
-        for index, atoms in enumerate(frames):
-            name = atoms.info.get("group")
-            if name not in spec.groups:
-                raise ValueError(f"configuration {index}: group {name!r} is not in [GROUPS]")
-            g = spec.groups[name]
-            position = seen.get(name, 0)
-            seen[name] = position + 1
-            n_train = int(g.training_size * counts[name]) if g.training_size <= 1 else int(g.training_size)
-            is_train = position < n_train
-            rows = calc.compute(atoms)
-            n = len(atoms)
-            target = np.zeros(len(rows.a))
-            energy = atoms.get_potential_energy() - spec.eshift * n
-            target[0] = energy / n - rows.reference[0]
-            forces = atoms.get_forces() @ rows.rotation
-            target[1:1 + 3 * n] = forces.ravel() - rows.reference[1:1 + 3 * n]
-            weights = np.where(rows.row_type == ROW_ENERGY, g.eweight,
-                               np.where(rows.row_type == ROW_FORCE, g.fweight, g.vweight))
-            if spec.settings.stress_rows:
-                try:
-                    stress = atoms.get_stress(voigt=True)
-                except Exception:  # configurations without stress have zero stress in FitSNAP
-                    stress = np.zeros(6)
-                bar = -NKTV2P_BAR * rotate_stress_voigt(stress, rows.rotation)
-                target[1 + 3 * n:] = bar - rows.reference[1 + 3 * n:]
-            keep = np.ones(len(rows.a), bool)
-            keep[rows.row_type == ROW_ENERGY] = spec.use_energy
-            keep[rows.row_type == ROW_FORCE] = spec.use_force
-            a.append(rows.a[keep])
-            b.append(target[keep])
-            w.append(weights[keep])
-            kind.append(rows.row_type[keep])
-            group.append(np.full(keep.sum(), name, dtype=object))
-            train.append(np.full(keep.sum(), is_train))
-    return Rows(np.vstack(a), np.concatenate(b), np.concatenate(w), np.concatenate(kind),
-                np.concatenate(group), np.concatenate(train))
+    for index, atoms in enumerate(frames):
+        name = atoms.info.get("group")
+        if name not in spec.groups:
+            raise ValueError(f"configuration {index}: group {name!r} is not in [GROUPS]")
+        counts[name] = counts.get(name, 0) + 1
+    seen: dict[str, int] = {}
+    rows_of = iter_config_rows(_Frames(frames), spec.settings, spec.element, workers)
+    for atoms, rows in zip(frames, rows_of):
+        name = atoms.info["group"]
+        g = spec.groups[name]
+        position = seen.get(name, 0)
+        seen[name] = position + 1
+        n_train = int(g.training_size * counts[name]) if g.training_size <= 1 else int(g.training_size)
+        n = len(atoms)
+        target = np.zeros(len(rows.a))
+        energy = atoms.get_potential_energy() - spec.eshift * n
+        target[0] = energy / n - rows.reference[0]
+        forces = atoms.get_forces() @ rows.rotation
+        target[1:1 + 3 * n] = forces.ravel() - rows.reference[1:1 + 3 * n]
+        weights = np.where(rows.row_type == ROW_ENERGY, g.eweight,
+                           np.where(rows.row_type == ROW_FORCE, g.fweight, g.vweight))
+        if spec.settings.stress_rows:
+            try:
+                stress = atoms.get_stress(voigt=True)
+            except Exception:  # configurations without stress have zero stress in FitSNAP
+                stress = np.zeros(6)
+            bar = -NKTV2P_BAR * rotate_stress_voigt(stress, rows.rotation)
+            target[1 + 3 * n:] = bar - rows.reference[1 + 3 * n:]
+        keep = np.ones(len(rows.a), bool)
+        keep[rows.row_type == ROW_ENERGY] = spec.use_energy
+        keep[rows.row_type == ROW_FORCE] = spec.use_force
+        yield ConfigSystem(rows.a[keep], target[keep], weights[keep], rows.row_type[keep], name,
+                           position < n_train)
 
 
-def solve_weighted(rows: Rows) -> np.ndarray:
-    """FitSNAP's SVD solve (``lstsq`` with its cutoff) of the weighted training rows."""
-    t = rows.train
-    coefs, *_ = scipy.linalg.lstsq(rows.w[t, None] * rows.a[t], rows.w[t] * rows.b[t],
-                                   cond=LSTSQ_COND)
-    return coefs
+KIND_NAMES = {ROW_ENERGY: "Energy", ROW_FORCE: "Force", ROW_STRESS: "Stress"}
 
 
-def metrics(rows: Rows, coefs: np.ndarray) -> dict:
+class _Spill:
+    """Rows written to a scratch folder in blocks and read back once (the metrics pass), so
+    that memory holds one block, not the matrix."""
+
+    def __init__(self, folder: Path, block_rows: int = 16384):
+        self.folder, self.block_rows = folder, block_rows
+        self.pending: list[ConfigSystem] = []
+        self.n_pending = 0
+        self.blocks: list[Path] = []
+
+    def add(self, system: ConfigSystem) -> None:
+        self.pending.append(system)
+        self.n_pending += len(system.a)
+        if self.n_pending >= self.block_rows:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        path = self.folder / f"block{len(self.blocks):06d}.npz"
+        np.savez(path, a=np.vstack([s.a for s in self.pending]),
+                 b=np.concatenate([s.b for s in self.pending]),
+                 w=np.concatenate([s.w for s in self.pending]),
+                 kind=np.concatenate([s.kind for s in self.pending]),
+                 group=np.concatenate([np.full(len(s.a), s.group) for s in self.pending]),
+                 train=np.concatenate([np.full(len(s.a), s.train) for s in self.pending]))
+        self.blocks.append(path)
+        self.pending, self.n_pending = [], 0
+
+    def __iter__(self):
+        self.flush()
+        for path in self.blocks:
+            with np.load(path) as block:
+                yield {k: block[k] for k in block.files}
+
+
+def fit_streamed(spec: FitsnapInput, frames, workers: int = 1,
+                 scratch: Path | None = None) -> tuple[np.ndarray, dict]:
+    """FitSNAP's SVD solve (``lstsq`` with its cutoff) of the weighted training rows and the
+    metrics, the rows folded into an R factor as their descriptors arrive: memory is bounded by
+    the columns, not the rows (the rows wait for the metrics pass in ``scratch``)."""
+    import tempfile
+
+    from .fit import LSTSQ_COND
+    from .linalg import StreamingR, triangular_lstsq
+
+    k = spec.settings.n_columns
+    stream = StreamingR(k + 1)
+    with tempfile.TemporaryDirectory(dir=scratch, prefix=".mlipcost-fit-") as folder:
+        spill = _Spill(Path(folder))
+        for system in config_systems(spec, frames, workers):
+            if system.train:
+                stream.add(system.w[:, None] * system.a, (system.w * system.b)[:, None])
+            spill.add(system)
+        coefs = triangular_lstsq(stream.r, k, LSTSQ_COND)[:, 0]
+        sums: dict[tuple, np.ndarray] = {}
+        for block in spill:
+            residual = block["a"] @ coefs - block["b"]
+            weighted = block["w"] * residual
+            for subset, mask in (("Train", block["train"]), ("Test", ~block["train"])):
+                for group in ["*ALL", *np.unique(block["group"])]:
+                    gmask = mask if group == "*ALL" else mask & (block["group"] == group)
+                    for code in KIND_NAMES:
+                        sel = gmask & (block["kind"] == code)
+                        if sel.any():
+                            key = (subset, str(group), code)
+                            part = np.array([sel.sum(), np.abs(residual[sel]).sum(),
+                                             (residual[sel] ** 2).sum(),
+                                             np.abs(weighted[sel]).sum(),
+                                             (weighted[sel] ** 2).sum()])
+                            sums[key] = sums.get(key, 0) + part
+    return coefs, _metrics(sums)
+
+
+def _metrics(sums: dict[tuple, np.ndarray]) -> dict:
     """RMSE and MAE per group and over all, train and test, unweighted and weighted, in
-    FitSNAP's units (energy eV/atom, force eV/Å, stress bar)."""
-    residual = rows.a @ coefs - rows.b
-    names = {ROW_ENERGY: "Energy", ROW_FORCE: "Force", ROW_STRESS: "Stress"}
+    FitSNAP's units (energy eV/atom, force eV/Å, stress bar), in FitSNAP's order."""
     out = {}
-    for subset, mask in (("Train", rows.train), ("Test", ~rows.train)):
-        for group in ["*ALL", *sorted(set(rows.group))]:
-            gmask = mask if group == "*ALL" else mask & (rows.group == group)
-            for code, label in names.items():
-                sel = gmask & (rows.kind == code)
-                if not sel.any():
+    groups = sorted({g for _, g, _ in sums} - {"*ALL"})
+    for subset in ("Train", "Test"):
+        for group in ["*ALL", *groups]:
+            for code, label in KIND_NAMES.items():
+                if (subset, group, code) not in sums:
                     continue
-                for weighting, r in (("Unweighted", residual[sel]),
-                                     ("Weighted", rows.w[sel] * residual[sel])):
+                n, abs_u, sq_u, abs_w, sq_w = sums[(subset, group, code)]
+                for weighting, total_abs, total_sq in (("Unweighted", abs_u, sq_u),
+                                                       ("Weighted", abs_w, sq_w)):
                     out[f"{subset}|{group}|{weighting}|{label}"] = {
-                        "ncount": int(sel.sum()), "mae": float(np.mean(np.abs(r))),
-                        "rmse": float(np.sqrt(np.mean(r ** 2)))}
+                        "ncount": int(n), "mae": float(total_abs / n),
+                        "rmse": float(np.sqrt(total_sq / n))}
     return out
 
 
-def run_fitsnap_input(input_path: str | Path, data_path: str | Path, out_dir: str | Path) -> dict:
+def run_fitsnap_input(input_path: str | Path, data_path: str | Path, out_dir: str | Path,
+                      workers: int = 1) -> dict:
     """Fit SNAP from a FitSNAP input file and an extxyz (.gz) of its groups; write the
-    ``.snapcoeff``, ``.snapparam`` and ``metrics.json`` to ``out_dir``.
+    ``.snapcoeff``, ``.snapparam`` and ``metrics.json`` to ``out_dir``. ``workers`` LAMMPS
+    processes compute the descriptors.
     """
     spec = read_fitsnap_input(input_path)
     data_path = Path(data_path)
     if not data_path.exists():
         raise FileNotFoundError(f"training data not found: {data_path}")
     frames = read_frames(data_path)
-    rows = assemble(spec, frames)
-    coefs = solve_weighted(rows)
     out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    coefs, result = fit_streamed(spec, frames, workers, scratch=out_dir)
     write_text(out_dir / f"{spec.potential_name}.snapcoeff",
                snapcoeff_text(spec.element, spec.settings, coefs))
     write_text(out_dir / f"{spec.potential_name}.snapparam", snapparam_text(spec.settings))
-    result = metrics(rows, coefs)
     write_text(out_dir / "metrics.json", json.dumps(result, indent=1))
     return {"coefficients": coefs, "metrics": result, "spec": spec}
