@@ -11,7 +11,6 @@ Run: .venv/bin/python benchmarks/fit_memory.py [--twojmax 6] [--data ../shared/d
 
 import argparse
 import os
-import resource
 import subprocess
 import sys
 import tempfile
