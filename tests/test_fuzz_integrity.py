@@ -92,3 +92,23 @@ def test_every_flip_is_named_or_changes_nothing(written, kind):
         path.write_bytes(original_bytes)
     assert detected + unchanged == len(offsets)
     assert detected > 0
+
+
+def test_check_covers_every_hashed_output_type(tmp_path):
+    """Label extxyz, MD coefficients and JSON written by the workflow are verified too."""
+    from mlipcost.integrity import check_tree
+    from mlipcost.storage import write_text
+
+    root = tmp_path / "results"
+    for name, text in (("labels/level1.extxyz", "2\nLattice=\"3 0 0 0 3 0 0 0 3\"\nBe 0 0 0\n"),
+                       ("md/2J6.snapcoeff", "1 31\nBe 0.5 1\n"), ("md/2J6.json", "{}\n")):
+        write_text(root / name, text)
+    checked, problems, _ = check_tree(root)
+    assert checked == 3 and not problems
+    for name in ("labels/level1.extxyz", "md/2J6.snapcoeff", "md/2J6.json"):
+        path = root / name
+        original = path.read_bytes()
+        path.write_bytes(original[:-2] + bytes([original[-2] ^ 1]) + original[-1:])
+        _, problems, _ = check_tree(root)
+        assert len(problems) == 1 and name.split("/")[1] in problems[0], problems
+        path.write_bytes(original)

@@ -66,3 +66,44 @@ def test_duplicate_ids_are_refused(tmp_path):
     spec = label_file(tmp_path / "l.xyz", [confs[0], confs[1], confs[1]], ids=[0, 1, 1])
     with pytest.raises(ValueError, match="configuration 1 is labelled twice"):
         import_labels(structures, np.arange(4), spec, "1")
+
+
+def test_a_label_file_without_the_added_bulk_reference_is_told_why(tmp_path):
+    """The structures hold the source's configurations and the bulk reference mlipcost adds; a
+    label file of the source alone is one frame short, and the message says so."""
+    from ase.calculators.singlepoint import SinglePointCalculator
+    from ase.io import write
+
+    from mlipcost.importers import import_labels
+    from mlipcost.structures import BULK_REFERENCE, Structures, bulk_reference, generate_crystals
+
+    source = generate_crystals("Be", 3, 2, 4, seed=3)
+    atoms = [source.atoms(i) for i in range(3)]
+    structures = Structures.from_atoms(atoms + [bulk_reference("Be", 2)],
+                                       ["crystal"] * 3 + [BULK_REFERENCE])
+    frames = []
+    for a in atoms:
+        a = a.copy()
+        a.calc = SinglePointCalculator(a, energy=-3.0 * len(a), forces=np.zeros((len(a), 3)))
+        frames.append(a)
+    write(tmp_path / "labels.extxyz", frames, format="extxyz")
+    with pytest.raises(ValueError, match=r"3 configurations for 4 structures \(3 from the "
+                                         r"structures source and the bulk reference mlipcost "
+                                         r"adds.*structures\.bulk_reference: false"):
+        import_labels(structures, np.arange(4), {"path": str(tmp_path / "labels.extxyz")}, "1")
+
+
+def test_a_cell_that_cannot_be_inverted_is_named_not_a_linalg_error():
+    from ase import Atoms
+
+    from pathlib import Path
+
+    from mlipcost.importers import check_frame_matches
+    from mlipcost.structures import Structures
+
+    flat = Atoms("Be2", positions=[[0, 0, 0], [1, 1, 0]], cell=[[3, 0, 0], [0, 3, 0], [3, 3, 0]],
+                 pbc=True)
+    structures = Structures.from_atoms([flat])
+    with pytest.raises(ValueError, match=r"labels.extxyz: configuration 7 \(structure 0\): its "
+                                         r"cell .* cannot be inverted"):
+        check_frame_matches(Path("labels.extxyz"), 7, flat, structures, 0)

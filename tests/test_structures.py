@@ -121,3 +121,11 @@ def test_mixed_source_with_surfaces():
     normal /= np.linalg.norm(normal)
     heights = slab.positions @ normal
     assert slab.cell[2] @ normal - (heights.max() - heights.min()) > 7.5
+
+
+def test_a_volume_just_outside_its_bound_is_not_printed_as_the_bound():
+    from ase import Atoms
+
+    atoms = Atoms("Be", positions=[[0, 0, 0]], cell=[1.58740, 1.58740, 1.58740], pbc=True)
+    _, reasons = check_structures(Structures.from_atoms([atoms]), "Be", 0.5, 1.0, (4.0, 16.0))
+    assert "volume per atom 3.99999 Å³ below the allowed 4 Å³" in reasons[0]
