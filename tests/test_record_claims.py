@@ -81,3 +81,18 @@ def test_a_held_claim_is_kept_fresh(tmp_path):
     assert not RecordClaim(tmp_path / "x.npz", stale_after_s=0.2).acquire()
     claim.release()
     np.testing.assert_equal(claim.path.exists(), False)
+
+
+def test_a_store_this_run_cannot_write_has_nothing_to_claim(tmp_path, monkeypatch):
+    import errno
+
+    import mlipcost.dft.claims as claims
+
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(claims.os, "open", read_only)
+    claim = RecordClaim(tmp_path / "abc.npz")
+    assert claim.acquire()
+    claim.release()
+    assert not (tmp_path / "abc.npz.lock").exists()

@@ -10,6 +10,7 @@ STALE_AFTER_S (a holder on another host that was killed).
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import socket
@@ -69,33 +70,19 @@ class RecordClaim:
 
     def acquire(self) -> bool:
         """Claim the record; False when another live run holds it. A stale claim is taken over
-        (renamed aside first, so that two runs recovering it cannot both win)."""
+        (renamed aside first, so that two runs recovering it cannot both win). A store this run
+        cannot write (read-only, another user's) has nothing to claim: True, no claim file."""
         for _ in range(2):
             try:
                 fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
             except FileExistsError:
-                judged = self._holder()
-                if not self.stale():
-                    return False
-                aside = self.path.with_name(f"{self.path.name}.stale-{self.token}")
-                try:
-                    os.rename(self.path, aside)
-                except FileNotFoundError:
+                if self._take_over_stale():
                     continue
-                try:
-                    moved = json.loads(aside.read_text())
-                except (OSError, ValueError):
-                    moved = {}
-                if judged and moved.get("token") != judged.get("token"):
-                    # another run took the stale claim over in between: give its claim back
-                    try:
-                        os.link(aside, self.path)
-                    except FileExistsError:
-                        pass
-                    os.unlink(aside)
-                    return False
-                os.unlink(aside)
-                continue
+                return False
+            except OSError as err:
+                if err.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+                    return True
+                raise
             with os.fdopen(fd, "w") as fh:
                 json.dump({"host": socket.gethostname(), "pid": os.getpid(),
                            "token": self.token, "since": time.time()}, fh)
@@ -103,6 +90,31 @@ class RecordClaim:
             self._refresher.start()
             return True
         return False
+
+    def _take_over_stale(self) -> bool:
+        """Remove a stale claim; False when the claim is live (or another run took it over)."""
+        judged = self._holder()
+        if not self.stale():
+            return False
+        aside = self.path.with_name(f"{self.path.name}.stale-{self.token}")
+        try:
+            os.rename(self.path, aside)
+        except FileNotFoundError:
+            return True          # gone meanwhile: try to create it again
+        try:
+            moved = json.loads(aside.read_text())
+        except (OSError, ValueError):
+            moved = {}
+        if judged and moved.get("token") != judged.get("token"):
+            # another run took the stale claim over in between: give its claim back
+            try:
+                os.link(aside, self.path)
+            except FileExistsError:
+                pass
+            os.unlink(aside)
+            return False
+        os.unlink(aside)
+        return True
 
     def _refresh(self) -> None:
         while not self._stop.wait(self.refresh_every_s):
