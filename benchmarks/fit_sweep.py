@@ -13,6 +13,9 @@ the time ratio and the largest RMSE difference. The solves dominate
 where the columns are many and the configurations small, as in the Be ladder study at 2Jmax 8:
   .venv/bin/python benchmarks/fit_sweep.py --twojmax 8 --configs 300 --atoms 6-16 \
       --sizes 5,8,11,15,22,34,45,75,112,150 --repeats 2 --skip-paper
+and on the study's own files (after `make study`):
+  .venv/bin/python benchmarks/fit_sweep.py --study results/study --twojmax 8 \
+      --sizes 5,8,11,15,22,34,45,75,112,150 --repeats 2
 
 Paper's method, per fit: weight the subset rows, scipy.linalg.lstsq(cond=1e-13), predict the
 subset, the training half and the test half, RMSE against the training level and the reference.
@@ -24,7 +27,7 @@ factors the test half) and for each further one, and the largest relative RMSE d
 (goal <= 1e-6).
 Run: .venv/bin/python benchmarks/fit_sweep.py [--configs 2000] [--samplers random,...]
      [--baseline-levels 1] [--twojmax 6] [--atoms 40-60] [--sizes ...] [--repeats 1]
-     [--skip-paper]
+     [--skip-paper] [--study results/study]
 """
 
 import argparse
@@ -105,19 +108,34 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=1, help="orderings per sampler")
     parser.add_argument("--skip-paper", action="store_true",
                         help="compare the engine with itself only")
+    parser.add_argument("--study", type=Path,
+                        help="a finished study's results folder (e.g. results/study after `make "
+                        "study`): its own descriptors, labels and split at --twojmax instead of "
+                        "the synthetic problem (implies --skip-paper)")
     args = parser.parse_args()
     samplers = args.samplers.split(",")
     sizes_asked = [int(n) for n in args.sizes.split(",")]
-    folder = tempfile.TemporaryDirectory()
-    data, desc = build_problem(args.configs, Path(folder.name), twojmax=args.twojmax,
-                               atoms=tuple(int(n) for n in args.atoms.split("-")))
+    if args.study:
+        from mlipcost.stages import load_fit_problem
+
+        _, _, desc, data, train, test = load_fit_problem(
+            args.study / "structures.h5", args.study / f"descriptors/2J{args.twojmax}.h5",
+            sorted((args.study / "labels").glob("level*.h5")))
+        args.skip_paper, args.configs = True, len(data)
+        print(f"{args.study}: {len(data)} configurations, 2Jmax {args.twojmax}, "
+              f"{data.n_features} columns, {len(data.levels)} levels")
+    else:
+        folder = tempfile.TemporaryDirectory()
+        data, desc = build_problem(args.configs, Path(folder.name), twojmax=args.twojmax,
+                                   atoms=tuple(int(n) for n in args.atoms.split("-")))
+        rng = np.random.default_rng(7)
+        order = rng.permutation(args.configs)
+        train, test = np.sort(order[: args.configs // 2]), np.sort(order[args.configs // 2:])
     # the engine before: every energy weight solved on its own, force rows read from the file
     # at each use
     data_before = dataclasses.replace(
         data, force_a=ForceRows(desc, data.config_index, in_memory_bytes=0))
-    rng = np.random.default_rng(7)
-    order = rng.permutation(args.configs)
-    train, test = np.sort(order[: args.configs // 2]), np.sort(order[args.configs // 2:])
+    n_levels = len(data.levels)
     t = time.perf_counter()
     lev = leverage_scores(data, train, 150.0)
     scores = {"leverage": lev["leverage"].to_numpy(),
@@ -128,10 +146,11 @@ def main() -> None:
 
     def engine(names, shared=True, repeats=1):
         t = time.perf_counter()
-        table = fit_sweep(data if shared else data_before, train, test, samplers=names, sizes=sizes, energy_weights=WEIGHTS,
-                          repeats=repeats, seed=11, scores=scores,
-                          reference_level=str(N_LEVELS), cost_s=np.ones((args.configs, N_LEVELS)),
-                          twojmax=args.twojmax, shared_factorization=shared)
+        table = fit_sweep(data if shared else data_before, train, test, samplers=names,
+                          sizes=sizes, energy_weights=WEIGHTS, repeats=repeats, seed=11,
+                          scores=scores, reference_level=data.levels[-1],
+                          cost_s=np.ones((args.configs, n_levels)), twojmax=args.twojmax,
+                          shared_factorization=shared)
         return table, time.perf_counter() - t
 
     per_weight, t_per_weight = engine(samplers, shared=False, repeats=args.repeats)
@@ -140,7 +159,7 @@ def main() -> None:
     ref = per_weight[rmse].to_numpy()
     diff = np.abs(shared[rmse].to_numpy() - ref)
     print(f"engine, {len(shared)} fits ({len(samplers)} samplers x {args.repeats} orderings x "
-          f"{len(sizes)} sizes x {len(WEIGHTS)} weights x {N_LEVELS} levels): before (each "
+          f"{len(sizes)} sizes x {len(WEIGHTS)} weights x {n_levels} levels): before (each "
           f"weight solved on its own, rows read from the file at each use) {t_per_weight:.1f} s, "
           f"now (every weight from one factorization, rows kept) {t_shared:.1f} s")
     print(f"speed ratio (before / now): {t_per_weight / t_shared:.2f}x   (goal >= 4x)")
