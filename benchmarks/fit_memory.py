@@ -85,7 +85,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2]
                         / "shared/data/be_wbe.extxyz.gz")
     args = parser.parse_args()
-    cores = os.cpu_count() or 1
+    cores = len(os.sched_getaffinity(0))
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
         names = groups(args.data)

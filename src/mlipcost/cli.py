@@ -87,7 +87,7 @@ def _fit(args) -> int:
     _input_file(args.data, "--data", what)
     try:
         result = run_fitsnap_input(args.fitsnap_input, args.data, args.out,
-                                   workers=args.workers or os.cpu_count() or 1)
+                                   workers=args.workers or len(os.sched_getaffinity(0)))
     except (OSError, EOFError, StopIteration, KeyError, IndexError) as err:
         if isinstance(err, FileNotFoundError):
             raise
@@ -427,7 +427,7 @@ def main(argv=None) -> int:
     fit.add_argument("--data", required=True, type=Path, help="extxyz (.gz) with info['group']")
     fit.add_argument("--out", required=True, type=Path)
     fit.add_argument("--workers", type=int, default=0,
-                     help="LAMMPS processes computing descriptors (default: every core)")
+                     help="LAMMPS processes computing descriptors (default: every core this process may use)")
     fit.set_defaults(func=_fit)
     pareto = sub.add_parser("pareto", help="the 3-objective front of the paper's result files")
     pareto.add_argument("--paper-dir", required=True, type=Path,
