@@ -427,7 +427,8 @@ def main(argv=None) -> int:
     fit.add_argument("--data", required=True, type=Path, help="extxyz (.gz) with info['group']")
     fit.add_argument("--out", required=True, type=Path)
     fit.add_argument("--workers", type=int, default=0,
-                     help="LAMMPS processes computing descriptors (default: every core this process may use)")
+                     help="LAMMPS processes computing descriptors (default: every core this "
+                     "process may use)")
     fit.set_defaults(func=_fit)
     pareto = sub.add_parser("pareto", help="the 3-objective front of the paper's result files")
     pareto.add_argument("--paper-dir", required=True, type=Path,
