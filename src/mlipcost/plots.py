@@ -34,7 +34,7 @@ def tidy_log_axis(axis) -> None:
     decades = np.log10(hi / lo) if lo > 0 and hi > 0 else 10.0
     # about four to eight labels whatever the range
     subs = ((1.0,) if decades > 4 else (1.0, 3.0) if decades > 2 else (1.0, 2.0, 5.0)
-            if decades > 1.0 else (1.0, 2.0, 3.0, 5.0) if decades > 0.5
+            if decades > 1.0 else (1.0, 2.0, 3.0, 5.0) if decades > 0.8
             else (1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0))
     axis.set_major_locator(LogLocator(base=10, subs=subs))
     axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
