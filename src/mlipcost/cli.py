@@ -200,8 +200,6 @@ def _claims(args) -> int:
 
 
 def _recommend(args) -> int:
-    import numpy as np
-
     from .pareto import describe, paper_front, recommend
 
     for name in ("budget_minutes", "max_energy_rmse", "max_force_rmse", "min_md_speed"):
@@ -249,14 +247,18 @@ def _plan(args) -> int:
     import numpy as np
 
     from .pareto import read_paper_3d
-    from .plan import (ERROR_UNITS, accuracy_line, compare_with_actual, plan, predict_errors,
-                       seconds_per_configuration)
+    from .plan import (ERROR_UNITS, accuracy_line, compare_with_actual, identification_advice,
+                       interpolation_sizes, plan, predict_errors, seconds_per_configuration)
 
+    interpolation = None
     if args.paper_dir:
         runs, cost_col = read_paper_3d(args.paper_dir), "dft_cost_min"
         source = f"the paper's {args.paper_dir}"
     else:
         (runs, source), cost_col = _sweep_tables(args.results, "2J*.csv", "fit_sweep"), "dft_cost_s"
+        descriptors = sorted((args.results / "descriptors").glob("2J*.h5"))
+        descriptors += sorted((args.results / "descriptors").glob("2J*/part*.h5"))
+        interpolation = interpolation_sizes(descriptors) if descriptors else None
     for name in ("max_pilot_size", "confidence", "budget_minutes", "max_energy_rmse",
                  "max_force_rmse", "pool_size"):
         value = getattr(args, name)
@@ -265,23 +267,26 @@ def _plan(args) -> int:
     if not args.confidence < 1:
         raise ValueError(f"--confidence {args.confidence}: a fraction below 1 (e.g. 0.9)")
     predict_sizes = args.predict_size or [int(runs["size"].max())]
-    predictions = predict_errors(runs, args.max_pilot_size, predict_sizes, args.confidence)
+    predictions = predict_errors(runs, args.max_pilot_size, predict_sizes, args.confidence,
+                                 interpolation)
     compared = compare_with_actual(predictions, runs)
     pilot_sizes = predictions["pilot_sizes"].iloc[0]
     print(f"Learning curves RMSE(n)^2 = floor + amplitude * n^-exponent fitted on sizes "
           f"{pilot_sizes} of {source} (medians over repeats; test errors vs the reference "
-          f"level); {100 * args.confidence:g} % intervals from resampled repeats and the "
-          f"pilot's own extrapolation error.\n")
+          f"level); {100 * args.confidence:g} % intervals: the range of the laws that fit "
+          f"each curve's pilot within its repeats' noise.\n")
     pair_keys = ["twojmax", "sampler", "train_level", "energy_weight"]
     for key, rows in compared.groupby(pair_keys, sort=True):
         print(f"2Jmax {key[0]}, {key[1]} sampling, level {key[2]}, energy weight {key[3]:g}:")
         table = rows.assign(interval=[f"[{lo:.4g}, {hi:.4g}]" for lo, hi
                                       in zip(rows["lower"], rows["upper"])],
                             metric=[f"{m} ({ERROR_UNITS[m]})" for m in rows["metric"]])
-        table = table[["metric", "size", "pilot_medians", "exponent", "predicted", "interval",
-                       "actual", "relative_error_pct", "covered"]]
+        table = table[["metric", "size", "pilot_medians", "identified", "exponent", "predicted",
+                       "interval", "actual", "relative_error_pct", "covered"]]
         print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}", na_rep="n/a"))
         print()
+    for line in identification_advice(predictions):
+        print(line)
     measured = compared.dropna(subset=["actual"])
     if len(measured):
         for metric in ERROR_UNITS:
@@ -291,7 +296,7 @@ def _plan(args) -> int:
     if args.max_energy_rmse is not None or args.max_force_rmse is not None:
         pool = args.pool_size or int(runs["size"].max())
         sizes = np.unique(np.r_[np.geomspace(runs["size"].min(), pool, 25).round(), pool])
-        grid = predict_errors(runs, args.max_pilot_size, sizes, args.confidence)
+        grid = predict_errors(runs, args.max_pilot_size, sizes, args.confidence, interpolation)
         per_config = seconds_per_configuration(runs, cost_col)
         budget_s = None if args.budget_minutes is None else 60.0 * args.budget_minutes
         result = plan(grid, per_config, args.max_energy_rmse, args.max_force_rmse, budget_s)

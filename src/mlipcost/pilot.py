@@ -118,10 +118,13 @@ def _figure_setting(runs: pd.DataFrame, choice, energy_weight: float) -> dict:
 
 
 def run_plan(sweep_paths: list[Path], order_path: Path, settings: dict, out_predictions: Path,
-             out_plan: Path, out_curves: Path, out_front: Path, log=print) -> None:
+             out_plan: Path, out_curves: Path, out_front: Path, log=print,
+             descriptors: list[Path] = ()) -> None:
     """Learning curves of the pilot's sweep, predicted at sizes up to the pool's training
-    candidates, and the cheapest setting whose upper bound meets ``plan.targets``."""
-    from .plan import ERROR_UNITS, plan, predict_errors, seconds_per_configuration
+    candidates, and the cheapest setting whose upper bound meets ``plan.targets``.
+    ``descriptors`` (the pilot's, every 2Jmax) place each 2Jmax's interpolation size."""
+    from .plan import (CURVE_KEYS, ERROR_UNITS, identification_advice, interpolation_sizes, plan,
+                       predict_errors, seconds_per_configuration)
     from .plots import plan_curves, predicted_front
     from .storage import read_result_tables
     from .tables import write_table
@@ -132,7 +135,10 @@ def run_plan(sweep_paths: list[Path], order_path: Path, settings: dict, out_pred
     confidence = float(settings.get("confidence", 0.9))
     sizes = np.unique(np.r_[np.geomspace(runs["size"].min(), max(pool, pilot_max), 30).round(),
                             runs["size"].unique(), pool]).astype(int)
-    predictions = predict_errors(runs, pilot_max, sizes, confidence)
+    interpolation = interpolation_sizes(descriptors) if descriptors else None
+    predictions = predict_errors(runs, pilot_max, sizes, confidence, interpolation)
+    for line in identification_advice(predictions):
+        log(line)
     write_csv(predictions, out_predictions)
     targets = settings.get("targets", {})
     max_energy, max_force = targets.get("energy_meV_per_atom"), targets.get("force_meV_per_A")
@@ -145,12 +151,19 @@ def run_plan(sweep_paths: list[Path], order_path: Path, settings: dict, out_pred
                                                    result["cheapest_meeting"])):
         if row is not None:
             rows.append({"what": what, **row.to_dict()})
-    cheapest_per_level = (candidates[candidates["on_predicted_front"]]
-                          .sort_values("dft_cost_s").groupby("train_level").head(1))
+    cheapest_per_level = (candidates[candidates["on_predicted_front"].astype(bool)]
+                          .sort_values("dft_cost_s").groupby("train_level").head(1)
+                          if len(candidates) else candidates)
     for _, row in cheapest_per_level.iterrows():
         rows.append({"what": f"cheapest front point of level {row['train_level']}", **row.to_dict()})
+    unidentified = predictions[~predictions["identified"]]
+    for (twojmax, sampler), part in unidentified.groupby(["twojmax", "sampler"], sort=True):
+        rows.append({"what": "curves the pilot does not identify", "twojmax": twojmax,
+                     "sampler": sampler,
+                     "curves": len(part.drop_duplicates(CURVE_KEYS + ["metric"])),
+                     "identify_with_pilot_to": int(part["identify_with_pilot_to"].max())})
     table = pd.DataFrame(rows)
-    table["dft_cost_core_hours"] = table["dft_cost_s"] / 3600.0
+    table["dft_cost_core_hours"] = table.get("dft_cost_s", np.nan) / 3600.0
     write_table(table, out_plan.with_suffix(""))
     choice = result["choice"]
     if choice is not None:

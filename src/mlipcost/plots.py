@@ -297,6 +297,15 @@ def predicted_front(candidates: pd.DataFrame, path: Path, title: str) -> None:
     levels = sorted(candidates["train_level"].astype(str).unique(), key=_level_key)
     colors = _level_colors(levels)
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharex=True)
+    if candidates.empty:
+        for ax in axes:
+            ax.text(0.5, 0.5, "the pilot identified no learning curve:\nno front to predict "
+                    "(the plan's log says which pilot would)", ha="center", va="center",
+                    transform=ax.transAxes)
+            ax.set_axis_off()
+        fig.suptitle(title)
+        _save(fig, path)
+        return
     cost = candidates["dft_cost_s"] / 3600.0
     for ax, metric, label in ((axes[0], "energy", "predicted test energy RMSE (meV/atom)"),
                               (axes[1], "force", "predicted test force RMSE (meV/Å)")):

@@ -343,7 +343,9 @@ def run_production(structures_path: Path, descriptor_path: Path, label_paths: di
         f"{setting['twojmax']}, energy weight {setting['energy_weight']:g}: validation "
         f"{achieved['validation_energy_rmse_meV_per_atom_vs_reference']:.3g} meV/atom, "
         f"{achieved['validation_force_rmse_meV_per_A_vs_reference']:.3g} meV/Å (predicted "
-        f"{setting['predicted_energy']:.3g}, {setting['predicted_force']:.3g}); DFT "
+        + ", ".join("not identified by the pilot" if np.isnan(setting[f"predicted_{m}"])
+                    else f"{setting[f'predicted_{m}']:.3g}" for m in ("energy", "force"))
+        + f"); DFT "
         f"{cost['total_s'] / 3600:.3g} core-hours (pilot {cost['pilot_s'] / 3600:.3g}) vs "
         f"{cost['label_everything_s'] / 3600:.3g} to label the pool at every level")
     return result

@@ -146,12 +146,16 @@ if N_CONFIGS and DESCRIPTOR_PARTS > N_CONFIGS:
              "configurations; lower it")
 
 
-def descriptor_files(wildcards):
+def descriptor_paths(twojmax):
     """The descriptor file of a 2Jmax, or its parts in order (DescriptorFile reads either)."""
     if DESCRIPTOR_PARTS == 1:
-        return [f"{RESULTS}/descriptors/2J{wildcards.twojmax}.h5"]
-    return [f"{RESULTS}/descriptors/2J{wildcards.twojmax}/part{k}of{DESCRIPTOR_PARTS}.h5"
+        return [f"{RESULTS}/descriptors/2J{twojmax}.h5"]
+    return [f"{RESULTS}/descriptors/2J{twojmax}/part{k}of{DESCRIPTOR_PARTS}.h5"
             for k in range(DESCRIPTOR_PARTS)]
+
+
+def descriptor_files(wildcards):
+    return descriptor_paths(wildcards.twojmax)
 
 
 def descriptor_params(rcutfac=None):

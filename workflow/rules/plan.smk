@@ -32,6 +32,8 @@ rule plan:
     input:
         sweeps=expand(f"{RESULTS}/sweep/2J{{twojmax}}.csv", twojmax=TWOJMAX),
         order=f"{RESULTS}/pool/order.csv",
+        # their columns and rows per configuration place each 2Jmax's interpolation size
+        descriptors=[f for j in TWOJMAX for f in descriptor_paths(j)],
     output:
         predictions=csv_files(f"{RESULTS}/plan/predictions"),
         plan=table_files(f"{RESULTS}/plan/plan"),
