@@ -1,0 +1,331 @@
+"""Adaptive labelling: buy DFT in rounds, each round only at the levels still in contention, and
+stop as soon as a model meets the targets on a validation set at the reference level, or as soon
+as the learning curves say no level can within the pool.
+
+Offline on a labelled study (a record store's labels stand for the calculations a round would
+buy; every label a round uses is charged at its measured cost, once):
+
+- before any DFT, the training half is put in one seeded leverage order (descriptors need no
+  labels) and a validation set is drawn from the test half; it is labelled at the reference level
+  only. The rest of the test half is a check set no decision sees;
+- round r labels the order's first n_r configurations at every level in contention
+  (n_1 = twice the smallest interpolation size of the 2Jmax studied; n_{r+1} = growth · n_r), fits every
+  2Jmax and energy weight on each prefix size of the round's grid in the tail, and measures them
+  on the validation set, with a standard error from resampling its configurations;
+- it stops when the cheapest setting's validation errors meet both targets at the upper end of
+  their ``confidence`` interval; otherwise a level leaves contention when every setting's learning
+  curve (``plan.law_range``) says, even at the lower end, that it misses a target at the whole
+  pool, or when its cheapest optimistic cost to reach the targets exceeds another level's
+  pessimistic one. The reference level enters only when no cheaper level is left. When none is
+  left the plan says the targets are out of reach before buying more.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+from .plan import TAIL_FROM_INTERPOLATION, law_range
+
+METRICS = ("energy", "force")
+UNITS = {"energy": "meV/atom", "force": "meV/Å"}
+
+
+@dataclass
+class AdaptiveSettings:
+    targets: dict                  # {"energy": meV/atom, "force": meV/Å}
+    energy_weights: list
+    validation_size: int = 40
+    growth: float = 1.5
+    confidence: float = 0.9
+    seed: int = 0
+    order_twojmax: int | None = None     # default: the largest
+    order_energy_weight: float = 150.0
+    n_resamples: int = 200
+
+
+@dataclass
+class Problem:
+    """Everything the rounds need, read once: per 2Jmax the fit data (every level as a target
+    column), the order, the validation and check rows, per-configuration costs."""
+    data: dict                     # twojmax -> FitData (rows: the analysis set)
+    levels: list[str]              # cheapest first as configured; the last is the reference
+    order: np.ndarray              # fit-data rows of the training half, in sampling order
+    validation: np.ndarray
+    check: np.ndarray
+    cost_s: np.ndarray             # rows × levels
+    tail_from: dict                # twojmax -> smallest size on the learning curve's tail
+    bought: dict = field(default_factory=dict)   # level -> set of rows labelled
+
+
+def load_problem(structures_path: Path, descriptor_paths: dict, label_paths: list[Path],
+                 config: dict, settings: AdaptiveSettings) -> Problem:
+    from .costs import configuration_costs
+    from .descriptors import DescriptorFile
+    from .fit import build_fit_data, leverage_scores, sampling_order
+    from .labels import analysis_set
+    from .plan import interpolation_sizes
+
+    structures, labels, use = analysis_set(structures_path, label_paths)
+    index = np.flatnonzero(use)
+    data = {int(j): build_fit_data(DescriptorFile(p), labels, use)
+            for j, p in descriptor_paths.items()}
+    rng = np.random.default_rng(settings.seed)
+    train = np.flatnonzero(structures.is_train[index])
+    test = np.flatnonzero(~structures.is_train[index])
+    j_order = settings.order_twojmax or max(data)
+    scores = leverage_scores(data[j_order], train, settings.order_energy_weight)
+    order = train[sampling_order(len(train), "leverage", rng, scores["leverage"].to_numpy())]
+    if settings.validation_size >= len(test):
+        raise ValueError(f"validation_size {settings.validation_size}: the test half has only "
+                         f"{len(test)} configurations; lower it")
+    validation = np.sort(rng.choice(test, settings.validation_size, replace=False))
+    check = np.setdiff1d(test, validation)
+    interpolation = interpolation_sizes(list(descriptor_paths.values()))
+    return Problem(data, [lab.level for lab in labels], order, validation, check,
+                   configuration_costs(labels, config, index),
+                   {j: TAIL_FROM_INTERPOLATION * n for j, n in interpolation.items()})
+
+
+def per_config_errors(data, rows: np.ndarray, coefs: np.ndarray, target: int):
+    """Per row of ``rows``: squared energy error (eV/atom)² and force error sum (eV/Å)² with its
+    component count, for every coefficient column."""
+    energy = (data.energy_a[rows] @ coefs - data.energy_y[rows, target][:, None]) ** 2
+    force_sq = np.empty((len(rows), coefs.shape[1]))
+    force_n = np.empty(len(rows))
+    where = {c: i for i, c in enumerate(rows)}
+    for c, a, y in data.force_blocks(rows):
+        force_sq[where[c]] = ((a @ coefs - y[:, target][:, None]) ** 2).sum(0)
+        force_n[where[c]] = len(y)
+    return energy, force_sq, force_n
+
+
+def rmse_with_se(energy, force_sq, force_n, n_resamples: int, rng) -> dict:
+    """RMSE (meV) of every column and the standard error of its log, from resampling rows."""
+    picks = rng.integers(0, len(energy), (n_resamples, len(energy)))
+    out = {}
+    for metric, num, den in (("energy", energy, np.ones(len(energy))),
+                             ("force", force_sq, force_n)):
+        value = 1e3 * np.sqrt(num.sum(0) / den.sum())
+        boot = 1e3 * np.sqrt(num[picks].sum(1) / den[picks].sum(1)[:, None])
+        out[metric] = value
+        out[f"{metric}_log_se"] = np.log(boot).std(0)
+    return out
+
+
+def fit_prefixes(problem: Problem, twojmax: int, levels: list[str], sizes: list[int],
+                 settings: AdaptiveSettings, rng) -> list[dict]:
+    """Fits on the order's prefixes of ``sizes`` at each of ``levels`` (every energy weight),
+    measured on the validation set against the reference level."""
+    from .fit import augmented_r, solve_weights
+
+    data = problem.data[twojmax]
+    n_levels, ref = len(problem.levels), len(problem.levels) - 1
+    weights = list(settings.energy_weights)
+    rows = []
+    for size in sizes:
+        energy, force, _, _ = augmented_r(data, problem.order[:size])
+        coefs = solve_weights(energy.r, force.r, data.n_features, weights)   # K × weights·levels
+        columns = [(w, level, w * n_levels + problem.levels.index(level))
+                   for w in range(len(weights)) for level in levels]
+        e, f, n = per_config_errors(data, problem.validation,
+                                    coefs[:, [c for _, _, c in columns]], ref)
+        measured = rmse_with_se(e, f, n, settings.n_resamples, rng)
+        for i, (w, level, _) in enumerate(columns):
+            rows.append({"twojmax": twojmax, "train_level": level, "size": size,
+                         "energy_weight": float(weights[w]),
+                         **{f"validation_{m}": float(measured[m][i]) for m in METRICS},
+                         **{f"validation_{m}_log_se": float(measured[f"{m}_log_se"][i])
+                            for m in METRICS}})
+    return rows
+
+
+def curve_sizes(tail_from: float, largest: int, growth: float) -> list[int]:
+    """The learning curve's sizes: a geometric grid from the tail's start up to ``largest``,
+    ``largest`` included."""
+    size, out = max(int(np.ceil(tail_from)), 2), []
+    while size < largest:
+        out.append(size)
+        size = int(np.ceil(size * growth))
+    return sorted(set(out) | {largest})
+
+
+def _reach(curve: pd.DataFrame, sizes: np.ndarray, shift: float, confidence: float
+           ) -> dict[str, np.ndarray] | None:
+    """Lower and upper learning-curve predictions at ``sizes`` of one (2Jmax, level, weight)
+    from its validation errors at the sizes measured so far (None below two tail sizes)."""
+    if len(curve) < 2:
+        return None
+    curve = curve.sort_values("size")
+    x = curve["size"].to_numpy(float) - shift
+    out = {}
+    for metric in METRICS:
+        values = curve[f"validation_{metric}"].to_numpy()[None, :]
+        se = np.maximum(curve[f"validation_{metric}_log_se"].to_numpy()[None, :], 0.01)
+        lower, upper = law_range(x, values, se, np.array([0]), sizes - shift, confidence)
+        out[f"lower_{metric}"], out[f"upper_{metric}"] = lower[0], upper[0]
+    return out
+
+
+def run_adaptive(problem: Problem, settings: AdaptiveSettings, reference: str,
+                 log=print) -> dict:
+    """The rounds (a table, one row per fit measured), the decision of each round and the
+    outcome: the chosen setting and its validation and check-set errors, or why none."""
+    if reference not in problem.levels:
+        raise ValueError(f"reference level {reference!r} is not one of the labelled levels "
+                         f"{problem.levels}; set fit.reference_level")
+    targets = settings.targets
+    z = norm.ppf(settings.confidence)
+    rng = np.random.default_rng(settings.seed + 1)
+    pool = len(problem.order)
+    ref = problem.levels.index(reference)
+    per_config = np.median(problem.cost_s, axis=0)
+    cheaper = sorted((lv for lv in problem.levels if lv != reference),
+                     key=lambda lv: per_config[problem.levels.index(lv)])
+    contention, reference_entered = list(cheaper), False
+    bought = {lv: np.zeros(len(problem.cost_s), bool) for lv in problem.levels}
+    bought[reference][problem.validation] = True
+    # the first round: where the cheapest-to-identify 2Jmax's tail starts
+    size = min(int(np.ceil(min(problem.tail_from.values()))), pool)
+    fitted, rounds, decisions = set(), [], []
+
+    def spent() -> float:
+        return float(sum(problem.cost_s[bought[lv], i].sum()
+                         for i, lv in enumerate(problem.levels)))
+
+    outcome = None
+    while outcome is None:
+        for lv in contention:
+            bought[lv][problem.order[:size]] = True
+        for j, tail_from in sorted(problem.tail_from.items()):
+            grid = [s for s in curve_sizes(tail_from, size, settings.growth) if s >= tail_from]
+            for s in grid:
+                new = [lv for lv in contention if (j, lv, s) not in fitted]
+                if new:
+                    rounds += fit_prefixes(problem, j, new, [s], settings, rng)
+                    fitted.update((j, lv, s) for lv in new)
+        table = pd.DataFrame(rounds)
+        current = table[(table["size"] == size) & table["train_level"].isin(contention)].copy()
+        for m in METRICS:
+            current[f"upper_{m}"] = current[f"validation_{m}"] * np.exp(
+                z * current[f"validation_{m}_log_se"])
+        meets = current[(current["upper_energy"] <= targets["energy"])
+                        & (current["upper_force"] <= targets["force"])]
+        note = {"round": len(decisions) + 1, "size": size, "levels": "/".join(contention),
+                "spent_s": spent()}
+        if len(meets):
+            meets = meets.assign(cost=[per_config[problem.levels.index(lv)]
+                                       for lv in meets["train_level"]])
+            best = meets.sort_values(["cost", "validation_energy"]).iloc[0]
+            decisions.append({**note, "decision": "targets met on the validation set"})
+            outcome = {"status": "reached", **best.drop("cost").to_dict()}
+            break
+        # which levels can still reach the targets within the pool, and at what cost
+        grid = np.array(sorted(set(curve_sizes(size, pool, settings.growth))), float)
+        optimistic, pessimistic, unknown = {}, {}, set()
+        for lv in contention:
+            best_low, best_high, any_curve = np.inf, np.inf, False
+            for (j, w), curve in table[table["train_level"] == lv].groupby(
+                    ["twojmax", "energy_weight"]):
+                shift = problem.tail_from[j] / 2.0
+                bounds = _reach(curve, grid, shift, settings.confidence)
+                if bounds is None:
+                    continue
+                any_curve = True
+                cost = np.array([problem.cost_s[problem.order[:int(n)],
+                                                problem.levels.index(lv)].sum() for n in grid])
+                for which, store in (("lower", "low"), ("upper", "high")):
+                    ok = ((bounds[f"{which}_energy"] <= targets["energy"])
+                          & (bounds[f"{which}_force"] <= targets["force"]))
+                    if ok.any():
+                        c = cost[np.argmax(ok)]
+                        if store == "low":
+                            best_low = min(best_low, c)
+                        else:
+                            best_high = min(best_high, c)
+            # a 2Jmax whose tail starts by the next round and is not yet measured twice on it
+            # might still reach the targets: the level stays until it is (one whose tail lies
+            # further out does not hold every level back until the whole pool is labelled)
+            measured = table[table["train_level"] == lv].groupby("twojmax")["size"].nunique()
+            pending = [j for j, t in problem.tail_from.items()
+                       if t <= min(size * settings.growth, pool) and measured.get(j, 0) < 2]
+            if not any_curve or pending:
+                unknown.add(lv)
+            optimistic[lv], pessimistic[lv] = best_low, best_high
+        cheapest_sure = min(pessimistic.values(), default=np.inf)
+        leaving = [lv for lv in contention if lv not in unknown
+                   and (optimistic[lv] == np.inf or optimistic[lv] > cheapest_sure)]
+        contention = [lv for lv in contention if lv not in leaving]
+        reason = ", ".join(f"{lv} ({'cannot reach them within the pool' if optimistic[lv] == np.inf else 'dearer than a level sure to'})"
+                           for lv in leaving)
+        if not contention and not reference_entered:
+            contention, reference_entered = [reference], True
+            decisions.append({**note, "decision": f"leave: {reason or 'none'}; the reference "
+                              "level enters"})
+            continue
+        if not contention:
+            decisions.append({**note, "decision": f"leave: {reason}; no level left"})
+            outcome = {"status": "out of reach"}
+            break
+        if size >= pool:
+            decisions.append({**note, "decision": "the pool is labelled; no setting met the "
+                              "targets"})
+            outcome = {"status": "pool exhausted"}
+            break
+        decisions.append({**note, "decision": f"leave: {reason or 'none'}; grow"})
+        size = min(int(np.ceil(size * settings.growth)), pool)
+    for d in decisions:
+        log(f"round {d['round']}: {d['size']} configurations at levels {d['levels']}, "
+            f"{d['spent_s']:.0f} CPU-s so far: {d['decision']}")
+    outcome["spent_s"] = spent()
+    outcome["validation_labels_s"] = float(problem.cost_s[problem.validation, ref].sum())
+    if outcome["status"] == "reached":
+        outcome.update(check_errors(problem, settings, outcome, reference))
+    return {"rounds": pd.DataFrame(rounds), "decisions": pd.DataFrame(decisions),
+            "outcome": outcome}
+
+
+def check_errors(problem: Problem, settings: AdaptiveSettings, chosen: dict,
+                 reference: str) -> dict:
+    """The chosen model's errors (meV) against the reference level on the check set, which no
+    decision saw."""
+    from .fit import SetStats, augmented_r, solve
+
+    data = problem.data[int(chosen["twojmax"])]
+    energy, force, _, _ = augmented_r(data, problem.order[:int(chosen["size"])])
+    coefs = solve(energy.r, force.r, data.n_features, chosen["energy_weight"])
+    column = coefs[:, [problem.levels.index(str(chosen["train_level"]))]]
+    errors = SetStats.of(data, problem.check).errors(column, data.n_features)
+    ref = problem.levels.index(reference)
+    return {"check_energy": 1e3 * float(errors["energy"][0, ref]),
+            "check_force": 1e3 * float(errors["force"][0, ref]),
+            "n_check": len(problem.check)}
+
+
+def study_comparison(outcome: dict, problem: Problem, sweep: pd.DataFrame, reference: str,
+                     targets: dict) -> dict:
+    """The acceptance's yardsticks (CPU-s): the full study's cheapest setting whose median test
+    errors meet the targets, plus the validation labels; labelling the training pool at the
+    reference level, plus the validation labels; and the plan's spending against each."""
+    from .pareto import OBJECTIVES
+
+    keys = ["twojmax", "sampler", "train_level", "energy_weight", "size"]
+    medians = sweep.groupby(keys)[[OBJECTIVES[1], OBJECTIVES[2], "dft_cost_s"]].median()
+    adequate = medians[(medians[OBJECTIVES[1]] <= targets["energy"])
+                       & (medians[OBJECTIVES[2]] <= targets["force"])].sort_values("dft_cost_s")
+    validation = outcome["validation_labels_s"]
+    pool = float(problem.cost_s[problem.order, problem.levels.index(reference)].sum())
+    out = {"spent_s": outcome["spent_s"], "validation_labels_s": validation,
+           "reference_pool_plus_validation_s": pool + validation}
+    if len(adequate):
+        cheapest = adequate.iloc[0]
+        out["study_cheapest_adequate"] = {k: (v.item() if hasattr(v, "item") else v)
+                                          for k, v in zip(keys, cheapest.name)}
+        out["study_cheapest_plus_validation_s"] = float(cheapest["dft_cost_s"]) + validation
+        out["ratio_to_study_cheapest"] = outcome["spent_s"] / out["study_cheapest_plus_validation_s"]
+    out["fraction_of_reference_pool"] = outcome["spent_s"] / out["reference_pool_plus_validation_s"]
+    return out

@@ -1,0 +1,82 @@
+"""Adaptive labelling on a synthetic ladder: linear descriptors, levels whose labels differ from
+the reference by a fixed per-level error, costs rising with precision."""
+
+import numpy as np
+import pytest
+
+from mlipcost.adaptive import AdaptiveSettings, Problem, curve_sizes, run_adaptive
+from mlipcost.fit import FitData
+
+LEVEL_ERROR = {"1": 0.08, "2": 0.02, "3": 0.004}     # eV/atom and eV/Å, vs the reference "4"
+LEVEL_COST = {"1": 1.0, "2": 2.0, "3": 4.0, "4": 40.0}
+
+
+def synthetic_problem(n_train=300, n_test=120, k=12, seed=0) -> Problem:
+    rng = np.random.default_rng(seed)
+    n = n_train + n_test
+    truth = rng.normal(size=k)
+    levels = list(LEVEL_COST)
+    energy_a = rng.normal(size=(n, k))
+    force_a = [rng.normal(size=(6, k)) for _ in range(n)]
+    # each level: the reference plus its own configuration-dependent error, the same for every
+    # fit (a DFT error is a property of the configuration), plus a little noise
+    energy_y = np.stack([energy_a @ truth + LEVEL_ERROR.get(lv, 0.0) * rng.normal(size=n)
+                         + 0.001 * rng.normal(size=n) for lv in levels], axis=1)
+    force_y = [np.stack([a @ truth + LEVEL_ERROR.get(lv, 0.0) * rng.normal(size=6)
+                         + 0.001 * rng.normal(size=6) for lv in levels], axis=1) for a in force_a]
+    data = FitData(energy_a, energy_y, force_a, force_y, levels, np.arange(n))
+    order = rng.permutation(n_train)
+    validation = n_train + np.arange(40)
+    check = n_train + np.arange(40, n_test)
+    cost = np.tile([LEVEL_COST[lv] for lv in levels], (n, 1))
+    # two "2Jmax": the same columns, the tail from twice the interpolation size (k / 7 rows)
+    return Problem({2: data}, levels, order, validation, check, cost, {2: 2 * k / 7})
+
+
+def settings(energy, force):
+    return AdaptiveSettings(targets={"energy": energy, "force": force},
+                            energy_weights=[1.0, 10.0], validation_size=40, n_resamples=50)
+
+
+def pool_cost(problem):
+    return problem.cost_s[problem.order].sum()
+
+
+def test_a_reachable_target_stops_early_at_a_cheap_level():
+    problem = synthetic_problem()
+    out = run_adaptive(problem, settings(30.0, 30.0), "4", log=lambda *_: None)
+    result = out["outcome"]
+    assert result["status"] == "reached"
+    assert result["train_level"] in ("2", "3")           # level 1's error is 80 meV
+    # the check set, which no decision saw, agrees with the validation set
+    assert result["check_energy"] < 1.3 * 30.0
+    # far less than labelling the pool at every level
+    assert result["spent_s"] < 0.5 * pool_cost(problem)
+    # every round labels a prefix that grows
+    sizes = out["decisions"]["size"].to_numpy()
+    assert (np.diff(sizes) >= 0).all()
+
+
+def test_an_unreachable_target_is_declared_before_the_pool_is_labelled():
+    problem = synthetic_problem()
+    out = run_adaptive(problem, settings(0.1, 0.1), "4", log=lambda *_: None)
+    assert out["outcome"]["status"] in ("out of reach", "pool exhausted")
+    assert "check_energy" not in out["outcome"]
+
+
+def test_the_reference_level_enters_only_when_no_cheaper_level_can():
+    problem = synthetic_problem()
+    out = run_adaptive(problem, settings(2.5, 2.5), "4", log=lambda *_: None)
+    levels = out["decisions"]["levels"]
+    first_with_reference = levels.str.contains("4").to_numpy()
+    if first_with_reference.any():
+        # once the reference is in, it is the only level left
+        assert (levels[first_with_reference] == "4").all()
+    assert not levels.iloc[0].__contains__("4")
+
+
+def test_curve_sizes_start_in_the_tail_and_end_at_the_largest():
+    assert curve_sizes(7.5, 41, 1.5) == [8, 12, 18, 27, 41]
+    assert curve_sizes(7.5, 8, 1.5) == [8]
+    with pytest.raises(ValueError):
+        run_adaptive(synthetic_problem(), settings(1, 1), "missing", log=lambda *_: None)
