@@ -87,10 +87,31 @@ localrules:
     model_tables,
     claims,
     paper_comparison,
-    mixed_fidelity_report,
-    label_noise_report,
-    cutoff_report,
-    properties_report,
+
+
+# each axis's report is local too, where the axis is on (a localrule that is not a rule warns)
+if MIXED_FIDELITY:
+
+    localrules:
+        mixed_fidelity_report,
+
+
+if LABEL_NOISE:
+
+    localrules:
+        label_noise_report,
+
+
+if CUTOFF_AXIS:
+
+    localrules:
+        cutoff_report,
+
+
+if PROPERTIES:
+
+    localrules:
+        properties_report,
 
 
 if REPEATS_PER_JOB:
@@ -130,7 +151,7 @@ rule all:
 
 # Snakemake prints "check log file(s)"; say what each failed job itself said.
 onerror:
-    from mlipcost.joblog import failed_jobs
+    from mlipcost.io.joblog import failed_jobs
 
     run_logs = [log] if isinstance(log, (str, Path)) else list(log)
     for run_log in run_logs:

@@ -1,6 +1,6 @@
 """The adaptive plan on a labelled study, offline, against the full study's own answer.
 
-For each pair of targets (meV/atom, meV/Å) it runs ``mlipcost.adaptive`` on the study's labels
+For each pair of targets (meV/atom, meV/Å) it runs ``mlipcost.plan.adaptive`` on the study's labels
 (every round charged at the measured CPU seconds of the labels it uses) and prints: the plan's
 total DFT (every level, the validation labels included), the full study's cheapest setting whose
 median test errors meet the targets plus the same validation labels, and labelling the training
@@ -8,7 +8,7 @@ pool at the reference level plus those labels; the ratios (goals: <= 1.5 and <= 
 chosen model's errors on the check set (the test half less the validation set, which no decision
 saw).
 
-The rules of mlipcost.adaptive were designed on the Be ladder study (results/study of
+The rules of mlipcost.plan.adaptive were designed on the Be ladder study (results/study of
 `make study`): its numbers here are a design score, not a validation.
 
 Run (after `make study`):
@@ -23,8 +23,8 @@ from pathlib import Path
 
 import yaml
 
-from mlipcost.adaptive import AdaptiveSettings, load_problem, run_adaptive, study_comparison
-from mlipcost.storage import read_result_tables
+from mlipcost.plan.adaptive import AdaptiveSettings, load_problem, run_adaptive, study_comparison
+from mlipcost.io.storage import read_result_tables
 
 
 def main() -> int:

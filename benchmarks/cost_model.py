@@ -22,12 +22,12 @@ from pathlib import Path
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from mlipcost.cost_model import (Problem, descriptor_job, measure_rates, sweep_job,
+from mlipcost.models.cost_model import (Problem, descriptor_job, measure_rates, sweep_job,
                                  whole_half_job)
-from mlipcost.descriptors import DescriptorFile, SnapSettings, compute_descriptor_file
-from mlipcost.labels import Labels
-from mlipcost.fit import build_fit_data, fit_sweep, whole_half_fits
-from mlipcost.structures import generate_crystals
+from mlipcost.descriptors.snap import DescriptorFile, SnapSettings, compute_descriptor_file
+from mlipcost.dft.labels import Labels
+from mlipcost.models.fit import build_fit_data, fit_sweep, whole_half_fits
+from mlipcost.structures.configurations import generate_crystals
 
 WEIGHTS = [5.0, 10.0, 12.25, 50.0, 150.0, 300.0]
 WHOLE_HALF_WEIGHTS = [0.01, 0.1, 1, 5, 10, 12.25, 20, 50, 100, 150, 200, 300, 500, 750, 1000, 1500,

@@ -58,7 +58,7 @@ random_sampling = 0
 
 
 def groups(data: Path) -> list[str]:
-    from mlipcost.trajectories import iter_frames
+    from mlipcost.io.trajectories import iter_frames
 
     return sorted({atoms.info["group"] for atoms in iter_frames(data)})
 

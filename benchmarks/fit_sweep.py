@@ -39,9 +39,9 @@ from pathlib import Path
 import numpy as np
 import scipy.linalg
 
-from mlipcost.descriptors import DescriptorFile, SnapSettings, compute_descriptor_file
-from mlipcost.fit import FitData, ForceRows, fit_sweep, leverage_scores, sampling_order
-from mlipcost.structures import generate_crystals
+from mlipcost.descriptors.snap import DescriptorFile, SnapSettings, compute_descriptor_file
+from mlipcost.models.fit import FitData, ForceRows, fit_sweep, leverage_scores, sampling_order
+from mlipcost.structures.configurations import generate_crystals
 from synthetic import level_labels, reference_many
 
 SIZES = [25, 50, 100, 200, 300, 500, 750, 1000]
@@ -116,7 +116,7 @@ def main() -> None:
     samplers = args.samplers.split(",")
     sizes_asked = [int(n) for n in args.sizes.split(",")]
     if args.study:
-        from mlipcost.stages import load_fit_problem
+        from mlipcost.models.stage import load_fit_problem
 
         _, _, desc, data, train, test = load_fit_problem(
             args.study / "structures.h5", args.study / f"descriptors/2J{args.twojmax}.h5",

@@ -21,10 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
-from mlipcost.descriptors import DescriptorFile, SnapCalculator, SnapSettings, compute_descriptor_file
-from mlipcost.labels import Labels
-from mlipcost.fit import build_fit_data, fit_sweep, leverage_scores
-from mlipcost.structures import generate_crystals
+from mlipcost.descriptors.snap import DescriptorFile, SnapCalculator, SnapSettings, compute_descriptor_file
+from mlipcost.dft.labels import Labels
+from mlipcost.models.fit import build_fit_data, fit_sweep, leverage_scores
+from mlipcost.structures.configurations import generate_crystals
 from synthetic import level_labels, reference_many
 
 PAPER_SIZES = [100, 200, 350, 500, 750, 1000, 1500, 2250, 3000, 5000, 7500, 9990]

@@ -1,7 +1,7 @@
 """How well a pilot's learning curves predict larger training sizes, on every curve set at hand.
 
 For each set, each (2Jmax, sampler) and a pilot of its 2, 3 and 4 smallest training sizes, the
-learning-curve model of ``mlipcost.plan`` predicts the median test RMSE (vs the reference level)
+learning-curve model of ``mlipcost.plan.curves`` predicts the median test RMSE (vs the reference level)
 of every (level, energy weight) curve at every larger size; printed: the median and largest
 relative error and the coverage of the central intervals, for the largest size (the acceptance)
 and for all larger sizes.
@@ -28,10 +28,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mlipcost.claims import read_paper_samplers
-from mlipcost.pareto import read_paper_3d
-from mlipcost.plan import backtest, interpolation_sizes
-from mlipcost.storage import read_result_tables
+from mlipcost.analysis.claims import read_paper_samplers
+from mlipcost.analysis.pareto import read_paper_3d
+from mlipcost.plan.curves import backtest, interpolation_sizes
+from mlipcost.io.storage import read_result_tables
 
 
 def curve_sets(args) -> dict:

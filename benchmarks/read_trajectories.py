@@ -7,7 +7,7 @@ Be radelem 0.417932464 and wj 0.9590493408, bzeroflag 1, ZBL 4–4 reference, it
 and force weights) at 2Jmax 4, written to a temporary FitSNAP input.
 
 In one run, on one machine:
-1. reading throughput (frames/s) of ``mlipcost.trajectories.read_frames`` on the gzip file and on
+1. reading throughput (frames/s) of ``mlipcost.io.trajectories.read_frames`` on the gzip file and on
    the same file decompressed, and of ASE's ``read(index=":")`` on a prefix of ``--ase-frames``
    frames of both (ASE seeks back once per frame, which on a gzip stream decompresses from the
    start: on the whole file that is the 475 s the issue measured);
@@ -28,7 +28,7 @@ from pathlib import Path
 
 from ase.io import read
 
-from mlipcost.trajectories import iter_frames, read_frames
+from mlipcost.io.trajectories import iter_frames, read_frames
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared/data/be_wbe.extxyz.gz"
 

@@ -14,9 +14,9 @@ import time
 import numpy as np
 from scipy.spatial import cKDTree
 
-from mlipcost.generator import (config_descriptors, generate_diverse, log_det_covariance,
+from mlipcost.structures.generator import (config_descriptors, generate_diverse, log_det_covariance,
                                 per_atom_descriptors)
-from mlipcost.structures import generate_crystals
+from mlipcost.structures.configurations import generate_crystals
 
 N_MIN, N_MAX = 8, 16
 

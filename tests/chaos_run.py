@@ -117,7 +117,7 @@ def records_once(run: Path, store: Path) -> int:
     import json
 
     from mlipcost.dft.chunks import configuration_key
-    from mlipcost.structures import read_structures, read_structures_metadata
+    from mlipcost.structures.configurations import read_structures, read_structures_metadata
 
     structures = read_structures(run / "configurations.h5")
     valid = read_structures_metadata(run / "configurations.h5")["valid"]

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
-from mlipcost.labels import read_labels
-from mlipcost.storage import open_h5, read_csv
-from mlipcost.structures import read_structures
+from mlipcost.dft.labels import read_labels
+from mlipcost.io.storage import open_h5, read_csv
+from mlipcost.structures.configurations import read_structures
 
 
 def source_ids(path):

@@ -4,8 +4,8 @@ the reference by a fixed per-level error, costs rising with precision."""
 import numpy as np
 import pytest
 
-from mlipcost.adaptive import AdaptiveSettings, Problem, curve_sizes, run_adaptive
-from mlipcost.fit import FitData
+from mlipcost.plan.adaptive import AdaptiveSettings, Problem, curve_sizes, run_adaptive
+from mlipcost.models.fit import FitData
 
 LEVEL_ERROR = {"1": 0.08, "2": 0.02, "3": 0.004}     # eV/atom and eV/Å, vs the reference "4"
 LEVEL_COST = {"1": 1.0, "2": 2.0, "3": 4.0, "4": 40.0}

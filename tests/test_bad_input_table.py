@@ -134,7 +134,7 @@ def test_a_bad_config_or_input_file_stops_the_workflow_in_one_line(study, case, 
 
 # Inputs read inside a job: the job's error is one line naming the file and the fix.
 def _structures(n=3):
-    from mlipcost.structures import generate_crystals
+    from mlipcost.structures.configurations import generate_crystals
 
     return generate_crystals("Be", n, 2, 4, seed=5)
 
@@ -192,7 +192,7 @@ JOB_CASES = [
 
 @pytest.mark.parametrize("case, make, message", JOB_CASES, ids=[c[0] for c in JOB_CASES])
 def test_a_bad_label_file_is_one_line_naming_it(tmp_path, case, make, message):
-    from mlipcost.importers import import_labels
+    from mlipcost.structures.importers import import_labels
 
     s = _structures()
     spec = make(tmp_path, s)
@@ -203,7 +203,7 @@ def test_a_bad_label_file_is_one_line_naming_it(tmp_path, case, make, message):
 
 
 def test_a_frame_without_results_is_a_recorded_failure(tmp_path):
-    from mlipcost.importers import import_labels
+    from mlipcost.structures.importers import import_labels
 
     s = _structures()
     labels = import_labels(s, np.arange(len(s)), _no_energy(tmp_path, s), "3")
@@ -221,7 +221,7 @@ def test_a_read_only_results_folder_is_named_and_left_as_it_was(tmp_path, monkey
     import errno
     import tempfile
 
-    from mlipcost.storage import write_csv
+    from mlipcost.io.storage import write_csv
 
     import pandas as pd
 

@@ -56,7 +56,7 @@ def test_one_line_error_naming_the_input(tmp_path, capsys, argv, message):
 
 
 def test_an_empty_structures_file_is_named(tmp_path):
-    from mlipcost.stages import make_configurations
+    from mlipcost.structures.stage import make_configurations
 
     (tmp_path / "empty.extxyz").write_text("")
     with pytest.raises(ValueError, match="empty.extxyz: holds no configurations"):

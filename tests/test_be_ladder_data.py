@@ -14,10 +14,10 @@ import yaml
 from mlipcost.dft.chunks import label_chunk
 from mlipcost.dft.ladder import Level
 from mlipcost.dft.store import OfflineBackend, make_backend
-from mlipcost.importers import read_structures_file
-from mlipcost.labels import STATUS_OK
-from mlipcost.storage import config_hash
-from mlipcost.structures import BULK_REFERENCE, Structures
+from mlipcost.structures.importers import read_structures_file
+from mlipcost.dft.labels import STATUS_OK
+from mlipcost.io.storage import config_hash
+from mlipcost.structures.configurations import BULK_REFERENCE, Structures
 
 REPO = Path(__file__).resolve().parents[1]
 SLICE = list(range(0, 10)) + list(range(150, 160)) + [300]
@@ -76,7 +76,7 @@ def test_convergence_check_as_the_readme_reports_it(ladder):
     """Level 6 against 700 eV / 0.25 Å⁻¹ on the check sample: the one-fifth rule holds for
     energies (0.17) and not for forces (0.33), as data/be_ladder/README.md says."""
     from mlipcost.dft.store import labels_from_store, record_folder
-    from mlipcost.tables import convergence_table
+    from mlipcost.analysis.tables import convergence_table
 
     config, structures = ladder
     dft = {**config["dft"], "record_store": str(REPO / config["dft"]["record_store"]),
@@ -106,7 +106,7 @@ def property_cell_keys(config, tmp_path) -> set[str]:
     running the property routines on the store's records alone."""
     from mlipcost.config import properties_settings
     from mlipcost.dft.chunks import configuration_key
-    from mlipcost.properties import material_properties
+    from mlipcost.axes.properties import material_properties
 
     settings = properties_settings(config)
     if not settings:

@@ -6,7 +6,7 @@ every verdict carries its sensitivity and its stability over resampled repeats."
 import numpy as np
 import pandas as pd
 
-from mlipcost.claims import (E_REF, F_REF, FAILS, HOLDS, Evidence, check_claims,
+from mlipcost.analysis.claims import (E_REF, F_REF, FAILS, HOLDS, Evidence, check_claims,
                              claim_force_weight_helps_low_levels,
                              claim_leverage_needs_fewer, claim_low_levels_predict_reference,
                              claim_reference_only_at_edge)
@@ -100,7 +100,7 @@ def test_verdicts_carry_sensitivity_and_bootstrap_stability():
                              E_REF: (30 if level == "3" else 10) * 10 / size + rng.normal(0, 0.1),
                              F_REF: (300 if level == "3" else 100) * 10 / size + rng.normal(0, 1)})
     reps = pd.DataFrame(rows)
-    from mlipcost.claims import _front_points
+    from mlipcost.analysis.claims import _front_points
     ev = Evidence(source="synthetic", levels=["3", "6"], points=_front_points(reps),
                   whole_half=None, samplers=None, point_repeats=reps)
     table = check_claims(ev, bootstrap=20)

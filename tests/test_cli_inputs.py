@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from mlipcost.cli import main
-from mlipcost.descriptors import SnapSettings, check_reference_pair
+from mlipcost.descriptors.snap import SnapSettings, check_reference_pair
 
 REPO = Path(__file__).resolve().parents[1]
 

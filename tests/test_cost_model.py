@@ -7,9 +7,9 @@ import pytest
 import yaml
 
 from mlipcost.cli import main
-from mlipcost.cost_model import (Problem, Rates, descriptor_job, estimate, job_resources,
+from mlipcost.models.cost_model import (Problem, Rates, descriptor_job, estimate, job_resources,
                                  sweep_job)
-from mlipcost.descriptors import SnapSettings
+from mlipcost.descriptors.snap import SnapSettings
 
 PAPER_CONFIG = Path(__file__).resolve().parents[1] / "config/paper.yaml"
 PAPER = yaml.safe_load(PAPER_CONFIG.read_text())

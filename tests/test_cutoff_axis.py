@@ -2,9 +2,9 @@
 import numpy as np
 import pandas as pd
 
-from mlipcost.cutoff import cutoff_models, cutoff_summary
-from mlipcost.descriptors import SnapCalculator, cutoff_scales, descriptor_settings
-from mlipcost.structures import generate_crystals
+from mlipcost.axes.cutoff import cutoff_models, cutoff_summary
+from mlipcost.descriptors.snap import SnapCalculator, cutoff_scales, descriptor_settings
+from mlipcost.structures.configurations import generate_crystals
 
 
 def test_the_first_rcutfac_is_the_studys_and_a_shorter_cutoff_sees_fewer_neighbours():

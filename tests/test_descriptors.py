@@ -3,9 +3,9 @@ import pandas as pd
 import pytest
 from ase.build import bulk
 
-from mlipcost.descriptors import ROW_ENERGY, ROW_FORCE, SnapCalculator, SnapSettings, n_bispectrum
-from mlipcost.lammps_io import rotate_stress_voigt, to_lammps_frame
-from mlipcost.structures import generate_crystals
+from mlipcost.descriptors.snap import ROW_ENERGY, ROW_FORCE, SnapCalculator, SnapSettings, n_bispectrum
+from mlipcost.io.lammps import rotate_stress_voigt, to_lammps_frame
+from mlipcost.structures.configurations import generate_crystals
 
 
 def test_widths_match_lammps_compute_snap():
@@ -84,9 +84,9 @@ def test_lammps_frame_rotates_cell_forces_and_stress_together():
 
 def test_reference_potential_is_subtracted_from_the_targets(tmp_path):
     """With a ZBL reference, targets are DFT minus ZBL, per atom for energies (FitSNAP's rule)."""
-    from mlipcost.descriptors import DescriptorFile, compute_descriptor_file, descriptor_settings
-    from mlipcost.fit import build_fit_data
-    from mlipcost.labels import Labels
+    from mlipcost.descriptors.snap import DescriptorFile, compute_descriptor_file, descriptor_settings
+    from mlipcost.models.fit import build_fit_data
+    from mlipcost.dft.labels import Labels
 
     settings = descriptor_settings({"reference_pair": ["pair_style zbl 4.0 4.82",
                                                        "pair_coeff * * 4 4"]}, 2)
@@ -109,8 +109,8 @@ def test_reference_potential_is_subtracted_from_the_targets(tmp_path):
 def test_descriptor_file_reads_rows_in_any_order_and_workers_agree(tmp_path):
     """Rows read back per configuration equal compute(); two worker processes write the same
     file as one; stress rows are stored but are not force rows of the fit."""
-    from mlipcost.descriptors import DescriptorFile, compute_descriptor_file
-    from mlipcost.fit import ForceRows
+    from mlipcost.descriptors.snap import DescriptorFile, compute_descriptor_file
+    from mlipcost.models.fit import ForceRows
 
     s = generate_crystals("Be", 40, 2, 6, seed=3)
     settings = SnapSettings(twojmax=2, stress_rows=True)
@@ -137,9 +137,9 @@ def test_sweep_from_the_file_equals_the_sweep_in_memory(tmp_path):
     """Force rows streamed from HDF5 give the same sweep as the same rows held in memory."""
     from dataclasses import replace
 
-    from mlipcost.descriptors import DescriptorFile, compute_descriptor_file
-    from mlipcost.fit import build_fit_data, fit_sweep
-    from mlipcost.labels import Labels
+    from mlipcost.descriptors.snap import DescriptorFile, compute_descriptor_file
+    from mlipcost.models.fit import build_fit_data, fit_sweep
+    from mlipcost.dft.labels import Labels
 
     s = generate_crystals("Be", 30, 2, 6, seed=4)
     compute_descriptor_file(s, SnapSettings(twojmax=2), "Be", tmp_path / "2J2.h5", {})
@@ -162,8 +162,9 @@ def test_rejected_configurations_never_reach_lammps(tmp_path):
     no descriptor rows instead of crashing the descriptors job."""
     from ase.io import write
 
-    from mlipcost.descriptors import DescriptorFile
-    from mlipcost.stages import make_structures, run_descriptors
+    from mlipcost.descriptors.snap import DescriptorFile
+    from mlipcost.descriptors.stage import run_descriptors
+    from mlipcost.structures.stage import make_structures
 
     good = [bulk("Be", "hcp", a=2.29, c=3.58).repeat((1, 1, 2)) for _ in range(3)]
     for i, atoms in enumerate(good):
@@ -189,8 +190,8 @@ def test_a_killed_descriptors_job_resumes_from_its_last_block(tmp_path, monkeypa
     ones and writes a file identical to an uninterrupted run's."""
     import h5py
 
-    import mlipcost.descriptors as d
-    from mlipcost.descriptors import descriptor_settings
+    import mlipcost.descriptors.snap as d
+    from mlipcost.descriptors.snap import descriptor_settings
 
     s = generate_crystals("Be", 10, 2, 4, seed=4)
     settings = descriptor_settings({}, 2)
@@ -230,7 +231,7 @@ def test_a_killed_descriptors_job_resumes_from_its_last_block(tmp_path, monkeypa
 def test_parts_read_in_order_are_the_file(tmp_path):
     """Descriptor parts computed as separate jobs, read in order, are the single file: the
     same rows and metadata bit for bit; parts out of order or missing are refused by name."""
-    from mlipcost.descriptors import (DescriptorFile, compute_descriptor_file,
+    from mlipcost.descriptors.snap import (DescriptorFile, compute_descriptor_file,
                                       compute_descriptor_part, part_ranges)
 
     s = generate_crystals("Be", 23, 1, 6, seed=5)

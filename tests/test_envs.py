@@ -55,7 +55,7 @@ class Block:
             raise ImportError('the DFT env has no ' + name)
 sys.meta_path.insert(0, Block())
 from mlipcost.dft.jobs import run_label_chunk, run_reference_check
-from mlipcost.production import run_production_labels
+from mlipcost.plan.production import run_production_labels
 from mlipcost.dft.gpaw_backend import GpawBackend
 from mlipcost.dft.vasp_backend import VaspBackend
 """
@@ -64,5 +64,5 @@ from mlipcost.dft.vasp_backend import VaspBackend
     for script in ("label_chunk.py", "reference_check.py", "production_labels.py"):
         text = (REPO / "workflow/scripts" / script).read_text()
         imports = re.findall(r"from (mlipcost[\w.]*) import", text)
-        assert imports and all(m in ("mlipcost.dft.jobs", "mlipcost.production")
+        assert imports and all(m in ("mlipcost.dft.jobs", "mlipcost.plan.production")
                                for m in imports), (script, imports)

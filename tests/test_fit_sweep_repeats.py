@@ -3,7 +3,7 @@ the rows of the other sizes are unchanged, the named sizes keep their first repe
 
 import numpy as np
 
-from mlipcost.fit import FitData, fit_sweep
+from mlipcost.models.fit import FitData, fit_sweep
 
 
 def _problem(n=40, k=5, atoms=3, seed=0):

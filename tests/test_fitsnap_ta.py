@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mlipcost.fitsnap_compat import read_fitsnap_input
-from mlipcost.lammps_io import new_lammps
+from mlipcost.models.fitsnap_compat import read_fitsnap_input
+from mlipcost.io.lammps import new_lammps
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +46,7 @@ def test_lammps_pair_snap_reproduces_the_fitted_model(shared, ta_fit):
     """pair_style snap (+ the ZBL reference) with the written files predicts what the fit does."""
     from ase.io import read
 
-    from mlipcost.descriptors import SnapCalculator
+    from mlipcost.descriptors.snap import SnapCalculator
 
     out, _ = ta_fit
     spec = read_fitsnap_input(shared / "reference/fitsnap_ta_linear/Ta-example.in")

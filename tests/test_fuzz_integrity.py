@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 from mlipcost.dft.chunks import _read_record, collect_level
-from mlipcost.integrity import check_file
-from mlipcost.storage import CorruptFileError, open_h5, read_csv, write_csv
-from mlipcost.structures import generate_crystals
+from mlipcost.io.integrity import check_file
+from mlipcost.io.storage import CorruptFileError, open_h5, read_csv, write_csv
+from mlipcost.structures.configurations import generate_crystals
 from tests.test_labels import FakeBackend, _chunks
 
 FLIPS_PER_FILE = 48
@@ -96,8 +96,8 @@ def test_every_flip_is_named_or_changes_nothing(written, kind):
 
 def test_check_covers_every_hashed_output_type(tmp_path):
     """Label extxyz, MD coefficients and JSON written by the workflow are verified too."""
-    from mlipcost.integrity import check_tree
-    from mlipcost.storage import write_text
+    from mlipcost.io.integrity import check_tree
+    from mlipcost.io.storage import write_text
 
     root = tmp_path / "results"
     for name, text in (("labels/level1.extxyz", "2\nLattice=\"3 0 0 0 3 0 0 0 3\"\nBe 0 0 0\n"),

@@ -2,9 +2,9 @@
 import numpy as np
 from ase.geometry import get_distances
 
-from mlipcost.generator import (config_descriptors, generate_diverse, greedy_d_optimal,
+from mlipcost.structures.generator import (config_descriptors, generate_diverse, greedy_d_optimal,
                                 log_det_covariance, place_atoms, random_cell)
-from mlipcost.structures import generate_crystals
+from mlipcost.structures.configurations import generate_crystals
 
 
 def test_greedy_matches_brute_force_first_steps():

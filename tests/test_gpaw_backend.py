@@ -28,7 +28,7 @@ def test_gpaw_single_point_has_energy_forces_stress_and_cost(tmp_path):
 
 def test_unconverged_scf_is_retried_then_recorded(tmp_path):
     from mlipcost.dft.chunks import label_chunk
-    from mlipcost.structures import Structures
+    from mlipcost.structures.configurations import Structures
 
     atoms = bulk("Be", "hcp", a=2.29, c=3.58)
     structures = Structures.from_atoms([atoms])
@@ -44,7 +44,7 @@ def test_time_limit_is_a_recorded_failure(tmp_path):
     import time
 
     from mlipcost.dft.chunks import label_chunk
-    from mlipcost.structures import Structures
+    from mlipcost.structures.configurations import Structures
 
     class Slow:
         def calculate(self, *args):

@@ -6,8 +6,8 @@ from ase.build import bulk
 from ase.calculators.singlepoint import SinglePointCalculator
 from ase.io import write
 
-from mlipcost.importers import import_labels
-from mlipcost.structures import Structures
+from mlipcost.structures.importers import import_labels
+from mlipcost.structures.configurations import Structures
 
 
 def configurations():
@@ -74,8 +74,8 @@ def test_a_label_file_without_the_added_bulk_reference_is_told_why(tmp_path):
     from ase.calculators.singlepoint import SinglePointCalculator
     from ase.io import write
 
-    from mlipcost.importers import import_labels
-    from mlipcost.structures import BULK_REFERENCE, Structures, bulk_reference, generate_crystals
+    from mlipcost.structures.importers import import_labels
+    from mlipcost.structures.configurations import BULK_REFERENCE, Structures, bulk_reference, generate_crystals
 
     source = generate_crystals("Be", 3, 2, 4, seed=3)
     atoms = [source.atoms(i) for i in range(3)]
@@ -98,8 +98,8 @@ def test_a_cell_that_cannot_be_inverted_is_named_not_a_linalg_error():
 
     from pathlib import Path
 
-    from mlipcost.importers import check_frame_matches
-    from mlipcost.structures import Structures
+    from mlipcost.structures.importers import check_frame_matches
+    from mlipcost.structures.configurations import Structures
 
     flat = Atoms("Be2", positions=[[0, 0, 0], [1, 1, 0]], cell=[[3, 0, 0], [0, 3, 0], [3, 3, 0]],
                  pbc=True)

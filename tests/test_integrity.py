@@ -9,9 +9,9 @@ import pytest
 
 from mlipcost.cli import main
 from mlipcost.dft.chunks import collect_level
-from mlipcost.labels import read_labels
-from mlipcost.storage import CorruptFileError
-from mlipcost.structures import generate_crystals
+from mlipcost.dft.labels import read_labels
+from mlipcost.io.storage import CorruptFileError
+from mlipcost.structures.configurations import generate_crystals
 from tests.test_labels import FakeBackend, _chunks
 
 
@@ -89,7 +89,7 @@ def test_check_names_every_damaged_file(results, capsys):
 def _sweep_table(root):
     import pandas as pd
 
-    from mlipcost.storage import write_csv
+    from mlipcost.io.storage import write_csv
 
     table = pd.DataFrame({"twojmax": [6] * 40, "train_level": ["1"] * 40,
                           "test_energy_rmse_meV_per_atom": np.linspace(1, 2, 40)})
@@ -102,7 +102,7 @@ def _sweep_table(root):
 def test_a_csv_result_is_verified_against_its_recorded_hash(tmp_path):
     import json
 
-    from mlipcost.storage import provenance_path, read_csv
+    from mlipcost.io.storage import provenance_path, read_csv
 
     table, path = _sweep_table(tmp_path)
     record = json.loads(provenance_path(path).read_text())
@@ -121,7 +121,7 @@ def test_a_csv_result_is_verified_against_its_recorded_hash(tmp_path):
 
 
 def test_a_changed_sweep_stops_the_front_naming_the_file(tmp_path):
-    from mlipcost.stages import run_pareto
+    from mlipcost.analysis.stage import run_pareto
 
     _, path = _sweep_table(tmp_path)
     truncate(path, 0.6)
@@ -150,7 +150,7 @@ FULL_DISK_WRITER = """
 import resource, signal, sys
 from pathlib import Path
 import numpy as np
-from mlipcost.storage import DiskFullError, atomic_h5, write_text
+from mlipcost.io.storage import DiskFullError, atomic_h5, write_text
 
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)   # the limit then fails the write with EFBIG
 resource.setrlimit(resource.RLIMIT_FSIZE, (20000, 20000))
@@ -192,8 +192,8 @@ def test_descriptors_check_the_disk_before_writing(tmp_path, monkeypatch):
     import shutil as sh
     from collections import namedtuple
 
-    from mlipcost.descriptors import compute_descriptor_file, descriptor_settings
-    from mlipcost.storage import DiskFullError
+    from mlipcost.descriptors.snap import compute_descriptor_file, descriptor_settings
+    from mlipcost.io.storage import DiskFullError
 
     (tmp_path / "2J2.h5").write_bytes(b"earlier descriptors")
     usage = namedtuple("usage", "total used free")
@@ -206,7 +206,7 @@ def test_descriptors_check_the_disk_before_writing(tmp_path, monkeypatch):
 
 
 def test_each_result_file_is_traced_to_the_rule_that_makes_it():
-    from mlipcost.integrity import made_by
+    from mlipcost.io.integrity import made_by
 
     assert made_by("results/pilot/production/structures.h5") == "production_structures"
     assert made_by("results/pilot/production/labels/train.h5") == "production_labels"

@@ -1,6 +1,6 @@
 """A failed run names each failed job with its own error line, not "check log file(s)"."""
 
-from mlipcost.joblog import error_line, failed_jobs
+from mlipcost.io.joblog import error_line, failed_jobs
 
 RUN_LOG = """\
 [Mon Dec  7 08:06:25 2026]
@@ -37,7 +37,7 @@ def test_each_failed_job_with_its_own_error_line(tmp_path):
         "2Jmax 6: reading\nTraceback (most recent call last):\n  File x, line 3\n"
         "ValueError: fit.training_sizes [200] exceed the 150 training configurations\n")
     (logs / "dft/level5/chunk3.log").write_text(
-        "configuration 7: SCF\nmlipcost.storage.DiskFullError: no space left writing "
+        "configuration 7: SCF\nmlipcost.io.storage.DiskFullError: no space left writing "
         "results/dft/level5/chunk3.h5: free space in results/dft/level5 and rerun\n")
     run_log = tmp_path / "run.log"
     run_log.write_text(RUN_LOG)
@@ -45,7 +45,7 @@ def test_each_failed_job_with_its_own_error_line(tmp_path):
     assert lines == [
         "fit_sweep (twojmax=6): ValueError: fit.training_sizes [200] exceed the 150 training "
         "configurations",
-        "label_chunk (level=5, chunk=3): mlipcost.storage.DiskFullError: no space left writing "
+        "label_chunk (level=5, chunk=3): mlipcost.io.storage.DiskFullError: no space left writing "
         "results/dft/level5/chunk3.h5: free space in results/dft/level5 and rerun",
         "structures: it has no log file",
     ]

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from mlipcost.dft.chunks import label_chunk
 from mlipcost.dft.ladder import Level
-from mlipcost.structures import generate_crystals
+from mlipcost.structures.configurations import generate_crystals
 
 class SlowDeterministic:
     code = "slow"

@@ -3,10 +3,10 @@ import numpy as np
 import pytest
 import scipy.linalg
 
-from mlipcost.descriptors import SnapCalculator, SnapSettings
-from mlipcost.fit import FitData
-from mlipcost.noise import noise_fits
-from mlipcost.structures import generate_crystals
+from mlipcost.descriptors.snap import SnapCalculator, SnapSettings
+from mlipcost.models.fit import FitData
+from mlipcost.axes.noise import noise_fits
+from mlipcost.structures.configurations import generate_crystals
 
 WEIGHT = 20.0
 
@@ -97,8 +97,8 @@ def test_a_level_that_is_random_noise_lies_on_its_noise_curve(synthetic):
         spread = level[f"test_{err}_vs_reference"]
         # the level's own model is one more draw of the same noise model
         assert spread.quantile(0.005) <= own <= spread.quantile(0.995)
-    from mlipcost.noise import levels_as_noise
-    from mlipcost.pareto import summarize
+    from mlipcost.axes.noise import levels_as_noise
+    from mlipcost.analysis.pareto import summarize
 
     keys = ["twojmax", "noise", "level", "sigma_energy_meV_per_atom", "sigma_force_meV_per_A"]
     verdict = levels_as_noise(summarize(table, keys=keys)).iloc[0]
@@ -109,8 +109,8 @@ def test_a_level_that_is_random_noise_lies_on_its_noise_curve(synthetic):
 def test_a_smooth_level_error_is_learned_as_a_systematic_one(synthetic):
     """A level whose error is itself a 2Jmax-2 qSNAP model (smooth, fully learnable): its model
     carries that error in full, as the systematic prediction says, not the noise model's."""
-    from mlipcost.noise import levels_as_noise
-    from mlipcost.pareto import summarize
+    from mlipcost.axes.noise import levels_as_noise
+    from mlipcost.analysis.pareto import summarize
 
     data, train, test = synthetic
     shift = np.random.default_rng(9).normal(size=data.n_features) * 2e-4

@@ -7,9 +7,9 @@ import pytest
 
 from mlipcost.dft.chunks import chunk_bounds, collect_level, label_chunk, n_chunks, write_chunk
 from mlipcost.dft.ladder import Level
-from mlipcost.labels import read_labels, write_extxyz
-from mlipcost.storage import atomic_h5
-from mlipcost.structures import generate_crystals
+from mlipcost.dft.labels import read_labels, write_extxyz
+from mlipcost.io.storage import atomic_h5
+from mlipcost.structures.configurations import generate_crystals
 
 
 class FakeBackend:
@@ -129,7 +129,7 @@ def test_atomic_write_leaves_nothing_on_failure(tmp_path):
 def test_atomic_writes_respect_the_umask(tmp_path, umask, mode):
     """Files renamed into place get the mode a plain new file gets: readable by the group on a
     shared cluster under umask 022 (mkstemp alone makes them 0600)."""
-    from mlipcost.storage import write_text
+    from mlipcost.io.storage import write_text
 
     old = os.umask(umask)
     try:
@@ -145,7 +145,7 @@ def test_atomic_writes_respect_the_umask(tmp_path, umask, mode):
 def test_records_are_keyed_on_the_configuration_not_its_position(tmp_path):
     """A reordered or extended set (a new split, more configurations) reuses every DFT result,
     and an unreadable record is recomputed, not trusted."""
-    from mlipcost.structures import Structures
+    from mlipcost.structures.configurations import Structures
 
     s = generate_crystals("Be", 6, 2, 4, seed=1)
     backend = FakeBackend()
@@ -178,7 +178,7 @@ def test_each_chunk_job_times_itself_and_table1_takes_the_overhead_from_it(tmp_p
     """Table 1's workflow overhead comes from the chunk files, not Snakemake's benchmark files:
     job wall time minus the DFT wall time of what the job computed (records it reused cost it
     nothing)."""
-    from mlipcost.tables import ladder_table
+    from mlipcost.analysis.tables import ladder_table
 
     s = generate_crystals("Be", 4, 2, 4, seed=2)
     store = tmp_path / "rec"

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 import scipy.linalg
 
-from mlipcost.fit import FitData, SetStats, fit_sweep, sampling_order, solve
-from mlipcost.linalg import StreamingR, residual_norms2, thin_leverage
+from mlipcost.models.fit import FitData, SetStats, fit_sweep, sampling_order, solve
+from mlipcost.models.linalg import StreamingR, residual_norms2, thin_leverage
 
 
 def random_fit_data(n_configs=24, k=12, levels=3, seed=0):
@@ -96,7 +96,7 @@ def test_sweep_rows_agree_with_a_direct_fit():
 
 
 def test_fold_rows_and_buffering_give_the_r_of_the_stacked_rows():
-    from mlipcost.linalg import fold_rows
+    from mlipcost.models.linalg import fold_rows
 
     rng = np.random.default_rng(5)
     rows = rng.normal(size=(300, 40))
@@ -116,7 +116,7 @@ def test_fold_rows_and_buffering_give_the_r_of_the_stacked_rows():
 
 
 def test_triangular_lstsq_matches_lstsq_well_and_ill_conditioned():
-    from mlipcost.linalg import triangular_lstsq
+    from mlipcost.models.linalg import triangular_lstsq
 
     rng = np.random.default_rng(6)
     a = rng.normal(size=(200, 30)) * np.logspace(0, 6, 30)   # κ ≈ 1e6: the triangular path
@@ -155,7 +155,7 @@ def test_sweep_blocks_concatenated_are_the_whole_sweep():
     by sampler, the single job's table bit for bit, training-half errors included."""
     import pandas as pd
 
-    from mlipcost.fit import repeat_blocks
+    from mlipcost.models.fit import repeat_blocks
 
     data = random_fit_data(n_configs=40)
     train, test = np.arange(20), np.arange(20, 40)

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from mlipcost.descriptors import SnapCalculator, SnapSettings
-from mlipcost.md import md_speed, pair_snap_energy_forces, write_potential
-from mlipcost.structures import generate_crystals
+from mlipcost.descriptors.snap import SnapCalculator, SnapSettings
+from mlipcost.models.md import md_speed, pair_snap_energy_forces, write_potential
+from mlipcost.structures.configurations import generate_crystals
 
 
 def test_quadratic_potential_reproduces_model_in_lammps(tmp_path):

@@ -4,8 +4,8 @@ or CPU times where the labels have them, the configured seconds per configuratio
 import numpy as np
 import pytest
 
-from mlipcost.costs import configuration_costs, cost_sources
-from mlipcost.labels import Labels
+from mlipcost.dft.costs import configuration_costs, cost_sources
+from mlipcost.dft.labels import Labels
 
 
 def labels(level, wall, cpu=None, ok=None):

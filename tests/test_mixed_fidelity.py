@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 import scipy.linalg
 
-from mlipcost.fit import SetStats, augmented_r
-from mlipcost.mixed import compare_with_single, mixed_coefficients, mixed_fidelity_fits
+from mlipcost.models.fit import SetStats, augmented_r
+from mlipcost.axes.mixed import compare_with_single, mixed_coefficients, mixed_fidelity_fits
 from tests.test_linalg_fit import random_fit_data
 
 

@@ -14,7 +14,7 @@ from ase.build import bulk
 from ase.calculators.lj import LennardJones
 
 from mlipcost.config import ConfigError, trained_models_settings
-from mlipcost.fit import WHOLE_HALF, sampling_order
+from mlipcost.models.fit import WHOLE_HALF, sampling_order
 from mlipcost.models.store import (ModelStore, labels_fingerprint, model_identity, model_key)
 from mlipcost.models.trained import (TrainingSet, error_columns, training_order,
                                      validation_split)

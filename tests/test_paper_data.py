@@ -10,9 +10,9 @@ import pytest
 import yaml
 from ase.calculators.lj import LennardJones
 
-from mlipcost.importers import UntrustedFileError, read_structures_file
-from mlipcost.labels import read_labels
-from mlipcost.structures import generate_crystals, split_train_test
+from mlipcost.structures.importers import UntrustedFileError, read_structures_file
+from mlipcost.dft.labels import read_labels
+from mlipcost.structures.configurations import generate_crystals, split_train_test
 
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = Path(sys.executable).with_name("snakemake")
@@ -138,7 +138,7 @@ def test_labels_that_come_with_a_file_join_as_an_external_level(tmp_path):
                                        forces=np.full((len(a), 3), 0.01 * i))
         frames.append(a)
     write(tmp_path / "own.extxyz", frames)
-    from mlipcost.importers import import_labels
+    from mlipcost.structures.importers import import_labels
     structures, ids = read_structures_file({"source": "file", "path": str(tmp_path / "own.extxyz")})
     data = import_labels(structures, ids, {"path": str(tmp_path / "own.extxyz")}, "external")
     np.testing.assert_allclose(data["energy_eV"], [-3.7 * len(f) + 0.1 * i for i, f in enumerate(frames)])
@@ -151,7 +151,7 @@ def test_non_finite_labels_are_failures_never_labels(tmp_path):
     from ase.calculators.singlepoint import SinglePointCalculator
     from ase.io import write
 
-    from mlipcost.importers import import_labels
+    from mlipcost.structures.importers import import_labels
 
     s = generate_crystals("Be", 4, 2, 4, seed=3)
     frames = []
@@ -193,7 +193,7 @@ def test_a_dft_result_with_nan_is_recorded_as_failed(tmp_path):
 
 
 def test_nan_errors_never_enter_a_front():
-    from mlipcost.pareto import non_dominated
+    from mlipcost.analysis.pareto import non_dominated
 
     pts = np.array([[1.0, 5.0, 5.0], [2.0, np.nan, 1.0], [3.0, 4.0, 4.0], [0.5, 9.0, 9.0]])
     assert non_dominated(pts).tolist() == [True, False, True, True]
@@ -206,9 +206,9 @@ def test_split_over_the_reference_level_is_the_papers_code(tmp_path):
     train, and one the reference level did not label is in neither half."""
     import random
 
-    from mlipcost.labels import write_level_file
-    from mlipcost.stages import split_configurations
-    from mlipcost.structures import read_structures, write_structures
+    from mlipcost.dft.labels import write_level_file
+    from mlipcost.structures.stage import split_configurations
+    from mlipcost.structures.configurations import read_structures, write_structures
 
     s = generate_crystals("Be", 21, 2, 4, seed=5)
     write_structures(tmp_path / "configurations.h5", s, {})

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 import scipy.linalg
 
-from mlipcost.fit import residual_correlation, whole_half_fits
-from mlipcost.tables import bayerl_threshold, trained_level_tables
+from mlipcost.models.fit import residual_correlation, whole_half_fits
+from mlipcost.analysis.tables import bayerl_threshold, trained_level_tables
 
 from .test_linalg_fit import random_fit_data, weighted_system
 
@@ -74,8 +74,8 @@ def test_bayerl_eq1_uses_half_the_mean_absolute_deviation_not_half_the_maximum()
 
 
 def test_bayerl_recommendation_names_the_metric_and_the_groups():
-    from mlipcost.labels import Labels
-    from mlipcost.tables import statistical_error_metrics
+    from mlipcost.dft.labels import Labels
+    from mlipcost.analysis.tables import statistical_error_metrics
 
     rng = np.random.default_rng(0)
     n, atoms = 8, 2
@@ -100,8 +100,8 @@ def test_bayerl_recommendation_names_the_metric_and_the_groups():
 def test_bayerl_recommendation_is_the_tightest_over_every_group():
     """A small group that needs a tighter level than the whole set's average decides (Bayerl's
     conservative choice), and the table says which (group, metric) drives it."""
-    from mlipcost.labels import Labels
-    from mlipcost.tables import statistical_error_metrics
+    from mlipcost.dft.labels import Labels
+    from mlipcost.analysis.tables import statistical_error_metrics
 
     n, atoms, a = 16, 2, 0.1
     offsets = np.arange(0, n * atoms + 1, atoms)
@@ -125,7 +125,7 @@ def test_bayerl_recommendation_is_the_tightest_over_every_group():
 
 
 def test_claims_on_the_papers_own_files(shared):
-    from mlipcost.claims import check_claims, paper_evidence, read_claim_texts
+    from mlipcost.analysis.claims import check_claims, paper_evidence, read_claim_texts
 
     texts = read_claim_texts(shared / "reference/paper_tables.yaml")
     table = check_claims(paper_evidence(shared / "reference/paper_2jmax6"), texts)
@@ -154,7 +154,7 @@ def test_tables_cli_on_the_papers_2d_file(shared, capsys):
 
 
 def test_budget_bands_merge_consecutive_levels():
-    from mlipcost.pareto import budget_bands
+    from mlipcost.analysis.pareto import budget_bands
 
     pts = pd.DataFrame({"twojmax": 6, "train_level": ["1", "3", "3", "4", "3", "4"],
                         "dft_cost_min": [1, 2, 3, 4, 5, 6], "on_front": True,
@@ -167,8 +167,8 @@ def test_budget_bands_merge_consecutive_levels():
 
 
 def test_bulk_shift_uses_the_bulk_reference_outside_the_data():
-    from mlipcost.labels import Labels
-    from mlipcost.tables import dft_rmsd_table
+    from mlipcost.dft.labels import Labels
+    from mlipcost.analysis.tables import dft_rmsd_table
 
     offsets = np.arange(0, 9, 2)    # four configurations of two atoms; the last is the bulk
     forces = np.zeros((8, 3))
@@ -189,8 +189,8 @@ def test_dft_floor_reads_each_levels_curve_against_its_table3_rmsd(tmp_path):
     """A level whose curve is sqrt(e_ref(n)² + RMSD²) flattens at its RMSD: the floor table
     reports the largest size's error, the drop over the last doubling and the quadrature sum
     exactly, and the figure is written."""
-    from mlipcost.claims import dft_floor
-    from mlipcost.plots import dft_floor_plot
+    from mlipcost.analysis.claims import dft_floor
+    from mlipcost.analysis.plots import dft_floor_plot
 
     sizes = [5, 10, 20, 40, 80]
     rmsd = {"1": (300.0, 900.0), "2": (30.0, 150.0)}
@@ -242,7 +242,7 @@ def test_paper_configs_repeat_each_size_as_the_papers_files_do(shared):
     paper's 3D_pareto files hold (50, then 35, 25 and 1 at its three largest sizes)."""
     import yaml
 
-    from mlipcost.pareto import read_paper_3d
+    from mlipcost.analysis.pareto import read_paper_3d
 
     files = read_paper_3d(shared / "reference/paper_2jmax6/3D_pareto")
     in_files = (files.groupby("size")["repeat"].max() + 1).to_dict()

@@ -1,6 +1,6 @@
 """The paper's own 2Jmax-6 result files: its Pareto rule must give its published counts."""
 
-from mlipcost.pareto import budget_bands, non_dominated, paper_front
+from mlipcost.analysis.pareto import budget_bands, non_dominated, paper_front
 
 
 def test_strict_dominance_rule():
@@ -30,7 +30,7 @@ def test_paper_front_counts(shared):
 
 
 def test_recommend_on_the_papers_files(shared):
-    from mlipcost.pareto import recommend
+    from mlipcost.analysis.pareto import recommend
 
     front = paper_front(shared / "reference/paper_2jmax6/3D_pareto")
     result = recommend(front, 300, max_energy=12, max_force=200)
@@ -59,7 +59,7 @@ def test_weak_dominance_handles_ties():
 def test_recommend_on_workflow_summary_with_md_speed():
     import pandas as pd
 
-    from mlipcost.pareto import recommend
+    from mlipcost.analysis.pareto import recommend
 
     summary = pd.DataFrame({
         "twojmax": [4, 4, 6, 6], "train_level": ["3", "5", "3", "5"], "sampler": "leverage",

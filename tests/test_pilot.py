@@ -5,13 +5,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mlipcost.descriptors import DescriptorFile, compute_descriptor_file, descriptor_settings
+from mlipcost.descriptors.snap import DescriptorFile, compute_descriptor_file, descriptor_settings
 from mlipcost.dft.chunks import configuration_key
-from mlipcost.fit import build_fit_data, leverage_scores, sampling_order
-from mlipcost.labels import Labels
-from mlipcost.pilot import make_pilot_structures, pool_order, run_pool_order
-from mlipcost.stages import make_structures
-from mlipcost.structures import read_structures
+from mlipcost.models.fit import build_fit_data, leverage_scores, sampling_order
+from mlipcost.dft.labels import Labels
+from mlipcost.plan.pilot import make_pilot_structures, pool_order, run_pool_order
+from mlipcost.structures.stage import make_structures
+from mlipcost.structures.configurations import read_structures
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +80,7 @@ def test_a_pilot_larger_than_the_pool_is_an_error(pool, tmp_path):
 
 def _level_files(folder, structures, failed=()):
     """Two synthetic label files (level 1 noisier than level 2) with ``failed`` configurations."""
-    from mlipcost.labels import write_level_file
+    from mlipcost.dft.labels import write_level_file
 
     rng = np.random.default_rng(1)
     n = len(structures)
@@ -101,7 +101,8 @@ def _level_files(folder, structures, failed=()):
 def test_training_sizes_are_checked_on_the_configurations_really_labelled(pool, tmp_path):
     """A size above the training configurations labelled at every level is an error
     naming the counts, or a clamp recorded in the log when asked for; never silent."""
-    from mlipcost.stages import run_fit_sweep, run_leverage
+    from mlipcost.descriptors.stage import run_leverage
+    from mlipcost.models.stage import run_fit_sweep
 
     structures = read_structures(pool / "structures.h5")
     train = np.flatnonzero(structures.is_train & ~structures.is_bulk_reference)

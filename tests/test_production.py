@@ -7,9 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mlipcost.labels import read_labels
-from mlipcost.production import planned_setting, run_production_labels
-from mlipcost.structures import Structures, generate_crystals, write_structures
+from mlipcost.dft.labels import read_labels
+from mlipcost.plan.production import planned_setting, run_production_labels
+from mlipcost.structures.configurations import Structures, generate_crystals, write_structures
 from tests.test_labels import FakeBackend
 
 DFT = {"code": "fake", "levels": [{"name": "2", "cutoff_eV": 300, "kspacing_per_A": 0.5}],
@@ -74,7 +74,7 @@ def test_production_labels_nothing_twice_and_resumes_after_a_kill(tmp_path):
 
 
 def test_the_planned_setting_and_its_prediction(tmp_path):
-    from mlipcost.storage import write_csv
+    from mlipcost.io.storage import write_csv
 
     predictions = pd.DataFrame([
         {"twojmax": 2, "sampler": "leverage", "train_level": "2", "energy_weight": w,

@@ -7,7 +7,7 @@ from ase.build import bulk
 from ase.eos import EquationOfState
 from ase.units import GPa
 
-from mlipcost.properties import (NoEquilibrium, elastic_cells, elastic_constants, eos_cells,
+from mlipcost.axes.properties import (NoEquilibrium, elastic_cells, elastic_constants, eos_cells,
                                  eos_fit, lammps_evaluator, material_properties, pair_commands,
                                  strained)
 
@@ -87,8 +87,8 @@ def test_dft_properties_are_aseos_fits_of_the_record_store_energies(tmp_path):
     from mlipcost.dft.jobs import run_dft_properties
     from mlipcost.dft.ladder import Level
     from mlipcost.dft.store import OfflineBackend, make_backend, record_folder
-    from mlipcost.properties import reference_cell
-    from mlipcost.structures import Structures
+    from mlipcost.axes.properties import reference_cell
+    from mlipcost.structures.configurations import Structures
 
     dft = {"code": "gpaw", "kmesh_rounding": "ceil",
            "smearing": {"method": "methfessel-paxton", "order": 1, "width_eV": 0.2},

@@ -11,7 +11,7 @@ import numpy as np
 
 from mlipcost.dft.chunks import label_chunk
 from mlipcost.dft.claims import RecordClaim
-from mlipcost.structures import generate_crystals
+from mlipcost.structures.configurations import generate_crystals
 from tests.test_labels import LEVEL, FakeBackend
 
 

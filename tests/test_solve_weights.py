@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import scipy.linalg
 
-from mlipcost.fit import LSTSQ_COND, solve, solve_weights
-from mlipcost.linalg import StreamingR, weighted_lstsq_path
+from mlipcost.models.fit import LSTSQ_COND, solve, solve_weights
+from mlipcost.models.linalg import StreamingR, weighted_lstsq_path
 
 WEIGHTS = [0.5, 5.0, 12.25, 150.0, 1e4]
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from mlipcost.structures import (StructureError, Structures, check_structures, generate_crystals,
+from mlipcost.structures.configurations import (StructureError, Structures, check_structures, generate_crystals,
                                  read_structures, split_train_test, write_structures)
 
 
@@ -67,7 +67,7 @@ def test_checks_see_periodic_images_and_singular_cells():
     shortest translation is a combination of its vectors is seen too; a flat cell is named."""
     from ase import Atoms
 
-    from mlipcost.structures import shortest_period_A
+    from mlipcost.structures.configurations import shortest_period_A
 
     thin = Atoms("Be", positions=[[0, 0, 0]], cell=[0.3, 5, 5], pbc=True)
     skewed = Atoms("Be2", positions=[[0, 0, 0], [1.5, 1.5, 1.5]],
@@ -88,8 +88,8 @@ def test_checks_see_periodic_images_and_singular_cells():
 
 
 def test_bulk_reference_is_added_without_changing_the_split(tmp_path):
-    from mlipcost.stages import make_structures
-    from mlipcost.structures import BULK_REFERENCE, read_structures
+    from mlipcost.structures.stage import make_structures
+    from mlipcost.structures.configurations import BULK_REFERENCE, read_structures
 
     settings = {"source": "crystals", "n_configs": 10, "n_atoms_min": 2, "n_atoms_max": 6,
                 "seed": 4, "min_distance_A": 1.2, "volume_per_atom_A3": [4, 30]}
@@ -106,7 +106,7 @@ def test_bulk_reference_is_added_without_changing_the_split(tmp_path):
 
 
 def test_mixed_source_with_surfaces():
-    from mlipcost.stages import load_structures
+    from mlipcost.structures.stage import load_structures
 
     settings = {"source": "mixed", "n_atoms_min": 6, "n_atoms_max": 16,
                 "parts": [{"source": "crystals", "n_configs": 30, "seed": 2,

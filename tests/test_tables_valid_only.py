@@ -5,9 +5,9 @@ import numpy as np
 import pandas as pd
 from ase.build import bulk
 
-from mlipcost.labels import write_level_file
-from mlipcost.stages import run_tables
-from mlipcost.structures import Structures, write_structures
+from mlipcost.dft.labels import write_level_file
+from mlipcost.analysis.stage import run_tables
+from mlipcost.structures.configurations import Structures, write_structures
 
 
 def test_table3_of_an_import_with_rejected_cells_is_the_valid_cells_rmsd(tmp_path):

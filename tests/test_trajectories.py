@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from ase.io import read, write
 
-from mlipcost.trajectories import iter_frames, read_frames
+from mlipcost.io.trajectories import iter_frames, read_frames
 
 OPENERS = {"": open, ".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
 

@@ -14,7 +14,7 @@ from mlipcost.dft.chunks import label_chunk
 from mlipcost.dft.ladder import Level, kmesh
 from mlipcost.dft.vasp_backend import (KBAR_TO_EV_PER_A3, VaspBackend, VaspParseError, guarded,
                                        parse_outputs, write_inputs)
-from mlipcost.structures import Structures
+from mlipcost.structures.configurations import Structures
 
 from .conftest import REPO
 
@@ -169,7 +169,7 @@ def test_guard_refuses_a_correction_that_changes_precision(tmp_path):
 
 
 def test_inputs_of_one_level_differ_only_in_structure_and_mesh(tmp_path):
-    from mlipcost.structures import generate_crystals
+    from mlipcost.structures.configurations import generate_crystals
 
     level = paper_levels()[3]
     structures = generate_crystals("Be", 4, 40, 60, seed=2)

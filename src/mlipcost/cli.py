@@ -71,7 +71,7 @@ def _check_snap_files(coeff: Path, param: Path) -> None:
 
 def _sweep_tables(results: Path, pattern: str, rule: str):
     """A workflow's tables ``results/sweep/<pattern>`` as one, and where they came from."""
-    from .storage import read_result_tables
+    from .io.storage import read_result_tables
 
     paths = sorted((results / "sweep").glob(pattern))
     if not paths:
@@ -80,7 +80,7 @@ def _sweep_tables(results: Path, pattern: str, rule: str):
     return read_result_tables(paths), f"{results}/sweep/{pattern}"
 
 def _fit(args) -> int:
-    from .fitsnap_compat import read_fitsnap_input, run_fitsnap_input
+    from .models.fitsnap_compat import read_fitsnap_input, run_fitsnap_input
 
     read_fitsnap_input(args.fitsnap_input)  # its errors first: they name the input file's line
     what = "an extxyz (.gz) of the training configurations with info['group']"
@@ -105,7 +105,7 @@ def _fit(args) -> int:
 
 
 def _pareto(args) -> int:
-    from .pareto import PAPER_OBJECTIVES, budget_bands, paper_front
+    from .analysis.pareto import PAPER_OBJECTIVES, budget_bands, paper_front
 
     front = paper_front(args.paper_dir)
     on = front[front["on_front"]]
@@ -127,9 +127,9 @@ def _print_table(df, title: str) -> None:
 
 def _tables(args) -> int:
     """Tables 4/5 analog from the paper's 2D_pareto.csv or a results folder's whole-half fits."""
-    from .claims import read_paper_whole_half
+    from .analysis.claims import read_paper_whole_half
     from .config import PAPER_TABLE_WEIGHTS
-    from .tables import trained_level_tables
+    from .analysis.tables import trained_level_tables
 
     weights = {"energy_weighted": args.energy_weighted, "force_weighted": args.force_weighted}
     if args.paper_dir:
@@ -157,8 +157,8 @@ def _tables(args) -> int:
 
 
 def _claims(args) -> int:
-    from .claims import check_claims, paper_evidence, read_claim_texts, workflow_evidence
-    from .storage import read_result_tables
+    from .analysis.claims import check_claims, paper_evidence, read_claim_texts, workflow_evidence
+    from .io.storage import read_result_tables
 
     if args.claims_file:
         _read_yaml(args.claims_file, "--claims-file", "the paper's paper_tables.yaml")
@@ -167,7 +167,7 @@ def _claims(args) -> int:
     if args.paper_dir:
         tables.append(check_claims(paper_evidence(args.paper_dir), texts, args.bootstrap))
     if args.results:
-        from .storage import read_csv
+        from .io.storage import read_csv
 
         summary = args.results / "pareto" / "summary.csv"
         paths = sorted((args.results / "sweep").glob("whole_half_2J*.csv"))
@@ -200,7 +200,7 @@ def _claims(args) -> int:
 
 
 def _recommend(args) -> int:
-    from .pareto import describe, paper_front, recommend
+    from .analysis.pareto import describe, paper_front, recommend
 
     for name in ("budget_minutes", "max_energy_rmse", "max_force_rmse", "min_md_speed"):
         value = getattr(args, name)
@@ -212,7 +212,7 @@ def _recommend(args) -> int:
         if not args.summary.exists():
             raise FileNotFoundError(f"{args.summary} not found; run the workflow (rule pareto) or "
                                     "pass --paper-dir")
-        from .storage import read_csv
+        from .io.storage import read_csv
 
         points = read_csv(args.summary)
         front_col = "on_front_all_2jmax"
@@ -246,8 +246,8 @@ def _recommend(args) -> int:
 def _plan(args) -> int:
     import numpy as np
 
-    from .pareto import read_paper_3d
-    from .plan import (ERROR_UNITS, accuracy_line, compare_with_actual, identification_advice,
+    from .analysis.pareto import read_paper_3d
+    from .plan.curves import (ERROR_UNITS, accuracy_line, compare_with_actual, identification_advice,
                        interpolation_sizes, plan, predict_errors, seconds_per_configuration)
 
     interpolation = None
@@ -337,7 +337,7 @@ def _print_plan(result: dict, args, pool: int) -> None:
           "level is on it:")
     print(by_level.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     if args.out:
-        from .storage import write_csv
+        from .io.storage import write_csv
 
         write_csv(candidates, args.out)
         print(f"wrote every candidate with its interval to {args.out}")
@@ -345,7 +345,7 @@ def _print_plan(result: dict, args, pool: int) -> None:
 
 def _check(args) -> int:
     from .dft.store import DEFAULT_RECORD_STORE
-    from .integrity import check_tree
+    from .io.integrity import check_tree
 
     store = args.record_store or Path(args.results).parent / DEFAULT_RECORD_STORE
     roots = [Path(args.results)] + ([store] if Path(store).is_dir() else [])
@@ -364,7 +364,7 @@ def _check(args) -> int:
 
 def _estimate(args) -> int:
     from .config import check_config, schema_error
-    from .cost_model import Problem, estimate, measure_rates
+    from .models.cost_model import Problem, estimate, measure_rates
 
     _check_numbers(args, ["dft_seconds", "n_configs", "atoms", "rate_seconds"])
     config = _read_yaml(args.configfile, "--configfile", "a workflow config (YAML)")
@@ -400,8 +400,8 @@ def _estimate(args) -> int:
 
 
 def _properties(args) -> int:
-    from .descriptors import check_reference_pair
-    from .properties import DEFAULTS, lammps_evaluator, material_properties, pair_commands
+    from .descriptors.snap import check_reference_pair
+    from .axes.properties import DEFAULTS, lammps_evaluator, material_properties, pair_commands
 
     check_reference_pair(args.reference_pair or ())
     _check_snap_files(args.coeff, args.param)

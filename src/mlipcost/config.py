@@ -98,7 +98,7 @@ def source_configurations(structures: dict) -> int:
         return sum(int(part["n_configs"]) for part in structures["parts"])
     if "n_configs" in structures:
         return int(structures["n_configs"])
-    from .importers import count_configurations
+    from .structures.importers import count_configurations
 
     return count_configurations(structures)
 
@@ -106,8 +106,8 @@ def source_configurations(structures: dict) -> int:
 def _source_count(structures: dict) -> tuple[int, bool]:
     """(configurations of the source, whether it carries a bulk reference). A file is read once."""
     if structures["source"] in ("file", "paper_hdf"):
-        from .importers import read_structures_file
-        from .structures import BULK_REFERENCE
+        from .structures.importers import read_structures_file
+        from .structures.configurations import BULK_REFERENCE
 
         kinds = read_structures_file(structures)[0].kinds
         return len(kinds), BULK_REFERENCE in kinds
@@ -139,7 +139,7 @@ def pilot_configurations(config: dict) -> int:
 def check_input_files(config: dict) -> None:
     """The files a config names exist, and the paper's pickled HDF files are marked trusted,
     before any job runs (a job that fails on its input has already had its old outputs removed)."""
-    from .importers import UntrustedFileError, _require_trusted
+    from .structures.importers import UntrustedFileError, _require_trusted
 
     files = []
     s = config["structures"]
@@ -176,7 +176,7 @@ def check_config(config: dict) -> None:
                 raise ConfigError(f"dft.levels[{lvl['name']}]: {missing} required (or labels_from "
                                   "to import the level's labels from a file)")
     check_input_files(config)
-    from .descriptors import check_reference_pair
+    from .descriptors.snap import check_reference_pair
     try:
         check_reference_pair(config.get("descriptors", {}).get("reference_pair", ()))
     except ValueError as err:
@@ -209,7 +209,7 @@ def check_config(config: dict) -> None:
     # a file source is counted (and the sizes checked against it) when the structures are made
     n_source = (source_configurations(s) if s["source"] in ("crystals", "generate", "mixed")
                 else 10**12)
-    from .structures import split_train_count
+    from .structures.configurations import split_train_count
 
     n_train = split_train_count(n_source, config["split"].get("test_fraction", 0.5),
                                 config["split"].get("method", "numpy"))
@@ -281,7 +281,7 @@ def whole_half_weights(config: dict) -> list[float]:
 
 def mixed_fidelity_settings(config: dict) -> dict | None:
     """The mixed-fidelity sweep with its defaults filled in from fit, or None when off."""
-    from .mixed import MIXED_METHODS
+    from .axes.mixed import MIXED_METHODS
 
     section = config.get("mixed_fidelity") or {}
     if not section.get("enabled", False):
@@ -333,7 +333,7 @@ def _section_twojmax(config: dict, key: str) -> list[int]:
 
 def properties_settings(config: dict) -> dict | None:
     """The material-properties study with its defaults filled in, or None when off."""
-    from .properties import DEFAULTS
+    from .axes.properties import DEFAULTS
 
     section = config.get("properties") or {}
     if not section.get("enabled", False):

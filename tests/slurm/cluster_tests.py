@@ -99,7 +99,7 @@ def check_scancel(base: Path) -> None:
     # one record per (distinct configuration, level settings), keyed on both: none lost, none
     # twice (identical configurations, e.g. an ideal cell and the bulk reference, share one)
     from mlipcost.dft.chunks import configuration_key
-    from mlipcost.structures import read_structures
+    from mlipcost.structures.configurations import read_structures
 
     structures = read_structures(base / "scancel/results/structures.h5")
     keys = {configuration_key(a) for a in structures}

@@ -172,7 +172,7 @@ def descriptor_params(rcutfac=None):
 
 def sweep_blocks(wildcards):
     """The sweep's block tables of a 2Jmax in the order the unscattered sweep writes its rows."""
-    from mlipcost.fit import repeat_blocks
+    from mlipcost.models.fit import repeat_blocks
 
     return [f"{RESULTS}/sweep/2J{wildcards.twojmax}/{sampler}_repeats{lo}-{hi}.csv"
             for sampler in config["fit"]["samplers"]
@@ -182,7 +182,7 @@ def sweep_blocks(wildcards):
 @functools.cache
 def cost_problem():
     """The study's sizes for the cost model, with the configurations already counted above."""
-    from mlipcost.cost_model import Problem
+    from mlipcost.models.cost_model import Problem
 
     return Problem.of(config, n_configs=N_CONFIGS or None)
 
@@ -191,7 +191,7 @@ def cost_problem():
 def scattered_job_resources(kind, twojmax, threads, attempt):
     """runtime (min) and mem_mb of one descriptor part or sweep block job, from the cost model
     (rates measured on the development machine, ×3 margin), doubled on each retry."""
-    from mlipcost.cost_model import MEASURED_HERE, descriptor_job, job_resources, sweep_job
+    from mlipcost.models.cost_model import MEASURED_HERE, descriptor_job, job_resources, sweep_job
 
     estimate = {"descriptor_part": descriptor_job, "fit_sweep_block": sweep_job}[kind]
     job = estimate(config, int(twojmax), MEASURED_HERE, cost_problem())
@@ -257,7 +257,7 @@ MIXED, MIXED_TWOJMAX = study_section("mixed_fidelity")
 
 def property_cell_settings():
     """What the DFT of the property cells reads: the cells, not the models' fitting."""
-    from mlipcost.properties import DEFAULTS
+    from mlipcost.axes.properties import DEFAULTS
 
     return {k: PROPERTIES[k] for k in DEFAULTS} if PROPERTIES else None
 
@@ -269,7 +269,7 @@ MIXED_FIDELITY = canonical({"mixed_fidelity": MIXED, **cost_settings()}) if MIXE
 
 def cutoff_scales():
     """descriptors.rcutfac as a list: the study's cutoff, then the cutoff axis's others."""
-    from mlipcost.descriptors import cutoff_scales as scales
+    from mlipcost.descriptors.snap import cutoff_scales as scales
 
     return scales(config["descriptors"])
 

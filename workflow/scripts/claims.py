@@ -2,7 +2,7 @@ import sys
 from pathlib import Path
 
 sys.stdout = sys.stderr = open(snakemake.log[0], "w", buffering=1)
-from mlipcost.stages import run_claims  # noqa: E402
+from mlipcost.analysis.stage import run_claims  # noqa: E402
 
 run_claims(Path(snakemake.input.summary), [Path(p) for p in snakemake.input.whole_half],
            snakemake.params.levels, snakemake.params.table_weights,

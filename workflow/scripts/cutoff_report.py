@@ -2,7 +2,7 @@ import sys
 from pathlib import Path
 
 sys.stdout = sys.stderr = open(snakemake.log[0], "w", buffering=1)
-from mlipcost.stages import run_cutoff_report  # noqa: E402
+from mlipcost.axes.stage import run_cutoff_report  # noqa: E402
 
 inp, out, params = snakemake.input, snakemake.output, snakemake.params
 study, *axis = params.rcutfac

@@ -4,7 +4,7 @@ from pathlib import Path
 # the guard keeps descriptor worker processes (spawned, so they import this file) from rerunning it
 if __name__ == "__main__":
     sys.stdout = sys.stderr = open(snakemake.log[0], "w", buffering=1)
-    from mlipcost.stages import run_descriptors
+    from mlipcost.descriptors.stage import run_descriptors
 
     part = getattr(snakemake.wildcards, "part", None)
     run_descriptors(Path(snakemake.input[0]), snakemake.params.element,

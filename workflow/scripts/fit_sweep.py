@@ -2,7 +2,7 @@ import sys
 from pathlib import Path
 
 sys.stdout = sys.stderr = open(snakemake.log[0], "w", buffering=1)
-from mlipcost.stages import run_fit_sweep  # noqa: E402
+from mlipcost.models.stage import run_fit_sweep  # noqa: E402
 
 block = None
 if "sampler" in snakemake.wildcards.keys():

@@ -2,7 +2,7 @@ import sys
 from pathlib import Path
 
 sys.stdout = sys.stderr = open(snakemake.log[0], "w", buffering=1)
-from mlipcost.stages import run_mixed_comparison  # noqa: E402
+from mlipcost.axes.stage import run_mixed_comparison  # noqa: E402
 
 out = snakemake.output
 run_mixed_comparison([Path(p) for p in snakemake.input.sweeps],

@@ -2,7 +2,7 @@ import sys
 from pathlib import Path
 
 sys.stdout = sys.stderr = open(snakemake.log[0], "w", buffering=1)
-from mlipcost.stages import run_model_properties  # noqa: E402
+from mlipcost.axes.stage import run_model_properties  # noqa: E402
 
 out = snakemake.output
 potentials = {level: (Path(c), Path(p))

@@ -2,7 +2,7 @@ import sys
 from pathlib import Path
 
 sys.stdout = sys.stderr = open(snakemake.log[0], "w", buffering=1)
-from mlipcost.stages import run_pareto  # noqa: E402
+from mlipcost.analysis.stage import run_pareto  # noqa: E402
 
 out = snakemake.output
 paths = lambda files: [Path(p) for p in files]  # noqa: E731

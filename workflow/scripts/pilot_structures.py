@@ -2,7 +2,7 @@ import sys
 from pathlib import Path
 
 sys.stdout = sys.stderr = open(snakemake.log[0], "w", buffering=1)
-from mlipcost.pilot import make_pilot_structures  # noqa: E402
+from mlipcost.plan.pilot import make_pilot_structures  # noqa: E402
 
 plan = snakemake.params.plan
 make_pilot_structures(Path(snakemake.input.pool), Path(snakemake.input.order),

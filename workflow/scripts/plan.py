@@ -2,7 +2,7 @@ import sys
 from pathlib import Path
 
 sys.stdout = sys.stderr = open(snakemake.log[0], "w", buffering=1)
-from mlipcost.pilot import run_plan  # noqa: E402
+from mlipcost.plan.pilot import run_plan  # noqa: E402
 
 run_plan([Path(p) for p in snakemake.input.sweeps], Path(snakemake.input.order),
          snakemake.params.settings, Path(snakemake.output.predictions[0]),

@@ -2,7 +2,7 @@ import sys
 from pathlib import Path
 
 sys.stdout = sys.stderr = open(snakemake.log[0], "w", buffering=1)
-from mlipcost.production import run_production  # noqa: E402
+from mlipcost.plan.production import run_production  # noqa: E402
 
 inp = snakemake.input
 run_production(Path(inp.structures), Path(inp.descriptors),

@@ -7,7 +7,7 @@ if __name__ == "__main__":
     sys.stdout = sys.stderr = open(snakemake.log[0], "w", buffering=1)
     import h5py
 
-    from mlipcost.stages import run_descriptors
+    from mlipcost.descriptors.stage import run_descriptors
 
     with h5py.File(snakemake.input.structures, "r") as h5:
         setting = json.loads(h5.attrs["settings_json"])["production"]

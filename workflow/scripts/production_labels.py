@@ -9,7 +9,7 @@ os.environ.setdefault("OMP_NUM_THREADS", str(snakemake.threads))
 import h5py  # noqa: E402
 
 from mlipcost.dft.jobs import archived_work  # noqa: E402
-from mlipcost.production import run_production_labels  # noqa: E402
+from mlipcost.plan.production import run_production_labels  # noqa: E402
 
 role = snakemake.wildcards.role
 with h5py.File(snakemake.input[0], "r") as h5:

@@ -2,7 +2,7 @@ import sys
 from pathlib import Path
 
 sys.stdout = sys.stderr = open(snakemake.log[0], "w", buffering=1)
-from mlipcost.production import make_production_structures, planned_setting  # noqa: E402
+from mlipcost.plan.production import make_production_structures, planned_setting  # noqa: E402
 
 setting = planned_setting(Path(snakemake.input.plan), Path(snakemake.input.predictions),
                           snakemake.params.production)

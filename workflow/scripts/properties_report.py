@@ -2,7 +2,7 @@ import sys
 from pathlib import Path
 
 sys.stdout = sys.stderr = open(snakemake.log[0], "w", buffering=1)
-from mlipcost.stages import run_properties_report  # noqa: E402
+from mlipcost.axes.stage import run_properties_report  # noqa: E402
 
 out, inp = snakemake.output, snakemake.input
 stem = lambda table: Path(table[0]).with_suffix("")  # noqa: E731

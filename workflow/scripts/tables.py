@@ -2,7 +2,7 @@ import sys
 from pathlib import Path
 
 sys.stdout = sys.stderr = open(snakemake.log[0], "w", buffering=1)
-from mlipcost.stages import run_tables  # noqa: E402
+from mlipcost.analysis.stage import run_tables  # noqa: E402
 
 out = snakemake.output
 stem = lambda table: Path(table[0]).with_suffix("")  # noqa: E731  (a table's files share it)

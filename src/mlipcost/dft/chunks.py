@@ -22,11 +22,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ..labels import (STATUS_FAILED, STATUS_OK, STATUS_REJECTED, check_finite,
+from .labels import (STATUS_FAILED, STATUS_OK, STATUS_REJECTED, check_finite,
                       write_level_file)
-from ..storage import (atomic_h5, atomic_path, open_h5, read_strings, write_provenance,
+from ..io.storage import (atomic_h5, atomic_path, open_h5, read_strings, write_provenance,
                        write_strings)
-from ..structures import Structures
+from ..structures.configurations import Structures
 from .backend import Backend
 from .claims import RecordClaim
 from .ladder import Level, kmesh

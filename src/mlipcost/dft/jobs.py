@@ -6,10 +6,10 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from ..labels import STATUS_OK, read_labels
-from ..storage import file_hash
-from ..structures import read_structures, valid_mask
-from ..tables import check_sample, convergence_table, write_table
+from .labels import STATUS_OK, read_labels
+from ..io.storage import file_hash
+from ..structures.configurations import read_structures, valid_mask
+from ..analysis.tables import check_sample, convergence_table, write_table
 # archived_work: the job scripts take it from here, with the entry points
 from .chunks import archived_work, chunk_bounds, label_chunk, write_chunk  # noqa: F401
 from .ladder import Level
@@ -87,9 +87,9 @@ def run_dft_properties(dft: dict, level_name: str, element: str, settings: dict,
     crystal cell is a configuration of the record store (so a rerun or an offline study costs
     nothing), labelled at the level's settings. ``out``: a JSON of the properties, the cells'
     count and their DFT time."""
-    from ..properties import material_properties
-    from ..storage import json_dump
-    from ..structures import Structures
+    from ..axes.properties import material_properties
+    from ..io.storage import json_dump
+    from ..structures.configurations import Structures
 
     entry = next(lvl for lvl in dft["levels"] if str(lvl["name"]) == str(level_name))
     level = Level.from_config(entry, dft.get("smearing", {}))

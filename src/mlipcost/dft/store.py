@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..labels import STATUS_OK, Labels
-from ..storage import config_hash, json_dump
+from .labels import STATUS_OK, Labels
+from ..io.storage import config_hash, json_dump
 from .chunks import NotInRecordStore, label_chunk
 from .ladder import Level
 

@@ -1,7 +1,7 @@
 """Model families: what a study fits to each training set.
 
 ``qsnap`` is linear: its whole sweep is solved exactly by the streamed engine of
-:mod:`mlipcost.fit`. A trained family (``mace``) is fitted one training set at a time by its own
+:mod:`mlipcost.models.fit`. A trained family (``mace``) is fitted one training set at a time by its own
 code; :mod:`mlipcost.models.trained` picks that set the way the qSNAP sweep does (same sampler
 orderings, same seeds), trains, and writes the same error columns, and
 :mod:`mlipcost.models.store` keeps each trained model's predictions so that no model is trained

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..fit import WHOLE_HALF
-from ..pareto import OBJECTIVES, nearest_weight, non_dominated, summarize
+from .fit import WHOLE_HALF
+from ..analysis.pareto import OBJECTIVES, nearest_weight, non_dominated, summarize
 
 TRAINED_KEYS = ["family", "train_level", "sampler", "size"]
 MD_COST = "md_cost_s_per_atom_timestep"

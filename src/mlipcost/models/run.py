@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..md import bulk_supercell
-from ..storage import json_dump, read_csv, read_result_tables, write_csv
+from .md import bulk_supercell
+from ..io.storage import json_dump, read_csv, read_result_tables, write_csv
 from . import trained_family
 from .store import DEFAULT_MODEL_WORK, ModelStore
 from .trained import TrainingSet, train_one
@@ -78,7 +78,7 @@ def run_models_report(model_paths: list[Path], md_paths: list[Path], qsnap_md_pa
     """The fronts over family × level × size, the Tables 4/5 analog of every family and each
     model's sensitivity to the training level (claim 6 across families), the learning curves
     against each level's DFT error and the training curves of the whole-half models."""
-    from ..tables import write_table
+    from ..analysis.tables import write_table
     from .report import (family_front, learning_curves_plot, level_sensitivity,
                          training_curves_plot, whole_half_table, front_plot as draw_front)
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..storage import atomic_path, config_hash
+from ..io.storage import atomic_path, config_hash
 
 DEFAULT_MODEL_STORE = "model-store"
 # where models train (weights, checkpoints): beside results/, never inside a committed store

@@ -17,11 +17,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..costs import configuration_costs
+from ..dft.costs import configuration_costs
 from ..dft.chunks import configuration_key
-from ..fit import WHOLE_HALF, sampling_order
-from ..labels import analysis_set
-from ..storage import read_csv
+from .fit import WHOLE_HALF, sampling_order
+from ..dft.labels import analysis_set
+from ..io.storage import read_csv
 from . import trained_family
 from .store import (DEFAULT_MODEL_WORK, ModelStore, labels_fingerprint, model_identity,
                     model_key)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .pareto import non_dominated
+from ..analysis.pareto import non_dominated
 
 # absolute energies depend on the pseudopotential and carry no property; the rest are compared
 NOT_COMPARED = ("_energy_eV_per_atom",)

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .storage import (atomic_h5, atomic_path, open_h5, read_strings, write_provenance,
+from ..io.storage import (atomic_h5, atomic_path, open_h5, read_strings, write_provenance,
                       write_strings)
-from .structures import Structures, read_structures, valid_mask
+from ..structures.configurations import Structures, read_structures, valid_mask
 
 STATUS_OK = "ok"
 

@@ -8,6 +8,14 @@ xx yy zz yz xz xy, pressure sign). With ``bzeroflag 0`` a first column holds the
 
 from __future__ import annotations
 
+__all__ = [
+    "NKTV2P_BAR", "REFERENCE_PAIR_STYLES", "check_reference_pair", "SnapSettings",
+    "snapcoeff_text", "snapparam_text", "n_bispectrum", "ConfigRows", "SnapCalculator",
+    "_WORKER_CALCULATOR", "iter_config_rows", "compute_descriptor_file", "rows_per_configuration",
+    "part_ranges", "compute_descriptor_part", "DescriptorFile", "descriptor_settings",
+    "cutoff_scales",
+]
+
 import datetime
 import hashlib
 import json
@@ -21,8 +29,8 @@ from pathlib import Path
 import numpy as np
 from ase import Atoms
 
-from .lammps_io import create_periodic_box, new_lammps
-from .storage import atomic_h5, open_h5, require_space, write_provenance
+from ..io.lammps import create_periodic_box, new_lammps
+from ..io.storage import atomic_h5, open_h5, require_space, write_provenance
 
 NKTV2P_BAR = 1.6021765e6  # LAMMPS metal units: eV/Å³ -> bar, as FitSNAP uses it
 ROW_ENERGY, ROW_FORCE, ROW_STRESS = 0, 1, 2
@@ -294,7 +302,7 @@ def _part_key(structures, configs: np.ndarray, settings: SnapSettings, element: 
 
 def _compute_part(path: Path, structures, configs: np.ndarray, settings: SnapSettings,
                   element: str, workers: int) -> None:
-    from .structures import subset
+    from ..structures.configurations import subset
 
     keep = np.zeros(len(structures), bool)
     keep[configs] = True
@@ -413,7 +421,7 @@ def compute_descriptor_part(structures, settings: SnapSettings, element: str, ou
     """Part ``part`` of ``n_parts`` of the descriptor file: the same datasets for a contiguous
     range of configurations (``part_ranges`` over their row counts), with ``first_config`` and
     ``n_configs_total`` attributes; ``DescriptorFile`` reads the parts in order as one file."""
-    from .structures import subset
+    from ..structures.configurations import subset
 
     n_configs = len(structures)
     skip = np.zeros(n_configs, bool) if skip is None else np.asarray(skip, bool)

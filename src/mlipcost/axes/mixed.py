@@ -26,9 +26,9 @@ import numpy as np
 import pandas as pd
 import scipy.linalg
 
-from .fit import LSTSQ_COND, FitData, SetStats, _growing_r, sampling_order, solve
-from .linalg import triangular_lstsq
-from .pareto import OBJECTIVES, non_dominated, summarize
+from ..models.fit import LSTSQ_COND, FitData, SetStats, _growing_r, sampling_order, solve
+from ..models.linalg import triangular_lstsq
+from ..analysis.pareto import OBJECTIVES, non_dominated, summarize
 
 MIXED_METHODS = ("delta", "joint_offset", "split_energy_high", "split_force_high")
 MIXED_KEYS = ["twojmax", "method", "sampler", "low_level", "high_level", "train_level",

@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 from ase import Atoms
 
-from .descriptors import SnapCalculator, SnapSettings
-from .structures import Structures
+from ..descriptors.snap import SnapCalculator, SnapSettings
+from .configurations import Structures
 
 
 def random_cell(rng: np.random.Generator, volume: float, max_aspect: float = 2.0) -> np.ndarray:

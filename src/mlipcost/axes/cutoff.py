@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .pareto import OBJECTIVES, front, nearest_weight, summarize
+from ..analysis.pareto import OBJECTIVES, front, nearest_weight, summarize
 
 MD_COST = "md_cost_s_per_atom_timestep"
 

@@ -15,11 +15,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .descriptors import DescriptorFile
-from .fit import FitData, ForceRows, leverage_scores, sampling_order
-from .pareto import nearest_weight
-from .storage import open_h5, read_csv, write_csv
-from .structures import BULK_REFERENCE, Structures, read_structures, write_structures
+from ..descriptors.snap import DescriptorFile
+from ..models.fit import FitData, ForceRows, leverage_scores, sampling_order
+from ..analysis.pareto import nearest_weight
+from ..io.storage import open_h5, read_csv, write_csv
+from ..structures.configurations import BULK_REFERENCE, Structures, read_structures, write_structures
 
 ORDER_SCORES = ("leverage", "block_leverage")
 
@@ -123,11 +123,11 @@ def run_plan(sweep_paths: list[Path], order_path: Path, settings: dict, out_pred
     """Learning curves of the pilot's sweep, predicted at sizes up to the pool's training
     candidates, and the cheapest setting whose upper bound meets ``plan.targets``.
     ``descriptors`` (the pilot's, every 2Jmax) place each 2Jmax's interpolation size."""
-    from .plan import (CURVE_KEYS, ERROR_UNITS, identification_advice, interpolation_sizes, plan,
+    from .curves import (CURVE_KEYS, ERROR_UNITS, identification_advice, interpolation_sizes, plan,
                        predict_errors, seconds_per_configuration)
-    from .plots import plan_curves, predicted_front
-    from .storage import read_result_tables
-    from .tables import write_table
+    from ..analysis.plots import plan_curves, predicted_front
+    from ..io.storage import read_result_tables
+    from ..analysis.tables import write_table
 
     runs = read_result_tables(sweep_paths)
     pool = len(read_csv(order_path))

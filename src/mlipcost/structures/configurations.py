@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+__all__ = [
+    "CRYSTALS", "BULK_REFERENCE", "StructureError", "Structures", "SURFACES", "SURFACE_VACUUM_A",
+    "generate_crystals", "bulk_reference", "shortest_period_A", "check_structures", "subset",
+    "split_train_count", "split_train_test", "write_structures", "read_structures_metadata",
+    "read_structures", "valid_mask",
+]
+
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -10,7 +17,7 @@ from ase import Atoms
 from ase.build import bulk
 from ase.data import atomic_numbers, chemical_symbols
 
-from .storage import (atomic_h5, offsets_from_counts, open_h5, read_strings, write_provenance,
+from ..io.storage import (atomic_h5, offsets_from_counts, open_h5, read_strings, write_provenance,
                       write_strings)
 
 # Lattice parameters (Å) of the three crystal structures the demo generator perturbs. Be's ground

@@ -12,9 +12,9 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter  # noqa: 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from .labels import Labels  # noqa: E402
+from ..dft.labels import Labels  # noqa: E402
 from .pareto import OBJECTIVES  # noqa: E402
-from .storage import atomic_path  # noqa: E402
+from ..io.storage import atomic_path  # noqa: E402
 
 
 def _save(fig, path: Path) -> None:
@@ -492,7 +492,7 @@ def property_plot(table: pd.DataFrame, reference_level: str, path: Path) -> None
     """Each property against the training (or DFT) level: DFT at the level, black; each 2Jmax's
     model trained on the level, coloured; dashed: DFT at the reference level (Bayerl et al.
     2022, Fig. 3)."""
-    from .properties_report import property_columns
+    from ..axes.properties_report import property_columns
 
     phase_order = {"hcp": 0, "bcc": 1, "fcc": 2}
     groups = ("_a_A", "_bulk_modulus_GPa", "_minus_", "_C", "_vacancy")

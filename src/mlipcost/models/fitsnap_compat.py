@@ -15,11 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .descriptors import (NKTV2P_BAR, ROW_ENERGY, ROW_FORCE, ROW_STRESS, SnapSettings,
+from ..descriptors.snap import (NKTV2P_BAR, ROW_ENERGY, ROW_FORCE, ROW_STRESS, SnapSettings,
                           snapcoeff_text, snapparam_text)
-from .lammps_io import rotate_stress_voigt
-from .storage import write_text
-from .trajectories import read_frames
+from ..io.lammps import rotate_stress_voigt
+from ..io.storage import write_text
+from ..io.trajectories import read_frames
 
 
 @dataclass
@@ -163,7 +163,7 @@ class _Frames:
 def config_systems(spec: FitsnapInput, frames, workers: int = 1):
     """FitSNAP's A, b, w of each configuration, in file order, its descriptors computed by
     ``workers`` LAMMPS processes."""
-    from .descriptors import iter_config_rows
+    from ..descriptors.snap import iter_config_rows
 
     counts: dict[str, int] = {}
     for index, atoms in enumerate(frames):

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from .plan import TAIL_FROM_INTERPOLATION, law_range
+from .curves import TAIL_FROM_INTERPOLATION, law_range
 
 METRICS = ("energy", "force")
 UNITS = {"energy": "meV/atom", "force": "meV/Å"}
@@ -64,11 +64,11 @@ class Problem:
 
 def load_problem(structures_path: Path, descriptor_paths: dict, label_paths: list[Path],
                  config: dict, settings: AdaptiveSettings) -> Problem:
-    from .costs import configuration_costs
-    from .descriptors import DescriptorFile
-    from .fit import build_fit_data, leverage_scores, sampling_order
-    from .labels import analysis_set
-    from .plan import interpolation_sizes
+    from ..dft.costs import configuration_costs
+    from ..descriptors.snap import DescriptorFile
+    from ..models.fit import build_fit_data, leverage_scores, sampling_order
+    from ..dft.labels import analysis_set
+    from .curves import interpolation_sizes
 
     structures, labels, use = analysis_set(structures_path, label_paths)
     index = np.flatnonzero(use)
@@ -121,7 +121,7 @@ def fit_prefixes(problem: Problem, twojmax: int, levels: list[str], sizes: list[
                  settings: AdaptiveSettings, rng) -> list[dict]:
     """Fits on the order's prefixes of ``sizes`` at each of ``levels`` (every energy weight),
     measured on the validation set against the reference level."""
-    from .fit import augmented_r, solve_weights
+    from ..models.fit import augmented_r, solve_weights
 
     data = problem.data[twojmax]
     n_levels, ref = len(problem.levels), len(problem.levels) - 1
@@ -293,7 +293,7 @@ def check_errors(problem: Problem, settings: AdaptiveSettings, chosen: dict,
                  reference: str) -> dict:
     """The chosen model's errors (meV) against the reference level on the check set, which no
     decision saw."""
-    from .fit import SetStats, augmented_r, solve
+    from ..models.fit import SetStats, augmented_r, solve
 
     data = problem.data[int(chosen["twojmax"])]
     energy, force, _, _ = augmented_r(data, problem.order[:int(chosen["size"])])
@@ -311,7 +311,7 @@ def study_comparison(outcome: dict, problem: Problem, sweep: pd.DataFrame, refer
     """The acceptance's yardsticks (CPU-s): the full study's cheapest setting whose median test
     errors meet the targets, plus the validation labels; labelling the training pool at the
     reference level, plus the validation labels; and the plan's spending against each."""
-    from .pareto import OBJECTIVES
+    from ..analysis.pareto import OBJECTIVES
 
     keys = ["twojmax", "sampler", "train_level", "energy_weight", "size"]
     medians = sweep.groupby(keys)[[OBJECTIVES[1], OBJECTIVES[2], "dft_cost_s"]].median()

@@ -25,7 +25,7 @@ from ase.build import bulk
 from ase.eos import EquationOfState
 from ase.units import GPa
 
-from .structures import CRYSTALS
+from ..structures.configurations import CRYSTALS
 
 # (energy eV, stress Voigt eV/Å³ in ASE's convention: positive is tensile) of each cell
 Evaluator = Callable[[Sequence[Atoms]], list[tuple[float, np.ndarray]]]
@@ -210,7 +210,7 @@ def pair_commands(coeff: Path, param: Path, element: str,
 
 def lammps_evaluator(commands: list[str], element: str) -> Evaluator:
     """Energies and stresses from LAMMPS (ASE's LAMMPSlib calculator) with ``commands``."""
-    from .lammps_io import load_lammps
+    from ..io.lammps import load_lammps
 
     load_lammps()  # MPICH's library first, for the PyPI wheel
     from ase.calculators.lammpslib import LAMMPSlib

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 import h5py
 import numpy as np
 
-from . import SCHEMA_VERSION, __version__
+from .. import SCHEMA_VERSION, __version__
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -305,7 +305,7 @@ def read_csv(path: str | os.PathLike, made_by: str | None = None, **read: Any) -
 
     import pandas as pd
 
-    from .integrity import made_by as rule_for
+    from .producers import made_by as rule_for
 
     path = Path(path)
     rule = made_by or rule_for(path.as_posix())

@@ -29,9 +29,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .config import computed_levels, level_names, planned_configurations
-from .descriptors import SnapSettings
-from .dft.chunks import n_chunks
+from ..config import computed_levels, level_names, planned_configurations
+from ..descriptors.snap import SnapSettings
+from ..dft.chunks import n_chunks
 
 BLOCK_ROWS = 65536          # compute_descriptor_file's block
 BUFFER_ROWS = 16384         # StreamingR's buffer
@@ -65,7 +65,7 @@ def measure_rates(twojmax: list[int], element: str, settings: dict, seconds: flo
     from ase.build import bulk
     from threadpoolctl import threadpool_limits
 
-    from .descriptors import SnapCalculator, descriptor_settings
+    from ..descriptors.snap import SnapCalculator, descriptor_settings
     from .linalg import StreamingR
 
     atoms = bulk("Be", "hcp", a=2.29, c=3.58).repeat((3, 3, 3))
@@ -99,7 +99,7 @@ def measure_rates(twojmax: list[int], element: str, settings: dict, seconds: flo
 def mean_atoms(structures: dict) -> float:
     """Mean atoms per configuration of the structures source (a file is read once)."""
     if structures["source"] in ("file", "paper_hdf"):
-        from .importers import read_structures_file
+        from ..structures.importers import read_structures_file
 
         return float(np.mean(read_structures_file(structures)[0].n_atoms))
     parts = structures.get("parts") if structures["source"] == "mixed" else [structures]
@@ -157,7 +157,7 @@ class Problem:
 
 def columns(config: dict, twojmax: int) -> int:
     """Descriptor columns of ``twojmax`` under the config's descriptor settings."""
-    from .descriptors import descriptor_settings
+    from ..descriptors.snap import descriptor_settings
 
     return descriptor_settings(config["descriptors"], twojmax).n_columns
 

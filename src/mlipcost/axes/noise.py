@@ -22,8 +22,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .fit import LSTSQ_COND, FitData, SetStats, solve
-from .linalg import StreamingR
+from ..models.fit import LSTSQ_COND, FitData, SetStats, solve
+from ..models.linalg import StreamingR
 from .mixed import r_factor, retarget
 
 

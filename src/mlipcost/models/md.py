@@ -10,10 +10,10 @@ from ase import Atoms
 from ase.build import bulk
 from ase.data import atomic_masses, atomic_numbers
 
-from .descriptors import SnapSettings, snapcoeff_text, snapparam_text
-from .lammps_io import create_periodic_box, new_lammps
-from .storage import write_text
-from .structures import CRYSTALS
+from ..descriptors.snap import SnapSettings, snapcoeff_text, snapparam_text
+from ..io.lammps import create_periodic_box, new_lammps
+from ..io.storage import write_text
+from ..structures.configurations import CRYSTALS
 
 
 def write_potential(folder: Path, stem: str, element: str, settings: SnapSettings,

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .structures import Structures
-from .trajectories import read_frames
+from .configurations import Structures
+from ..io.trajectories import read_frames
 
 
 class UntrustedFileError(PermissionError):

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .labels import Labels
-from .storage import write_csv, write_text
+from ..dft.labels import Labels
+from ..io.storage import write_csv, write_text
 
 
 def ladder_table(levels: list[dict], labels: list[Labels]) -> pd.DataFrame:

@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .dft.chunks import label_chunk
-from .labels import STATUS_FAILED, STATUS_OK, read_labels, write_level_file
-from .storage import open_h5, read_csv
-from .structures import Structures, read_structures, write_structures
+from ..dft.chunks import label_chunk
+from ..dft.labels import STATUS_FAILED, STATUS_OK, read_labels, write_level_file
+from ..io.storage import open_h5, read_csv
+from ..structures.configurations import Structures, read_structures, write_structures
 
 NOT_REQUESTED = "not_requested"
 SETTING_KEYS = ("twojmax", "train_level", "energy_weight", "size", "sampler")
@@ -72,7 +72,7 @@ def planned_setting(plan_path: Path, predictions_path: Path, overrides: dict | N
 
 
 def _pool_source_ids(path: Path) -> np.ndarray:
-    from .integrity import made_by
+    from ..io.integrity import made_by
 
     with open_h5(path, made_by(Path(path).as_posix())) as h5:
         return h5["source_id"][()]
@@ -125,8 +125,8 @@ def run_production_labels(structures_path: Path, dft: dict, level_name: str, rol
     """Labels of the training (``role`` 'train') or validation configurations at one level, from
     ``record_store`` or computed (the DFT code's files under ``work_dir``); the other
     configurations are marked not requested."""
-    from .dft.ladder import Level
-    from .dft.store import OfflineBackend, make_backend, record_folder
+    from ..dft.ladder import Level
+    from ..dft.store import OfflineBackend, make_backend, record_folder
 
     structures = read_structures(structures_path)
     wanted = structures.is_train if role == "train" else ~structures.is_train
@@ -170,7 +170,7 @@ def run_production_labels(structures_path: Path, dft: dict, level_name: str, rol
 
 
 def _seconds(labels, source: str) -> np.ndarray:
-    from .costs import measured_seconds
+    from ..dft.costs import measured_seconds
 
     return np.nan_to_num(measured_seconds(labels, source), nan=0.0)
 
@@ -207,8 +207,8 @@ def fit_production(structures_path: Path, descriptor_path: Path, train_labels, v
     """The final model: one weighted least-squares fit on the training set at the planned level.
     Returns its coefficients, the validation set's fit data and the errors (meV), validation
     against the reference level."""
-    from .descriptors import DescriptorFile
-    from .fit import SetStats, augmented_r, build_fit_data, solve
+    from ..descriptors.snap import DescriptorFile
+    from ..models.fit import SetStats, augmented_r, build_fit_data, solve
 
     structures = read_structures(structures_path)
     desc = DescriptorFile(descriptor_path)
@@ -258,10 +258,10 @@ def run_production(structures_path: Path, descriptor_path: Path, label_paths: di
     'train' and 'validation' label files."""
     import json
 
-    from .descriptors import DescriptorFile, descriptor_settings
-    from .md import pair_snap_mismatch, write_potential
-    from .storage import json_dump
-    from .tables import write_table
+    from ..descriptors.snap import DescriptorFile, descriptor_settings
+    from ..models.md import pair_snap_mismatch, write_potential
+    from ..io.storage import json_dump
+    from ..analysis.tables import write_table
 
     plan = config["plan"]
     setting = planned_setting(plan_path, predictions_path, plan.get("production"))

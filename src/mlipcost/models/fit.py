@@ -20,8 +20,8 @@ from typing import Iterator, Sequence
 import numpy as np
 import pandas as pd
 
-from .descriptors import ROW_ENERGY, ROW_FORCE, DescriptorFile
-from .labels import Labels
+from ..descriptors.snap import ROW_ENERGY, ROW_FORCE, DescriptorFile
+from ..dft.labels import Labels
 from .linalg import (StreamingR, fold_rows, residual_norms2, thin_leverage, triangular_lstsq,
                      weighted_lstsq_path)
 

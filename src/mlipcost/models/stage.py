@@ -1,0 +1,149 @@
+"""The fit stage: the qSNAP sweep over sizes, samplers, weights and levels; whole-half fits; MD speed; the model-family tables.
+
+Plain paths and config dicts in, files out; the workflow's scripts and the command line call these."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..config import table_weights, whole_half_weights
+from ..dft.costs import configuration_costs
+from ..descriptors.snap import (DescriptorFile, descriptor_settings)
+from .fit import (augmented_r, build_fit_data, fit_sweep, residual_correlation, solve,
+                  whole_half_fits)
+from ..dft.labels import analysis_set
+from .md import md_speed, pair_snap_mismatch, write_potential
+from ..io.storage import json_dump, read_csv, read_result_tables, write_csv
+from ..analysis.tables import (model_complexity_table, trained_level_tables, write_table)
+
+
+
+def load_fit_problem(structures_path: Path, descriptor_path: Path, label_paths: list[Path]):
+    """(structures, labels, descriptor file, fit data, training and test configurations): what
+    every fitting stage starts from."""
+    structures, labels, use = analysis_set(structures_path, label_paths)
+    desc = DescriptorFile(descriptor_path)
+    data = build_fit_data(desc, labels, use)
+    is_train = structures.is_train[data.config_index]
+    return structures, labels, desc, data, np.flatnonzero(is_train), np.flatnonzero(~is_train)
+
+
+def run_fit_sweep(structures_path: Path, descriptor_path: Path, label_paths: list[Path],
+                  leverage_path: Path, config: dict, out: Path, log=print,
+                  block: tuple[str, int, int] | None = None) -> None:
+    """The sweep of one 2Jmax, or of one block of it: (sampler, first repeat, end repeat)."""
+    structures, labels, desc, data, train, test = load_fit_problem(
+        structures_path, descriptor_path, label_paths)
+    lev = read_csv(leverage_path).set_index("config_index").loc[data.config_index[train]]
+    fit = config["fit"]
+    scores = {"leverage": lev["leverage"].to_numpy(),
+              "block_leverage": lev["block_leverage"].to_numpy()}
+    sizes = [int(n) for n in fit["training_sizes"]]
+    too_big = [n for n in sizes if n > len(train)]
+    if too_big:
+        in_split = int((structures.is_train & ~structures.is_bulk_reference).sum())
+        message = (f"fit.training_sizes {too_big} exceed the {len(train)} training configurations "
+                   f"labelled at every level ({in_split} in the split, {in_split - len(train)} "
+                   "rejected or failed)")
+        if not fit.get("clamp_training_sizes", False):
+            raise ValueError(f"{message}: lower them, add configurations, or set "
+                             "fit.clamp_training_sizes: true to fit them at that many")
+        log(f"clamped: {message}; fitted at {len(train)}")
+        sizes = sorted({min(n, len(train)) for n in sizes})
+    table = fit_sweep(data, train, test, samplers=list(fit["samplers"]), sizes=sizes,
+                      energy_weights=list(fit["energy_weights"]), repeats=fit.get("repeats", 5),
+                      seed=fit.get("seed", 58), scores=scores,
+                      reference_level=str(fit["reference_level"]),
+                      cost_s=configuration_costs(labels, config, data.config_index),
+                      twojmax=desc.twojmax, force_weight=fit.get("force_weight", 1.0),
+                      only_sampler=None if block is None else block[0],
+                      only_repeats=None if block is None else block[1:],
+                      repeats_at_sizes={int(e["size"]): int(e["repeats"])
+                                        for e in fit.get("repeats_at_sizes", [])})
+    write_csv(table, out)
+    log(f"2Jmax {desc.twojmax}: {len(table)} rows from {len(train)} train / {len(test)} test "
+        "configurations")
+
+
+def gather_sweep(block_paths: list[Path], out: Path, log=print) -> None:
+    """The sweep table of one 2Jmax from its blocks, in the unscattered sweep's row order."""
+    table = pd.concat([read_csv(p) for p in block_paths], ignore_index=True)
+    write_csv(table, out)
+    log(f"{len(table)} rows from {len(block_paths)} sweep blocks")
+
+
+def run_whole_half(structures_path: Path, descriptor_path: Path, label_paths: list[Path],
+                   config: dict, out: Path, residuals_out: Path, correlation_out: Path,
+                   log=print) -> None:
+    """Fits on the whole training half over the energy weights of the 2D front and Tables 4/5,
+    and the correlation of the Table 4/5 models' test errors with the DFT error of their level."""
+    structures, labels, desc, data, train, test = load_fit_problem(
+        structures_path, descriptor_path, label_paths)
+    weights = whole_half_weights(config)
+    reference = str(config["fit"]["reference_level"])
+    table, coefs = whole_half_fits(data, train, test, weights, reference,
+                                   configuration_costs(labels, config, data.config_index),
+                                   desc.twojmax, config["fit"].get("force_weight", 1.0))
+    write_csv(table, out)
+    chosen = list(table_weights(config).values())
+    n_lev = len(data.levels)
+    columns = np.concatenate([np.arange(n_lev) + weights.index(w) * n_lev for w in chosen])
+    energies, correlation = residual_correlation(data, test, coefs[:, columns], chosen, reference)
+    energies.insert(0, "twojmax", desc.twojmax)
+    correlation.insert(0, "twojmax", desc.twojmax)
+    write_csv(energies, residuals_out)
+    write_csv(correlation, correlation_out)
+    log(f"2Jmax {desc.twojmax}: whole-half fits at {len(weights)} energy weights on "
+        f"{len(train)} configurations, tested on {len(test)}")
+
+
+def run_md_cost(structures_path: Path, descriptor_path: Path, label_paths: list[Path],
+                config: dict, out_json: Path, log=print) -> None:
+    """Fit the reference-level model on the whole training half, write it as a LAMMPS potential,
+    check pair_style snap reproduces it on test configurations, and time NVE MD."""
+    structures, _, desc, data, train, test = load_fit_problem(structures_path, descriptor_path,
+                                                             label_paths)
+    md = config.get("md", {})
+    weight = float(md.get("energy_weight", 150.0))
+    ref = data.levels.index(str(config["fit"]["reference_level"]))
+    energy, force, _, _ = augmented_r(data, train)
+    coefs = solve(energy.r, force.r, data.n_features, weight,
+                  config["fit"].get("force_weight", 1.0))[:, ref]
+    settings = descriptor_settings(config["descriptors"], desc.twojmax)
+    coeff, param = write_potential(out_json.parent, out_json.stem, config["element"], settings, coefs)
+    worst_e, worst_f = pair_snap_mismatch(structures, data, desc.rotation,
+                                          test[: int(md.get("check_configs", 5))], coefs, coeff,
+                                          param, config["element"])
+    if worst_e > 1e-6:
+        raise RuntimeError(f"2Jmax {desc.twojmax}: LAMMPS pair_style snap differs from the fitted "
+                           f"model by {worst_e:.2e} eV/atom; the written potential is wrong")
+    speed = md_speed(coeff, param, config["element"], int(md.get("n_atoms", 2000)),
+                     int(md.get("steps", 100)))
+    result = {"twojmax": desc.twojmax, "n_bispectrum": settings.n_bispectrum,
+              "n_columns": settings.n_columns, "energy_weight": weight,
+              "train_level": str(config["fit"]["reference_level"]),
+              "max_energy_difference_eV_per_atom": worst_e,
+              "max_force_difference_eV_per_A": worst_f, **speed}
+    json_dump(result, out_json)
+    log(f"2Jmax {desc.twojmax}: LAMMPS matches the model to {worst_e:.1e} eV/atom, "
+        f"{worst_f:.1e} eV/Å; MD {speed['atom_timesteps_per_s']:.3g} atom-timesteps/s")
+
+
+def run_model_tables(whole_half_paths: list[Path], md_paths: list[Path],
+                     table_weights: dict[str, float], *, table2_stem: Path, table4_stem: Path,
+                     table5_stem: Path, log=print) -> None:
+    """Table 2 (model complexity and MD speed) and Tables 4/5 (the paper's Sec. 3.2: models on
+    the whole training half of each level, energy- and force-weighted), each ``*_stem`` a
+    table's .csv, .md, .tex, .html."""
+    md = [json.loads(Path(p).read_text()) for p in md_paths]
+    write_table(model_complexity_table(md), table2_stem)
+    energy_table, force_table = trained_level_tables(read_result_tables(whole_half_paths),
+                                                     table_weights)
+    write_table(energy_table, table4_stem)
+    write_table(force_table, table5_stem)
+    log("Tables 2, 4, 5 written (energy weights "
+        + ", ".join(f"{k} {v:g}" for k, v in table_weights.items()) + ")")
