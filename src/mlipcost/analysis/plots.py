@@ -252,8 +252,10 @@ def plan_curves(predictions: pd.DataFrame, pilot: pd.DataFrame, path: Path, sett
     pred = predictions[np.logical_and.reduce([predictions[k] == setting[k] for k in keys])]
     if "fitted_from_size" in pred:      # a transient's curve starts at its peak
         pred = pred[pred["size"] >= pred["fitted_from_size"]]
+    pred = pred[pred["predicted"].notna()]
     seen = pilot[np.logical_and.reduce([pilot[k] == setting[k] for k in keys])]
-    levels = sorted(pred["train_level"].astype(str).unique(), key=_level_key)
+    levels = sorted(set(pred["train_level"].astype(str)) | set(seen["train_level"].astype(str)),
+                    key=_level_key)
     colors = _level_colors(levels)
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
     for ax, metric, column, label in (
@@ -264,10 +266,15 @@ def plan_curves(predictions: pd.DataFrame, pilot: pd.DataFrame, path: Path, sett
         for lvl in levels:
             p = pred[(pred["metric"] == metric) & (pred["train_level"].astype(str) == lvl)]
             p = p.sort_values("size")
-            ax.plot(p["size"], p["predicted"], color=colors[lvl], label=f"level {lvl}")
-            ax.fill_between(p["size"], p["lower"], p["upper"], color=colors[lvl], alpha=0.15)
             s = seen[seen["train_level"].astype(str) == lvl].groupby("size")[column].median()
-            ax.scatter(s.index, s.values, color=colors[lvl], s=16, zorder=3)
+            if len(p):
+                ax.plot(p["size"], p["predicted"], color=colors[lvl], label=f"level {lvl}")
+                ax.fill_between(p["size"], p["lower"], p["upper"], color=colors[lvl], alpha=0.15)
+                ax.scatter(s.index, s.values, color=colors[lvl], s=16, zorder=3)
+            else:
+                # the pilot does not identify this curve: its medians, hollow, and no prediction
+                ax.scatter(s.index, s.values, s=16, zorder=3, facecolors="none",
+                           edgecolors=colors[lvl], label=f"level {lvl} (not identified)")
         target = targets.get(metric)
         if target:
             ax.axhline(target, color="0.3", ls="--", lw=1, label="target")
@@ -299,10 +306,10 @@ def predicted_front(candidates: pd.DataFrame, path: Path, title: str) -> None:
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharex=True)
     if candidates.empty:
         for ax in axes:
-            ax.text(0.5, 0.5, "the pilot identified no learning curve:\nno front to predict "
-                    "(the plan's log says which pilot would)", ha="center", va="center",
-                    transform=ax.transAxes)
             ax.set_axis_off()
+        fig.text(0.5, 0.5, "The pilot identified no learning curve, so there is no front to "
+                 "predict.\nThe plan's log and plan.csv give the pilot size that would.",
+                 ha="center", va="center")
         fig.suptitle(title)
         _save(fig, path)
         return
