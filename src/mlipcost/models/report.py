@@ -107,7 +107,7 @@ def level_sensitivity(whole: pd.DataFrame, levels: list[str], reference_level: s
 
 
 def _plt():
-    from .. import plots  # sets the non-interactive backend first
+    from ..analysis import plots  # sets the non-interactive backend first
     import matplotlib.pyplot as plt
     return plots, plt
 
