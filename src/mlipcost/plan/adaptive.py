@@ -251,8 +251,11 @@ def run_adaptive(problem: Problem, settings: AdaptiveSettings, reference: str,
             # might still reach the targets: the level stays until it is (one whose tail lies
             # further out does not hold every level back until the whole pool is labelled)
             measured = table[table["train_level"] == lv].groupby("twojmax")["size"].nunique()
+            # the reference level is the last resort: before it leaves (and the targets are
+            # declared out of reach) every 2Jmax whose tail the pool reaches is measured on it
+            horizon = pool if lv == reference else min(size * settings.growth, pool)
             pending = [j for j, t in problem.tail_from.items()
-                       if t <= min(size * settings.growth, pool) and measured.get(j, 0) < 2]
+                       if t <= horizon and measured.get(j, 0) < 2]
             if not any_curve or pending:
                 unknown.add(lv)
             optimistic[lv], pessimistic[lv] = best_low, best_high
