@@ -7,9 +7,9 @@ import numpy as np
 import pandas as pd
 
 from mlipcost.analysis.claims import (E_REF, F_REF, FAILS, HOLDS, Evidence, check_claims,
-                             claim_force_weight_helps_low_levels,
-                             claim_leverage_needs_fewer, claim_low_levels_predict_reference,
-                             claim_reference_only_at_edge)
+                                      claim_force_weight_helps_low_levels,
+                                      claim_leverage_needs_fewer, claim_low_levels_predict_reference,
+                                      claim_reference_only_at_edge)
 
 LEVELS = ["1", "2", "3", "4", "5", "6"]
 

@@ -8,7 +8,7 @@ import yaml
 
 from mlipcost.cli import main
 from mlipcost.models.cost_model import (Problem, Rates, descriptor_job, estimate, job_resources,
-                                 sweep_job)
+                                        sweep_job)
 from mlipcost.descriptors.snap import SnapSettings
 
 PAPER_CONFIG = Path(__file__).resolve().parents[1] / "config/paper.yaml"

@@ -232,7 +232,7 @@ def test_parts_read_in_order_are_the_file(tmp_path):
     """Descriptor parts computed as separate jobs, read in order, are the single file: the
     same rows and metadata bit for bit; parts out of order or missing are refused by name."""
     from mlipcost.descriptors.snap import (DescriptorFile, compute_descriptor_file,
-                                      compute_descriptor_part, part_ranges)
+                                           compute_descriptor_part, part_ranges)
 
     s = generate_crystals("Be", 23, 1, 6, seed=5)
     settings = SnapSettings(twojmax=2, stress_rows=True)

@@ -3,7 +3,7 @@ import numpy as np
 from ase.geometry import get_distances
 
 from mlipcost.structures.generator import (config_descriptors, generate_diverse, greedy_d_optimal,
-                                log_det_covariance, place_atoms, random_cell)
+                                           log_det_covariance, place_atoms, random_cell)
 from mlipcost.structures.configurations import generate_crystals
 
 

@@ -101,7 +101,7 @@ def _level_files(folder, structures, failed=()):
 def test_training_sizes_are_checked_on_the_configurations_really_labelled(pool, tmp_path):
     """A size above the training configurations labelled at every level is an error
     naming the counts, or a clamp recorded in the log when asked for; never silent."""
-    from mlipcost.descriptors.stage import run_leverage
+    from mlipcost.models.stage import run_leverage
     from mlipcost.models.stage import run_fit_sweep
 
     structures = read_structures(pool / "structures.h5")

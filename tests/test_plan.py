@@ -8,7 +8,7 @@ import pytest
 from mlipcost.cli import main
 from mlipcost.analysis.pareto import OBJECTIVES
 from mlipcost.plan.curves import (_fit_floor_amplitude, backtest, compare_with_actual, curve_value,
-                           fit_curves, law_range, plan, predict_errors, seconds_per_configuration)
+                                  fit_curves, law_range, plan, predict_errors, seconds_per_configuration)
 
 SIZES = np.array([100.0, 200.0, 350.0, 500.0, 1000.0])
 

@@ -8,8 +8,8 @@ from ase.eos import EquationOfState
 from ase.units import GPa
 
 from mlipcost.axes.properties import (NoEquilibrium, elastic_cells, elastic_constants, eos_cells,
-                                 eos_fit, lammps_evaluator, material_properties, pair_commands,
-                                 strained)
+                                      eos_fit, lammps_evaluator, material_properties, pair_commands,
+                                      strained)
 
 # Thompson et al., J. Comput. Phys. 285 (2015) 316: the lattice constant of their Ta SNAP
 # potential, the one LAMMPS's examples/snap/in.snap.Ta06A runs at

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from mlipcost.structures.configurations import (StructureError, Structures, check_structures, generate_crystals,
-                                 read_structures, split_train_test, write_structures)
+                                                read_structures, split_train_test, write_structures)
 
 
 def test_generator_is_deterministic_and_diverse():

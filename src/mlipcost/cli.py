@@ -248,7 +248,7 @@ def _plan(args) -> int:
 
     from .analysis.pareto import read_paper_3d
     from .plan.curves import (ERROR_UNITS, accuracy_line, compare_with_actual, identification_advice,
-                       interpolation_sizes, plan, predict_errors, seconds_per_configuration)
+                              interpolation_sizes, plan, predict_errors, seconds_per_configuration)
 
     interpolation = None
     if args.paper_dir:

@@ -1,4 +1,5 @@
-"""The analysis stage: fronts, the paper's tables and figures, claims, the comparison with the paper.
+"""The analysis stage: fronts, the paper's tables and figures, claims, the comparison with the
+paper.
 
 Plain paths and config dicts in, files out; the workflow's scripts and the command line call these."""
 
@@ -10,17 +11,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .claims import check_claims, dft_floor, paper_evidence, workflow_evidence
 from ..dft.costs import cost_sources
 from ..dft.labels import read_labels
-from .pareto import OBJECTIVES, budget_bands, front, nearest_weight, summarize
-from .plots import (dft_floor_plot, error_vs_level, learning_curves, pareto_2d,
-                    pareto_plot, parity_plot, residual_correlation_plot)
 from ..io.storage import read_csv, read_result_tables, write_csv
-from ..structures.configurations import (read_structures, valid_mask)
-from .tables import (dft_rmsd_table, ladder_table, statistical_error_metrics,
-                     structure_group, trained_level_tables, write_table)
-
+from ..structures.configurations import read_structures, valid_mask
+from .claims import check_claims, dft_floor, paper_evidence, workflow_evidence
+from .pareto import OBJECTIVES, budget_bands, front, nearest_weight, summarize
+from .plots import (dft_floor_plot, error_vs_level, learning_curves, pareto_2d, pareto_plot,
+                    parity_plot, residual_correlation_plot)
+from .tables import (dft_rmsd_table, ladder_table, statistical_error_metrics, structure_group,
+                     trained_level_tables, write_table)
 
 
 def run_pareto(sweep_paths: list[Path], reference_level: str, *, summary_csv: Path,

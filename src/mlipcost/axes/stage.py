@@ -1,4 +1,5 @@
-"""The study's further axes: mixed fidelity, levels as label noise, the cutoff axis, model properties.
+"""The study's further axes: mixed fidelity, levels as label noise, the cutoff axis, model
+properties.
 
 Plain paths and config dicts in, files out; the workflow's scripts and the command line call these."""
 
@@ -9,18 +10,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..dft.costs import configuration_costs
+from ..analysis.pareto import OBJECTIVES, summarize
+from ..analysis.plots import cutoff_plot, label_noise_plot, mixed_fidelity_plot, property_plot
+from ..analysis.tables import write_table
 from ..descriptors.snap import descriptor_settings
-from ..models.fit import (augmented_r, solve)
+from ..dft.costs import configuration_costs
+from ..io.storage import read_csv, read_result_tables, write_csv
+from ..models.fit import augmented_r, solve
 from ..models.md import write_potential
+from ..models.stage import load_fit_problem
 from .mixed import compare_with_single, mixed_fidelity_fits, summarize_mixed
 from .noise import levels_as_noise, noise_fits
-from ..analysis.pareto import OBJECTIVES, summarize
-from ..analysis.plots import (cutoff_plot, label_noise_plot, mixed_fidelity_plot, property_plot)
-from ..io.storage import read_csv, read_result_tables, write_csv
-from ..analysis.tables import write_table
-
-from ..models.stage import load_fit_problem
 
 
 def run_mixed_fidelity(structures_path: Path, descriptor_path: Path, label_paths: list[Path],

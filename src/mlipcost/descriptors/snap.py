@@ -8,14 +8,6 @@ xx yy zz yz xz xy, pressure sign). With ``bzeroflag 0`` a first column holds the
 
 from __future__ import annotations
 
-__all__ = [
-    "NKTV2P_BAR", "REFERENCE_PAIR_STYLES", "check_reference_pair", "SnapSettings",
-    "snapcoeff_text", "snapparam_text", "n_bispectrum", "ConfigRows", "SnapCalculator",
-    "_WORKER_CALCULATOR", "iter_config_rows", "compute_descriptor_file", "rows_per_configuration",
-    "part_ranges", "compute_descriptor_part", "DescriptorFile", "descriptor_settings",
-    "cutoff_scales",
-]
-
 import datetime
 import hashlib
 import json
@@ -31,6 +23,14 @@ from ase import Atoms
 
 from ..io.lammps import create_periodic_box, new_lammps
 from ..io.storage import atomic_h5, open_h5, require_space, write_provenance
+
+__all__ = [
+    "NKTV2P_BAR", "REFERENCE_PAIR_STYLES", "check_reference_pair", "SnapSettings",
+    "snapcoeff_text", "snapparam_text", "n_bispectrum", "ConfigRows", "SnapCalculator",
+    "_WORKER_CALCULATOR", "iter_config_rows", "compute_descriptor_file", "rows_per_configuration",
+    "part_ranges", "compute_descriptor_part", "DescriptorFile", "descriptor_settings",
+    "cutoff_scales",
+]
 
 NKTV2P_BAR = 1.6021765e6  # LAMMPS metal units: eV/Å³ -> bar, as FitSNAP uses it
 ROW_ENERGY, ROW_FORCE, ROW_STRESS = 0, 1, 2

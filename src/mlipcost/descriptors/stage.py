@@ -1,4 +1,4 @@
-"""The descriptors stage: qSNAP descriptors from LAMMPS, and leverage scores.
+"""The descriptors stage: qSNAP descriptors from LAMMPS.
 
 Plain paths and config dicts in, files out; the workflow's scripts and the command line call these."""
 
@@ -7,12 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 
-from .snap import (compute_descriptor_file, compute_descriptor_part, descriptor_settings)
-from ..models.fit import leverage_scores
-from ..io.storage import write_csv
-from ..structures.configurations import (read_structures, valid_mask)
-
-from ..models.stage import load_fit_problem
+from ..structures.configurations import read_structures, valid_mask
+from .snap import compute_descriptor_file, compute_descriptor_part, descriptor_settings
 
 
 def run_descriptors(structures_path: Path, element: str, descriptors: dict, twojmax: int,
@@ -30,15 +26,3 @@ def run_descriptors(structures_path: Path, element: str, descriptors: dict, twoj
     else:
         compute_descriptor_part(structures, settings, element, out, stage_settings, *part,
                                 workers=workers, log=log, skip=skip)
-
-
-def run_leverage(structures_path: Path, descriptor_path: Path, label_paths: list[Path],
-                 energy_weight: float, out: Path, log=print) -> None:
-    """Leverage and block leverage (FitSNAP's weighted rows, energy weight ``energy_weight``)
-    of every training configuration labelled at all levels, written to the CSV ``out``.
-    """
-    _, _, _, data, train, _ = load_fit_problem(structures_path, descriptor_path, label_paths)
-    scores = leverage_scores(data, train, energy_weight)
-    write_csv(scores, out)
-    log(f"{len(train)} training configurations, rank {int(scores['rank'].iloc[0])}, "
-        f"block leverage sum {scores['block_leverage'].sum():.6f}")

@@ -23,9 +23,9 @@ from pathlib import Path
 import numpy as np
 
 from .labels import (STATUS_FAILED, STATUS_OK, STATUS_REJECTED, check_finite,
-                      write_level_file)
+                     write_level_file)
 from ..io.storage import (atomic_h5, atomic_path, open_h5, read_strings, write_provenance,
-                       write_strings)
+                          write_strings)
 from ..structures.configurations import Structures
 from .backend import Backend
 from .claims import RecordClaim

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from ..io.storage import (atomic_h5, atomic_path, open_h5, read_strings, write_provenance,
-                      write_strings)
+                          write_strings)
 from ..structures.configurations import Structures, read_structures, valid_mask
 
 STATUS_OK = "ok"

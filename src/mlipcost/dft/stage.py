@@ -8,12 +8,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .chunks import collect_level
-from ..structures.importers import import_labels
-from .labels import STATUS_OK, read_labels, write_extxyz, write_level_file
 from ..io.storage import file_hash, open_h5
 from ..structures.configurations import read_structures
-
+from ..structures.importers import import_labels
+from .chunks import collect_level
+from .labels import STATUS_OK, read_labels, write_extxyz, write_level_file
 
 
 def run_collect_level(structures_path: Path, chunk_paths: list[Path], max_failed_fraction: float,

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ..descriptors.snap import (NKTV2P_BAR, ROW_ENERGY, ROW_FORCE, ROW_STRESS, SnapSettings,
-                          snapcoeff_text, snapparam_text)
+                                snapcoeff_text, snapparam_text)
 from ..io.lammps import rotate_stress_voigt
 from ..io.storage import write_text
 from ..io.trajectories import read_frames

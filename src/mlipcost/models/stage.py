@@ -1,4 +1,5 @@
-"""The fit stage: the qSNAP sweep over sizes, samplers, weights and levels; whole-half fits; MD speed; the model-family tables.
+"""The fit stage: leverage scores, the qSNAP sweep over sizes, samplers, weights and levels,
+whole-half fits, MD speed, the model-family tables.
 
 Plain paths and config dicts in, files out; the workflow's scripts and the command line call these."""
 
@@ -10,16 +11,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..analysis.tables import model_complexity_table, trained_level_tables, write_table
 from ..config import table_weights, whole_half_weights
+from ..descriptors.snap import DescriptorFile, descriptor_settings
 from ..dft.costs import configuration_costs
-from ..descriptors.snap import (DescriptorFile, descriptor_settings)
-from .fit import (augmented_r, build_fit_data, fit_sweep, residual_correlation, solve,
-                  whole_half_fits)
 from ..dft.labels import analysis_set
-from .md import md_speed, pair_snap_mismatch, write_potential
 from ..io.storage import json_dump, read_csv, read_result_tables, write_csv
-from ..analysis.tables import (model_complexity_table, trained_level_tables, write_table)
-
+from .fit import (augmented_r, build_fit_data, fit_sweep, leverage_scores, residual_correlation,
+                  solve, whole_half_fits)
+from .md import md_speed, pair_snap_mismatch, write_potential
 
 
 def load_fit_problem(structures_path: Path, descriptor_path: Path, label_paths: list[Path]):
@@ -147,3 +147,15 @@ def run_model_tables(whole_half_paths: list[Path], md_paths: list[Path],
     write_table(force_table, table5_stem)
     log("Tables 2, 4, 5 written (energy weights "
         + ", ".join(f"{k} {v:g}" for k, v in table_weights.items()) + ")")
+
+
+def run_leverage(structures_path: Path, descriptor_path: Path, label_paths: list[Path],
+                 energy_weight: float, out: Path, log=print) -> None:
+    """Leverage and block leverage (FitSNAP's weighted rows, energy weight ``energy_weight``)
+    of every training configuration labelled at all levels, written to the CSV ``out``.
+    """
+    _, _, _, data, train, _ = load_fit_problem(structures_path, descriptor_path, label_paths)
+    scores = leverage_scores(data, train, energy_weight)
+    write_csv(scores, out)
+    log(f"{len(train)} training configurations, rank {int(scores['rank'].iloc[0])}, "
+        f"block leverage sum {scores['block_leverage'].sum():.6f}")

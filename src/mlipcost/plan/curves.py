@@ -33,13 +33,6 @@ Tuned on: the paper's 3D files (2Jmax 6, leverage, sizes 100-9,990). Scored else
 
 from __future__ import annotations
 
-__all__ = [
-    "CURVE_KEYS", "ERROR_COLUMNS", "ERROR_UNITS", "EXPONENT_GRID", "transient_start", "fit_curves",
-    "curve_value", "CurveSet", "interpolation_sizes", "TAIL_FROM_INTERPOLATION", "MIN_LOG_SE",
-    "log_median_se", "law_range", "predict_errors", "identification_advice", "compare_with_actual",
-    "accuracy_line", "seconds_per_configuration", "plan", "backtest",
-]
-
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -47,6 +40,13 @@ import pandas as pd
 from scipy.stats import chi2, norm
 
 from ..analysis.pareto import OBJECTIVES, non_dominated
+
+__all__ = [
+    "CURVE_KEYS", "ERROR_COLUMNS", "ERROR_UNITS", "EXPONENT_GRID", "transient_start", "fit_curves",
+    "curve_value", "CurveSet", "interpolation_sizes", "TAIL_FROM_INTERPOLATION", "MIN_LOG_SE",
+    "log_median_se", "law_range", "predict_errors", "identification_advice", "compare_with_actual",
+    "accuracy_line", "seconds_per_configuration", "plan", "backtest",
+]
 
 CURVE_KEYS = ["twojmax", "sampler", "train_level", "energy_weight"]
 ERROR_COLUMNS = {"energy": OBJECTIVES[1], "force": OBJECTIVES[2]}

@@ -124,7 +124,7 @@ def run_plan(sweep_paths: list[Path], order_path: Path, settings: dict, out_pred
     candidates, and the cheapest setting whose upper bound meets ``plan.targets``.
     ``descriptors`` (the pilot's, every 2Jmax) place each 2Jmax's interpolation size."""
     from .curves import (CURVE_KEYS, ERROR_UNITS, identification_advice, interpolation_sizes, plan,
-                       predict_errors, seconds_per_configuration)
+                         predict_errors, seconds_per_configuration)
     from ..analysis.plots import plan_curves, predicted_front
     from ..io.storage import read_result_tables
     from ..analysis.tables import write_table

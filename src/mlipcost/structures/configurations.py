@@ -2,13 +2,6 @@
 
 from __future__ import annotations
 
-__all__ = [
-    "CRYSTALS", "BULK_REFERENCE", "StructureError", "Structures", "SURFACES", "SURFACE_VACUUM_A",
-    "generate_crystals", "bulk_reference", "shortest_period_A", "check_structures", "subset",
-    "split_train_count", "split_train_test", "write_structures", "read_structures_metadata",
-    "read_structures", "valid_mask",
-]
-
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +11,14 @@ from ase.build import bulk
 from ase.data import atomic_numbers, chemical_symbols
 
 from ..io.storage import (atomic_h5, offsets_from_counts, open_h5, read_strings, write_provenance,
-                      write_strings)
+                          write_strings)
+
+__all__ = [
+    "CRYSTALS", "BULK_REFERENCE", "StructureError", "Structures", "SURFACES", "SURFACE_VACUUM_A",
+    "generate_crystals", "bulk_reference", "shortest_period_A", "check_structures", "subset",
+    "split_train_count", "split_train_test", "write_structures", "read_structures_metadata",
+    "read_structures", "valid_mask",
+]
 
 # Lattice parameters (Å) of the three crystal structures the demo generator perturbs. Be's ground
 # state is hcp; bcc and fcc at the same volume per atom give the set distinct local environments.

@@ -1,4 +1,5 @@
-"""The structures stage: generate, import or rescale configurations, split them, write structures.h5.
+"""The structures stage: generate, import or rescale configurations, split them, write
+structures.h5.
 
 Plain paths and config dicts in, files out; the workflow's scripts and the command line call these."""
 
@@ -8,13 +9,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .generator import generate_diverse
-from .importers import read_structures_file, rescale_factor
 from ..dft.labels import read_labels
 from .configurations import (BULK_REFERENCE, Structures, bulk_reference, check_structures,
-                         generate_crystals, read_structures, read_structures_metadata,
-                         split_train_test, write_structures)
-
+                             generate_crystals, read_structures, read_structures_metadata,
+                             split_train_test, write_structures)
+from .generator import generate_diverse
+from .importers import read_structures_file, rescale_factor
 
 
 def load_structures(element: str, settings: dict):
