@@ -23,7 +23,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from mlipcost.models.cost_model import (Problem, descriptor_job, measure_rates, sweep_job,
-                                 whole_half_job)
+                                        whole_half_job)
 from mlipcost.descriptors.snap import DescriptorFile, SnapSettings, compute_descriptor_file
 from mlipcost.dft.labels import Labels
 from mlipcost.models.fit import build_fit_data, fit_sweep, whole_half_fits

@@ -15,7 +15,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from mlipcost.structures.generator import (config_descriptors, generate_diverse, log_det_covariance,
-                                per_atom_descriptors)
+                                           per_atom_descriptors)
 from mlipcost.structures.configurations import generate_crystals
 
 N_MIN, N_MAX = 8, 16
