@@ -229,6 +229,8 @@ def run_adaptive(problem: Problem, settings: AdaptiveSettings, reference: str,
         optimistic, pessimistic, unknown = {}, {}, set()
         for lv in contention:
             best_low, best_high, any_curve = np.inf, np.inf, False
+            cost = np.cumsum(problem.cost_s[problem.order, problem.levels.index(lv)])[
+                grid.astype(int) - 1]           # labelling the order's prefix of each size
             for (j, w), curve in table[table["train_level"] == lv].groupby(
                     ["twojmax", "energy_weight"]):
                 shift = problem.tail_from[j] / 2.0
@@ -236,8 +238,6 @@ def run_adaptive(problem: Problem, settings: AdaptiveSettings, reference: str,
                 if bounds is None:
                     continue
                 any_curve = True
-                cost = np.array([problem.cost_s[problem.order[:int(n)],
-                                                problem.levels.index(lv)].sum() for n in grid])
                 for which, store in (("lower", "low"), ("upper", "high")):
                     ok = ((bounds[f"{which}_energy"] <= targets["energy"])
                           & (bounds[f"{which}_force"] <= targets["force"]))
