@@ -206,11 +206,19 @@ def test_a_killed_mace_training_resumes_from_its_checkpoint(tmp_path):
     with open(log, "w") as out:
         proc = subprocess.Popen(mace.command_line(settings, workdir, 1), stdout=out,
                                 stderr=subprocess.STDOUT, cwd=workdir, start_new_session=True)
-    # killed once a checkpoint of a later epoch than the first is on disk (one is written at each
-    # better validation loss; under load the log runs ahead of it)
+    # killed once a checkpoint of a later epoch than the first is on disk and whole (one is
+    # written at each better validation loss; under load the log runs ahead of it, and a kill
+    # while torch writes it leaves a file the restart cannot load)
     def later_checkpoint():
-        return any(int(p.stem.rsplit("epoch-", 1)[-1]) >= 1
-                   for p in (workdir / "checkpoints").glob("*epoch-*.pt"))
+        import torch
+        for p in (workdir / "checkpoints").glob("*epoch-*.pt"):
+            if int(p.stem.rsplit("epoch-", 1)[-1]) >= 1:
+                try:
+                    torch.load(p, map_location="cpu", weights_only=False)
+                    return True
+                except Exception:
+                    pass
+        return False
 
     deadline = time.time() + 300
     while time.time() < deadline and not ("Epoch 1:" in log.read_text() and later_checkpoint()):
