@@ -193,6 +193,24 @@ def test_mace_trains_predicts_and_logs_its_curve(tmp_path):
 
 
 @needs_mace
+def test_checkpoints_are_pruned_per_kind_and_half_written_ones_dropped(tmp_path):
+    import torch
+    from mlipcost.models import mace
+    directory = tmp_path / "checkpoints"
+    directory.mkdir()
+    for name in ("m_epoch-2.pt", "m_epoch-10.pt", "m_epoch-9.pt", "m_epoch-12_swa.pt",
+                 "m_epoch-11_swa.pt", "m_epoch-3_swa.pt", "m.model"):
+        torch.save({"name": name, "weights": torch.zeros(1000)}, directory / name)
+    mace.prune_checkpoints(tmp_path, keep=2)
+    assert sorted(p.name for p in directory.iterdir()) == [
+        "m.model", "m_epoch-10.pt", "m_epoch-11_swa.pt", "m_epoch-12_swa.pt", "m_epoch-9.pt"]
+    whole = (directory / "m_epoch-10.pt").read_bytes()
+    (directory / "m_epoch-13.pt").write_bytes(whole[: len(whole) // 3])
+    assert mace.drop_unreadable_checkpoints(tmp_path) == [directory / "m_epoch-13.pt"]
+    assert [p.name for p in mace._checkpoints(tmp_path)[False]] == ["m_epoch-9.pt",
+                                                                     "m_epoch-10.pt"]
+
+
 def test_a_killed_mace_training_resumes_from_its_checkpoint(tmp_path):
     from mlipcost.models import mace
     settings = mace.settings_with_defaults({**TINY, "max_num_epochs": 40, "patience": 40,
@@ -228,8 +246,15 @@ def test_a_killed_mace_training_resumes_from_its_checkpoint(tmp_path):
     proc.wait()
     first_run = log.read_text()
     assert "Epoch 1:" in first_run and "Epoch 39:" not in first_run
+    # and as if the kill had come while the next checkpoint was being written: a newer, truncated
+    # one beside the whole one (MACE would delete the whole one first without --keep_checkpoints)
+    whole = mace._checkpoints(workdir)[False][-1]
+    epoch = int(whole.stem.rsplit("epoch-", 1)[-1])
+    half = whole.with_name(whole.name.replace(f"epoch-{epoch}", f"epoch-{epoch + 1}"))
+    half.write_bytes(whole.read_bytes()[:len(whole.read_bytes()) // 2])
     result = mace.train(frames[:4], frames[4:], settings, seed=1, workdir=workdir)
     second_run = log.read_text()[len(first_run):]
-    assert "Loading checkpoint" in second_run
+    assert f"Loading checkpoint: {whole}" in second_run
+    assert sum(len(v) for v in mace._checkpoints(workdir).values()) <= 2 * mace.CHECKPOINTS_KEPT
     assert "Epoch 0:" not in second_run and "Epoch 39:" in second_run
     assert result["model"].exists()

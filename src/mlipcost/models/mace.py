@@ -2,7 +2,11 @@
 
 Training goes through MACE's own command line (``mace.cli.run_train``) in a child process, so its
 global state (torch's default dtype, logging handlers) never leaks into the caller and a killed
-training resumes from MACE's latest checkpoint (``--restart_latest``). Predictions and MD go through
+training resumes from MACE's latest checkpoint (``--restart_latest``). MACE deletes its previous
+checkpoint before it writes the next, so a kill during that write would leave nothing whole and the
+restart would begin at epoch 0: training keeps every checkpoint (``--keep_checkpoints``), prunes
+all but the newest two of each kind while it runs, and a restart first drops a half-written one.
+Predictions and MD go through
 MACE's ASE calculator. Every hyper-parameter below is a config key of ``models.mace``.
 """
 
@@ -121,7 +125,8 @@ def command_line(settings: dict, workdir: Path, seed: int) -> list[str]:
         "checkpoints_dir": workdir / "checkpoints", "results_dir": workdir / "results",
         "num_workers": 0, "error_table": "PerAtomRMSE",
     }
-    flags = ["--stage_two", "--ema", "--amsgrad", "--restart_latest", "--save_cpu"]
+    flags = ["--stage_two", "--ema", "--amsgrad", "--restart_latest", "--save_cpu",
+             "--keep_checkpoints"]
     return ([sys.executable, "-m", "mace.cli.run_train"]
             + [f"--{k}={v}" for k, v in args.items()] + flags)
 
@@ -130,6 +135,46 @@ def model_file(workdir: Path) -> Path:
     """The model MACE saves at the end: the stage-two model when stage two ran."""
     two = workdir / "model_stagetwo.model"
     return two if two.exists() else workdir / "model.model"
+
+
+# checkpoints kept per kind (stage one; SWA, i.e. stage two) while MACE runs: the newest may be
+# half-written when the run is killed, the one before it is whole
+CHECKPOINTS_KEPT = 2
+# seconds between two prunings of the checkpoint directory during a training
+PRUNE_INTERVAL_S = 20.0
+
+
+def _checkpoints(workdir: Path) -> dict[bool, list[Path]]:
+    """MACE's epoch checkpoints in ``workdir``, by kind (SWA or not), oldest first."""
+    kinds: dict[bool, list[tuple[int, Path]]] = {False: [], True: []}
+    for path in (Path(workdir) / "checkpoints").glob("*_epoch-*.pt"):
+        epoch, _, tag = path.stem.rsplit("_epoch-", 1)[-1].partition("_")
+        if epoch.isdigit():
+            kinds[tag == "swa"].append((int(epoch), path))
+    return {swa: [p for _, p in sorted(items)] for swa, items in kinds.items()}
+
+
+def prune_checkpoints(workdir: Path, keep: int = CHECKPOINTS_KEPT) -> None:
+    """Delete all but the newest ``keep`` checkpoints of each kind."""
+    for paths in _checkpoints(workdir).values():
+        for path in paths[:-keep]:
+            path.unlink(missing_ok=True)
+
+
+def drop_unreadable_checkpoints(workdir: Path) -> list[Path]:
+    """Delete the checkpoints torch cannot load (written when a run was killed), so that MACE's
+    ``--restart_latest`` resumes from the newest whole one; returns those deleted."""
+    import torch
+
+    dropped = []
+    for paths in _checkpoints(workdir).values():
+        for path in paths:
+            try:
+                torch.load(path, map_location="cpu", weights_only=False)
+            except Exception:   # a truncated zip or pickle: any of torch's loader errors
+                path.unlink(missing_ok=True)
+                dropped.append(path)
+    return dropped
 
 
 def train(train_frames, valid_frames, settings: dict, seed: int, workdir: Path,
@@ -145,10 +190,25 @@ def train(train_frames, valid_frames, settings: dict, seed: int, workdir: Path,
            "MKL_NUM_THREADS": str(settings["threads"])}
     # MACE drops a last incomplete batch: a set smaller than a batch would train on nothing
     settings = {**settings, "batch_size": min(int(settings["batch_size"]), len(train_frames))}
+    for path in drop_unreadable_checkpoints(workdir):
+        log(f"{path}: half-written when an earlier run was killed; deleted, so the training "
+            "resumes from the checkpoint before it")
     start = time.perf_counter()
     with open(workdir / "train.log", "a") as out:
-        proc = subprocess.run(command_line(settings, workdir, seed), stdout=out,
-                              stderr=subprocess.STDOUT, env=env, cwd=workdir)
+        proc = subprocess.Popen(command_line(settings, workdir, seed), stdout=out,
+                                stderr=subprocess.STDOUT, env=env, cwd=workdir)
+        try:
+            while True:
+                try:
+                    proc.wait(timeout=PRUNE_INTERVAL_S)
+                    break
+                except subprocess.TimeoutExpired:
+                    prune_checkpoints(workdir)
+        except BaseException:   # the caller was interrupted: stop the training with it
+            proc.kill()
+            proc.wait()
+            raise
+    prune_checkpoints(workdir)
     wall = time.perf_counter() - start
     if proc.returncode != 0:
         tail = (workdir / "train.log").read_text().splitlines()[-15:]
