@@ -155,7 +155,7 @@ def test_sweep_blocks_concatenated_are_the_whole_sweep():
     by sampler, the single job's table bit for bit, training-half errors included."""
     import pandas as pd
 
-    from mlipcost.models.fit import repeat_blocks
+    from mlipcost.models.fit import repeat_blocks, sweep_halves
 
     data = random_fit_data(n_configs=40)
     train, test = np.arange(20), np.arange(20, 40)
@@ -172,3 +172,10 @@ def test_sweep_blocks_concatenated_are_the_whole_sweep():
                   for sampler in ("random", "leverage") for block in repeat_blocks(3, per_job)]
         pd.testing.assert_frame_equal(pd.concat(blocks, ignore_index=True), whole,
                                       check_exact=True)
+    # the halves computed once for all blocks (the scattered workflow's sweep_halves job)
+    halves = sweep_halves(data, train, test, samplers=args["samplers"], sizes=args["sizes"],
+                          seed=args["seed"], scores=scores)
+    blocks = [fit_sweep(data, train, test, **args, only_sampler=sampler, only_repeats=block,
+                        halves=halves)
+              for sampler in ("random", "leverage") for block in repeat_blocks(3, 1)]
+    pd.testing.assert_frame_equal(pd.concat(blocks, ignore_index=True), whole, check_exact=True)

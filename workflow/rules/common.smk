@@ -189,11 +189,21 @@ def cost_problem():
 
 @functools.cache
 def scattered_job_resources(kind, twojmax, threads, attempt):
-    """runtime (min) and mem_mb of one descriptor part or sweep block job, from the cost model
+    """runtime (min) and mem_mb of one descriptor part, sweep block or sweep halves job, from the cost model
     (rates measured on the development machine, ×3 margin), doubled on each retry."""
-    from mlipcost.models.cost_model import MEASURED_HERE, descriptor_job, job_resources, sweep_job
+    from mlipcost.models.cost_model import (
+        MEASURED_HERE,
+        descriptor_job,
+        job_resources,
+        sweep_halves_job,
+        sweep_job,
+    )
 
-    estimate = {"descriptor_part": descriptor_job, "fit_sweep_block": sweep_job}[kind]
+    estimate = {
+        "descriptor_part": descriptor_job,
+        "fit_sweep_block": sweep_job,
+        "sweep_halves": sweep_halves_job,
+    }[kind]
     job = estimate(config, int(twojmax), MEASURED_HERE, cost_problem())
     return {key: value * 2 ** (attempt - 1)
             for key, value in job_resources(job, threads).items()}

@@ -20,12 +20,39 @@ rule leverage:
 
 if REPEATS_PER_JOB:
 
+    # the halves every block tests against, once per 2Jmax rather than once per block
+    rule sweep_halves:
+        input:
+            structures=f"{RESULTS}/structures.h5",
+            descriptors=descriptor_files,
+            labels=label_files(),
+            leverage=f"{RESULTS}/leverage/2J{{twojmax}}.csv",
+        output:
+            f"{RESULTS}/sweep/2J{{twojmax}}/halves.npz",
+        params:
+            config=sweep_settings(),
+        threads: config["fit"].get("threads", 1)
+        resources:
+            runtime=lambda wc, threads, attempt: scattered_job_resources(
+                "sweep_halves", wc.twojmax, threads, attempt
+            )["runtime"],
+            mem_mb=lambda wc, threads, attempt: scattered_job_resources(
+                "sweep_halves", wc.twojmax, threads, attempt
+            )["mem_mb"],
+        log:
+            f"{LOGS}/fit_sweep/2J{{twojmax}}_halves.log",
+        conda:
+            "../../envs/analysis.yaml"
+        script:
+            "../scripts/sweep_halves.py"
+
     rule fit_sweep_block:
         input:
             structures=f"{RESULTS}/structures.h5",
             descriptors=descriptor_files,
             labels=label_files(),
             leverage=f"{RESULTS}/leverage/2J{{twojmax}}.csv",
+            halves=f"{RESULTS}/sweep/2J{{twojmax}}/halves.npz",
         output:
             csv_files(f"{RESULTS}/sweep/2J{{twojmax}}/{{sampler}}_repeats{{lo}}-{{hi}}"),
         params:

@@ -9,4 +9,6 @@ if "sampler" in snakemake.wildcards.keys():
     block = (snakemake.wildcards.sampler, int(snakemake.wildcards.lo), int(snakemake.wildcards.hi))
 run_fit_sweep(Path(snakemake.input.structures), [Path(p) for p in snakemake.input.descriptors],
               [Path(p) for p in snakemake.input.labels], Path(snakemake.input.leverage),
-              snakemake.params.config, Path(snakemake.output[0]), block=block)
+              snakemake.params.config, Path(snakemake.output[0]), block=block,
+              halves_path=Path(snakemake.input.halves) if "halves" in snakemake.input.keys()
+              else None)

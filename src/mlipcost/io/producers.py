@@ -20,6 +20,7 @@ MADE_BY = [
     ("labels/level*.h5", "collect_level (import_level for an imported level)"),
     ("leverage/2J*.csv", "leverage"),
     ("sweep/2J*/*_repeats*-*.csv", "fit_sweep_block"),
+    ("sweep/2J*/halves.npz", "sweep_halves"),
     ("sweep/2J*.csv", "fit_sweep"),
     ("sweep/whole_half_2J*.csv", "whole_half"),
     ("sweep/residual*_2J*.csv", "whole_half"),

@@ -6,7 +6,9 @@ into time with rates measured on the machine that runs the estimate:
   rattled 54-atom hcp cell;
 - the fits: the flop rate of the streamed R update (Householder/Cholesky folds of row blocks,
   2·m·k² flops for m rows of k columns), on one core, at the largest 2Jmax's column count
-  (clipped to 200–1,500 columns, so that the measurement takes about a second).
+  (clipped to 200–1,500 columns, so that the measurement takes about a second; the rate falls
+  beyond that: 24.6 GFLOP/s at 4,289 columns against 32.3 at 1,500 on the development machine,
+  so 2Jmax 10's hours are about a quarter low there).
 
 The model of each stage (R = rows per configuration, K = columns + levels):
 - label_chunk: the config's ``seconds_per_config`` per level (the paper's A100 seconds in
@@ -15,7 +17,8 @@ The model of each stage (R = rows per configuration, K = columns + levels):
 - leverage and whole_half: one R of the training half (2·rows·K² flops) plus, for whole_half,
   a QR of the stacked 2K×K factors per weight;
 - fit_sweep: per ordering, the R of its largest fitted training size, the per-size solves (every energy
-  weight from one factorization, ``_solve_flops``, at each training size) and, once per job, the R of both halves;
+  weight from one factorization, ``_solve_flops``, at each training size) and, in an unscattered
+  sweep, the R of both halves; a scattered sweep's blocks share one sweep_halves job for those;
   memory: four K×K factors, the row buffer (16,384 × K) and the energy rows (configurations × K).
 The rates are those of this machine's cores; a cluster node's are usually higher, so the hours
 are an upper bound for the same core count.
@@ -178,8 +181,14 @@ def _solve_flops(k: int, size: int, rows_per_config: int, n_weights: int) -> flo
         + n_weights * 2.0 * k * m_e
 
 
+def _sweep_memory(k: int, p: Problem) -> float:
+    return 8.0 * (4 * k * k + BUFFER_ROWS * k + p.n_configs * k) + 0.5e9
+
+
 def sweep_job(config: dict, twojmax: int, rates: Rates, p: Problem | None = None) -> dict:
-    """Core-seconds and peak memory (bytes) of one sweep job of ``twojmax``."""
+    """Core-seconds and peak memory (bytes) of one sweep job of ``twojmax``: its orderings and,
+    in an unscattered sweep, the R factors of both halves (a scattered sweep's blocks read them
+    from the one ``sweep_halves_job``)."""
     p = p or Problem.of(config)
     k = columns(config, twojmax) + p.levels
     # each ordering's R grows to its largest fitted size; averaged over the repeats
@@ -187,10 +196,19 @@ def sweep_job(config: dict, twojmax: int, rates: Rates, p: Problem | None = None
         _r_flops(max(fitted, default=0) * p.rows_per_config, k)
         + sum(_solve_flops(k, n, int(p.rows_per_config), p.n_weights) for n in fitted)
         for fitted in (p.fitted_sizes(r) for r in range(p.repeats))])
-    halves = _r_flops((p.n_train + p.n_test) * p.rows_per_config, k)
+    halves = 0.0 if p.repeats_per_job < p.repeats else \
+        _r_flops((p.n_train + p.n_test) * p.rows_per_config, k)
     seconds = (p.repeats_per_job * per_ordering + halves) / rates.r_update_flops
-    memory = 8.0 * (4 * k * k + BUFFER_ROWS * k + p.n_configs * k) + 0.5e9
-    return {"core_s": seconds, "mem_bytes": memory}
+    return {"core_s": seconds, "mem_bytes": _sweep_memory(k, p)}
+
+
+def sweep_halves_job(config: dict, twojmax: int, rates: Rates, p: Problem | None = None) -> dict:
+    """Core-seconds and peak memory of the R factors of both halves, shared by a scattered
+    sweep's blocks."""
+    p = p or Problem.of(config)
+    k = columns(config, twojmax) + p.levels
+    return {"core_s": _r_flops((p.n_train + p.n_test) * p.rows_per_config, k)
+            / rates.r_update_flops, "mem_bytes": _sweep_memory(k, p)}
 
 
 def whole_half_job(config: dict, twojmax: int, rates: Rates, p: Problem | None = None,
@@ -255,6 +273,12 @@ def estimate(config: dict, rates: Rates, dft_seconds: float | None = None,
                      "disk_GB": 0.0, "basis": f"R of the training half, K = {k}"})
         s = sweep_job(config, j, rates, p)
         blocks = p.samplers * int(np.ceil(p.repeats / p.repeats_per_job))
+        if p.repeats_per_job < p.repeats:
+            h = sweep_halves_job(config, j, rates, p)
+            rows.append({"stage": f"sweep_halves 2Jmax {j}", "jobs": 1,
+                         "hours": h["core_s"] / 3600, "unit": "core",
+                         "peak_memory_GB": h["mem_bytes"] / 1e9, "disk_GB": 0.0,
+                         "basis": "R of both halves, shared by the sweep's blocks"})
         rows.append({"stage": f"fit_sweep 2Jmax {j}", "jobs": blocks,
                      "hours": blocks * s["core_s"] / 3600, "unit": "core",
                      "peak_memory_GB": s["mem_bytes"] / 1e9, "disk_GB": 0.0,

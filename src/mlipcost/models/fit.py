@@ -352,6 +352,25 @@ def _growing_r(data: FitData, order: np.ndarray, sizes: list[int]):
         yield size, energy, force
 
 
+def sweep_halves(data: FitData, train: np.ndarray, test: np.ndarray, *, samplers: list[str],
+                 sizes: list[int], seed: int, scores: dict[str, np.ndarray]
+                 ) -> dict[str, SetStats]:
+    """The training and test halves' statistics that every block of a sweep tests against.
+
+    The whole sweep takes the training half's R from its first ordering, grown to the whole
+    half; this grows that ordering the same way, reading R at the same sizes (which folds the
+    buffered rows at the same places), so the errors of a block tested against it are the
+    unscattered sweep's, bit for bit."""
+    sizes = sorted({int(s) for s in sizes})
+    rng = np.random.default_rng([seed, 0, 0])
+    order = train[sampling_order(len(train), samplers[0], rng, scores.get(samplers[0]))]
+    for size, energy, force in _growing_r(data, order, sorted(set(sizes) | {len(train)})):
+        if size in sizes:
+            _ = (energy.r, force.r)
+    return {"train": SetStats.from_r(data, train, energy, force),
+            "test": SetStats.of(data, test)}
+
+
 def repeat_blocks(repeats: int, per_job: int | None) -> list[tuple[int, int]]:
     """The repeats [lo, hi) of each sweep job of one sampler: all in one, or ``per_job`` each."""
     per_job = repeats if not per_job else int(per_job)
@@ -364,7 +383,8 @@ def fit_sweep(data: FitData, train: np.ndarray, test: np.ndarray, *, samplers: l
               twojmax: int, force_weight: float = 1.0, only_sampler: str | None = None,
               only_repeats: tuple[int, int] | None = None,
               repeats_at_sizes: dict[int, int] | None = None,
-              shared_factorization: bool = True) -> pd.DataFrame:
+              shared_factorization: bool = True,
+              halves: dict[str, SetStats] | None = None) -> pd.DataFrame:
     """One row per (training level, sampler, size, energy weight, repeat).
 
     ``train``/``test`` index the FitData configurations; ``scores[sampler]`` are per training
@@ -376,12 +396,13 @@ def fit_sweep(data: FitData, train: np.ndarray, test: np.ndarray, *, samplers: l
     at the largest sizes, as the paper's files have); an ordering stops growing at its largest
     fitted size.
     ``shared_factorization=False`` solves each energy weight on its own (the engine before
-    ``solve_weights``; kept for the benchmark).
+    ``solve_weights``; kept for the benchmark). ``halves``: the training and test halves'
+    statistics from ``sweep_halves``, computed once for all blocks of a scattered sweep (without
+    them every block computes its own).
     """
     repeats_at_sizes = {int(k): int(v) for k, v in (repeats_at_sizes or {}).items()}
     k, levels = data.n_features, data.levels
     ref = levels.index(reference_level)
-    halves = {"test": SetStats.of(data, test)}
     if max(sizes) > len(train):
         raise ValueError(f"training sizes {sorted(s for s in sizes if s > len(train))} exceed the "
                          f"{len(train)} training configurations")
@@ -389,15 +410,13 @@ def fit_sweep(data: FitData, train: np.ndarray, test: np.ndarray, *, samplers: l
     rows, waiting = [], []
     first_sampler = samplers[0] if only_sampler is None else only_sampler
     first_repeat = 0 if only_repeats is None else only_repeats[0]
-    if (first_sampler, first_repeat) != (samplers[0], 0):
-        # the whole sweep takes the training half's R from its first ordering; a block that
-        # does not start with it rebuilds that R the same way, so its errors are the same bits
-        rng = np.random.default_rng([seed, 0, 0])
-        order = train[sampling_order(len(train), samplers[0], rng, scores.get(samplers[0]))]
-        for size, energy, force in _growing_r(data, order, sorted(set(sizes) | {len(train)})):
-            if size in sizes:   # the sweep reads R here, which folds its buffered rows
-                _ = (energy.r, force.r)
-        halves["train"] = SetStats.from_r(data, train, energy, force)
+    if halves is not None:
+        halves = dict(halves)
+    elif (first_sampler, first_repeat) != (samplers[0], 0):
+        halves = sweep_halves(data, train, test, samplers=samplers, sizes=sizes, seed=seed,
+                              scores=scores)
+    else:
+        halves = {"test": SetStats.of(data, test)}
 
     def record(meta: dict, coefs: np.ndarray, subsample: dict) -> None:
         errs = {"subsample": subsample,

@@ -16,9 +16,10 @@ from ..config import table_weights, whole_half_weights
 from ..descriptors.snap import DescriptorFile, descriptor_settings
 from ..dft.costs import configuration_costs
 from ..dft.labels import analysis_set
-from ..io.storage import json_dump, read_csv, read_result_tables, write_csv
-from .fit import (augmented_r, build_fit_data, fit_sweep, leverage_scores, residual_correlation,
-                  solve, whole_half_fits)
+from ..io.storage import (atomic_path, json_dump, read_csv, read_result_tables,
+                          verify_content, write_csv)
+from .fit import (SetStats, augmented_r, build_fit_data, fit_sweep, leverage_scores,
+                  residual_correlation, solve, sweep_halves, whole_half_fits)
 from .md import md_speed, pair_snap_mismatch, write_potential
 
 
@@ -32,10 +33,10 @@ def load_fit_problem(structures_path: Path, descriptor_path: Path, label_paths: 
     return structures, labels, desc, data, np.flatnonzero(is_train), np.flatnonzero(~is_train)
 
 
-def run_fit_sweep(structures_path: Path, descriptor_path: Path, label_paths: list[Path],
-                  leverage_path: Path, config: dict, out: Path, log=print,
-                  block: tuple[str, int, int] | None = None) -> None:
-    """The sweep of one 2Jmax, or of one block of it: (sampler, first repeat, end repeat)."""
+def _sweep_problem(structures_path: Path, descriptor_path: Path, label_paths: list[Path],
+                   leverage_path: Path, config: dict, log=print):
+    """(labels, descriptor file, fit data, train, test, leverage scores, training sizes) of a
+    sweep; sizes beyond the training half are an error, or clamped when the config says so."""
     structures, labels, desc, data, train, test = load_fit_problem(
         structures_path, descriptor_path, label_paths)
     lev = read_csv(leverage_path).set_index("config_index").loc[data.config_index[train]]
@@ -54,6 +55,60 @@ def run_fit_sweep(structures_path: Path, descriptor_path: Path, label_paths: lis
                              "fit.clamp_training_sizes: true to fit them at that many")
         log(f"clamped: {message}; fitted at {len(train)}")
         sizes = sorted({min(n, len(train)) for n in sizes})
+    return labels, desc, data, train, test, scores, sizes
+
+
+def write_sweep_halves(halves: dict[str, SetStats], data, train: np.ndarray, test: np.ndarray,
+                       path: Path) -> None:
+    """The halves' statistics as one .npz, with the configurations they cover."""
+    arrays = {"train_config_index": data.config_index[train],
+              "test_config_index": data.config_index[test]}
+    for name, stats in halves.items():
+        arrays.update({f"{name}.{field}": np.asarray(getattr(stats, field))
+                       for field in SetStats.__dataclass_fields__})
+    with atomic_path(path, suffix=".npz") as tmp:
+        np.savez(tmp, **arrays)
+
+
+def read_sweep_halves(path: Path, data, train: np.ndarray, test: np.ndarray
+                      ) -> dict[str, SetStats]:
+    """The halves written by ``write_sweep_halves``, checked to cover ``train`` and ``test``."""
+    verify_content(path, "sweep_halves")
+    with np.load(path) as arrays:
+        for name, part in (("train", train), ("test", test)):
+            if not np.array_equal(arrays[f"{name}_config_index"], data.config_index[part]):
+                raise ValueError(f"{path}: its {name} half is not this sweep's (the split or the "
+                                 "labelled configurations changed since it was written); delete "
+                                 "it and rerun, and the workflow remakes it")
+        return {name: SetStats(**{field: arrays[f"{name}.{field}"][()]
+                                  for field in SetStats.__dataclass_fields__})
+                for name in ("train", "test")}
+
+
+def run_sweep_halves(structures_path: Path, descriptor_path: Path, label_paths: list[Path],
+                     leverage_path: Path, config: dict, out: Path, log=print) -> None:
+    """The training and test halves' R factors that every block of a scattered sweep tests
+    against, computed once instead of once per block."""
+    _, desc, data, train, test, scores, sizes = _sweep_problem(
+        structures_path, descriptor_path, label_paths, leverage_path, config, log)
+    fit = config["fit"]
+    halves = sweep_halves(data, train, test, samplers=list(fit["samplers"]), sizes=sizes,
+                          seed=fit.get("seed", 58), scores=scores)
+    write_sweep_halves(halves, data, train, test, out)
+    log(f"2Jmax {desc.twojmax}: R factors of {len(train)} training and {len(test)} test "
+        "configurations")
+
+
+def run_fit_sweep(structures_path: Path, descriptor_path: Path, label_paths: list[Path],
+                  leverage_path: Path, config: dict, out: Path, log=print,
+                  block: tuple[str, int, int] | None = None,
+                  halves_path: Path | None = None) -> None:
+    """The sweep of one 2Jmax, or of one block of it: (sampler, first repeat, end repeat);
+    ``halves_path``: the halves' statistics from ``run_sweep_halves``."""
+    labels, desc, data, train, test, scores, sizes = _sweep_problem(
+        structures_path, descriptor_path, label_paths, leverage_path, config, log)
+    fit = config["fit"]
+    halves = None if halves_path is None else read_sweep_halves(halves_path, data, train, test)
     table = fit_sweep(data, train, test, samplers=list(fit["samplers"]), sizes=sizes,
                       energy_weights=list(fit["energy_weights"]), repeats=fit.get("repeats", 5),
                       seed=fit.get("seed", 58), scores=scores,
@@ -63,7 +118,8 @@ def run_fit_sweep(structures_path: Path, descriptor_path: Path, label_paths: lis
                       only_sampler=None if block is None else block[0],
                       only_repeats=None if block is None else block[1:],
                       repeats_at_sizes={int(e["size"]): int(e["repeats"])
-                                        for e in fit.get("repeats_at_sizes", [])})
+                                        for e in fit.get("repeats_at_sizes", [])},
+                      halves=halves)
     write_csv(table, out)
     log(f"2Jmax {desc.twojmax}: {len(table)} rows from {len(train)} train / {len(test)} test "
         "configurations")
