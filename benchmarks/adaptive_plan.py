@@ -55,6 +55,11 @@ def main() -> int:
         print(f"\ntargets {energy:g} meV/atom, {force:g} meV/Å")
         result = run_adaptive(problem, settings, reference, log=lambda line: print("  " + line))
         outcome = result["outcome"]
+        ratio = result["bounds"].assign(
+            ratio=lambda t: t["bound_loss"] / t["target_loss"]).groupby("twojmax")["ratio"].max()
+        print("  reach bound (the validation set's in-sample loss ÷ the targets' loss, largest "
+              "over weights; > 1: out of reach): "
+              + ", ".join(f"2Jmax {j} {r:.2f}" for j, r in ratio.items()))
         numbers = study_comparison(outcome, problem, sweep, reference, settings.targets)
         if outcome["status"] == "reached":
             print(f"  chosen: 2Jmax {outcome['twojmax']}, level {outcome['train_level']}, "

@@ -57,11 +57,43 @@ def test_a_reachable_target_stops_early_at_a_cheap_level():
     assert (np.diff(sizes) >= 0).all()
 
 
-def test_an_unreachable_target_is_declared_before_the_pool_is_labelled():
+def test_a_target_below_the_reference_noise_is_declared_out_of_reach_before_buying():
+    # the reference labels carry 1 meV of noise no model can fit: 0.1 meV is out of reach, and
+    # the validation set (280 rows, 12 columns) says so before any training label is bought
     problem = synthetic_problem()
     out = run_adaptive(problem, settings(0.1, 0.1), "4", log=lambda *_: None)
-    assert out["outcome"]["status"] in ("out of reach", "pool exhausted")
+    assert out["outcome"]["status"] == "out of reach"
+    assert out["outcome"]["before_buying"]
+    assert out["outcome"]["spent_s"] == out["outcome"]["validation_labels_s"]
     assert "check_energy" not in out["outcome"]
+    assert out["bounds"]["out_of_reach"].all()
+
+
+def test_the_reach_bound_lies_below_the_noise_floor_at_its_confidence():
+    """The in-sample loss of least squares bounds the population's best loss from below: on
+    synthetic regressions with known noise, the lower confidence bound falls below the noise
+    variance in at least the confidence's share of draws, and it is not vacuous."""
+    from mlipcost.plan.adaptive import loss_lower_bound
+
+    rng = np.random.default_rng(3)
+    sigma, n, k, confidence = 0.3, 60, 8, 0.9
+    below, ratios = 0, []
+    for _ in range(300):
+        x = rng.normal(size=(n, k))
+        y = x @ rng.normal(size=k) + sigma * rng.normal(size=n)
+        residual = y - x @ np.linalg.lstsq(x, y, rcond=None)[0]
+        bound = loss_lower_bound((residual ** 2)[:, None], confidence, 200, rng)[0]
+        below += bound <= sigma ** 2
+        ratios.append(bound / sigma ** 2)
+    assert below / 300 >= confidence
+    assert 0.5 < np.median(ratios) < 1.0
+
+
+def test_a_reachable_target_is_never_ruled_out_by_the_bound():
+    problem = synthetic_problem()
+    out = run_adaptive(problem, settings(30.0, 30.0), "4", log=lambda *_: None)
+    assert not out["bounds"]["out_of_reach"].any()
+    assert out["outcome"]["twojmax_out_of_reach"] == []
 
 
 def test_the_reference_level_enters_only_when_no_cheaper_level_can():

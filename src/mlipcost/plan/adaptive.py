@@ -18,6 +18,19 @@ buy; every label a round uses is charged at its measured cost, once):
   pool, or when its cheapest optimistic cost to reach the targets exceeds another level's
   pessimistic one. The reference level enters only when no cheaper level is left. When none is
   left the plan says the targets are out of reach before buying more.
+
+Before the first round, the validation set says which 2Jmax can never meet the targets, whatever
+the level and the size (``reach_bounds``): a least-squares fit's loss on its own training set is,
+in expectation, at most the smallest loss any coefficients of that model reach on the population
+(the fit minimises the former; the latter is the best the model can do), and every model's test
+loss against the reference is at least that. The validation set is a random sample labelled at the
+reference level, so its in-sample loss (lower end of its ``confidence`` interval over resampled
+configurations) bounds what the 2Jmax can reach. A model meeting both targets has, at every energy
+weight w, a weighted loss w²·E² + F²·(force rows per configuration) of at most the targets' (per
+configuration; eV/atom, eV/Å): a 2Jmax whose bound exceeds that at some weight is out: it is still fitted, but no longer keeps a
+level (or the reference, before the targets are declared out of reach) in contention. When every
+2Jmax is out, the plan says so before buying any training label. The bound needs more rows than
+columns in the validation set, and is tighter the more it has.
 """
 
 from __future__ import annotations
@@ -144,6 +157,49 @@ def fit_prefixes(problem: Problem, twojmax: int, levels: list[str], sizes: list[
     return rows
 
 
+def target_loss(targets: dict, energy_weight: float, force_rows_per_config: float,
+                force_weight: float = 1.0) -> float:
+    """The weighted loss per configuration ((eV/atom)², (eV/Å)²) of a model whose errors are
+    exactly the targets (meV/atom, meV/Å): FitSNAP's weights multiply the rows."""
+    return ((energy_weight * targets["energy"] / 1e3) ** 2
+            + force_rows_per_config * (force_weight * targets["force"] / 1e3) ** 2)
+
+
+def loss_lower_bound(loss_per_config: np.ndarray, confidence: float, n_resamples: int,
+                     rng) -> np.ndarray:
+    """The lower end of the one-sided ``confidence`` interval of the mean of each column of
+    ``loss_per_config`` (configurations × columns), from resampling the configurations."""
+    picks = rng.integers(0, len(loss_per_config), (n_resamples, len(loss_per_config)))
+    means = loss_per_config[picks].mean(axis=1)
+    return np.quantile(means, 1.0 - confidence, axis=0)
+
+
+def reach_bounds(problem: Problem, settings: AdaptiveSettings, reference: str,
+                 rng) -> pd.DataFrame:
+    """Per (2Jmax, energy weight): the in-sample weighted loss per configuration of the
+    reference-level fit on the validation set (its lower ``confidence`` bound), what a model
+    meeting the targets may have at most, and whether the 2Jmax is therefore out of reach."""
+    from ..models.fit import augmented_r, solve_weights
+
+    ref = problem.levels.index(reference)
+    weights = [float(w) for w in settings.energy_weights]
+    rows = []
+    for j, data in sorted(problem.data.items()):
+        energy, force, n_energy, n_force = augmented_r(data, problem.validation)
+        coefs = solve_weights(energy.r, force.r, data.n_features, weights)
+        columns = [w * len(problem.levels) + ref for w in range(len(weights))]
+        e, f, n = per_config_errors(data, problem.validation, coefs[:, columns], ref)
+        loss = np.asarray(weights) ** 2 * e + f       # force weight 1, as the fits
+        bound = loss_lower_bound(loss, settings.confidence, settings.n_resamples, rng)
+        force_rows = float(n.mean())
+        for w, b in zip(weights, bound):
+            allowed = target_loss(settings.targets, w, force_rows)
+            rows.append({"twojmax": j, "energy_weight": w, "rows": n_energy + n_force,
+                         "columns": data.n_features, "bound_loss": float(b),
+                         "target_loss": allowed, "out_of_reach": bool(b > allowed)})
+    return pd.DataFrame(rows)
+
+
 def curve_sizes(tail_from: float, largest: int, growth: float) -> list[int]:
     """The learning curve's sizes: a geometric grid from the tail's start up to ``largest``,
     ``largest`` included."""
@@ -189,20 +245,37 @@ def run_adaptive(problem: Problem, settings: AdaptiveSettings, reference: str,
     contention, reference_entered = list(cheaper), False
     bought = {lv: np.zeros(len(problem.cost_s), bool) for lv in problem.levels}
     bought[reference][problem.validation] = True
-    # the first round: where the cheapest-to-identify 2Jmax's tail starts
-    size = min(int(np.ceil(min(problem.tail_from.values()))), pool)
     fitted, rounds, decisions = set(), [], []
 
     def spent() -> float:
         return float(sum(problem.cost_s[bought[lv], i].sum()
                          for i, lv in enumerate(problem.levels)))
 
+    bounds = reach_bounds(problem, settings, reference, np.random.default_rng(settings.seed + 2))
+    out = sorted(bounds.loc[bounds["out_of_reach"], "twojmax"].unique())
+    # every 2Jmax is still fitted (fits cost no DFT, and their curves help a level leave), but
+    # one out of reach no longer holds a level, or the reference, in contention
+    open_tails = {j: t for j, t in problem.tail_from.items() if j not in out}
     outcome = None
+    if out:
+        worst = bounds[bounds["out_of_reach"]].assign(
+            ratio=lambda t: t["bound_loss"] / t["target_loss"]).sort_values("ratio").groupby(
+            "twojmax").last()
+        why = "; ".join(f"2Jmax {j}: its in-sample loss on the validation set at energy weight "
+                        f"{r.energy_weight:g} is {r.ratio:.3g}× what the targets allow"
+                        for j, r in worst.iterrows())
+        decisions.append({"round": 0, "size": 0, "levels": reference, "spent_s": spent(),
+                          "decision": f"out of reach whatever the level and size: {why}"
+                          + ("; no 2Jmax left, nothing more is bought" if not open_tails else "")})
+        if not open_tails:
+            outcome = {"status": "out of reach", "before_buying": True}
+    # the first round: where the cheapest-to-identify 2Jmax's tail starts
+    size = min(int(np.ceil(min(problem.tail_from.values()))), pool)
     while outcome is None:
         for lv in contention:
             bought[lv][problem.order[:size]] = True
-        for j, tail_from in sorted(problem.tail_from.items()):
-            grid = [s for s in curve_sizes(tail_from, size, settings.growth) if s >= tail_from]
+        for j, start in sorted(problem.tail_from.items()):
+            grid = [s for s in curve_sizes(start, size, settings.growth) if s >= start]
             for s in grid:
                 new = [lv for lv in contention if (j, lv, s) not in fitted]
                 if new:
@@ -215,7 +288,8 @@ def run_adaptive(problem: Problem, settings: AdaptiveSettings, reference: str,
                 z * current[f"validation_{m}_log_se"])
         meets = current[(current["upper_energy"] <= targets["energy"])
                         & (current["upper_force"] <= targets["force"])]
-        note = {"round": len(decisions) + 1, "size": size, "levels": "/".join(contention),
+        note = {"round": sum(d["round"] > 0 for d in decisions) + 1, "size": size,
+                "levels": "/".join(contention),
                 "spent_s": spent()}
         if len(meets):
             meets = meets.assign(cost=[per_config[problem.levels.index(lv)]
@@ -254,7 +328,7 @@ def run_adaptive(problem: Problem, settings: AdaptiveSettings, reference: str,
             # the reference level is the last resort: before it leaves (and the targets are
             # declared out of reach) every 2Jmax whose tail the pool reaches is measured on it
             horizon = pool if lv == reference else min(size * settings.growth, pool)
-            pending = [j for j, t in problem.tail_from.items()
+            pending = [j for j, t in open_tails.items()
                        if t <= horizon and measured.get(j, 0) < 2]
             if not any_curve or pending:
                 unknown.add(lv)
@@ -286,10 +360,11 @@ def run_adaptive(problem: Problem, settings: AdaptiveSettings, reference: str,
             f"{d['spent_s']:.0f} CPU-s so far: {d['decision']}")
     outcome["spent_s"] = spent()
     outcome["validation_labels_s"] = float(problem.cost_s[problem.validation, ref].sum())
+    outcome["twojmax_out_of_reach"] = [int(j) for j in out]
     if outcome["status"] == "reached":
         outcome.update(check_errors(problem, settings, outcome, reference))
     return {"rounds": pd.DataFrame(rounds), "decisions": pd.DataFrame(decisions),
-            "outcome": outcome}
+            "outcome": outcome, "bounds": bounds}
 
 
 def check_errors(problem: Problem, settings: AdaptiveSettings, chosen: dict,
