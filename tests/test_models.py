@@ -145,7 +145,16 @@ def test_models_section_resolves_training_sets_and_rejects_what_it_cannot_train(
     assert mace["training_sets"] == [("1", "whole_half", 0, 0), ("2", "whole_half", 0, 0),
                                      ("2", "random", 2, 0), ("2", "random", 2, 1),
                                      ("2", "random", 4, 0), ("2", "random", 4, 1)]
+    # a list of blocks joins their sets, each once
+    blocks = trained_models_settings(_config(
+        whole_half_levels=["2"], curves=[{"sizes": [4], "repeats": 1},
+                                         {"levels": ["1", "2"], "sizes": [2, 4], "repeats": 1}]))
+    assert blocks["families"]["mace"]["training_sets"] == [
+        ("2", "whole_half", 0, 0), ("2", "random", 4, 0), ("1", "random", 2, 0),
+        ("1", "random", 4, 0), ("2", "random", 2, 0)]
     for bad, match in (({"whole_half_levels": ["7"]}, "not dft.levels"),
+                       ({"curves": [{"levels": ["7"], "sizes": [2]}]}, "not dft.levels"),
+                       ({"curves": [{"size": [2]}]}, "unknown key"),
                        ({"curves": {"samplers": ["block_leverage"]}}, "fit.samplers"),
                        ({"curves": {"sizes": [1]}}, "too small"),
                        ({"settings": {"learning_rate": 1}}, "unknown key"),

@@ -346,6 +346,27 @@ def properties_settings(config: dict) -> dict | None:
             "reference_level": str(config["fit"]["reference_level"])}
 
 
+def _curve_sets(family: str, curves: dict, config: dict, names: list[str]) -> list[tuple]:
+    """The (level, sampler, size, repeat) training sets of one block of ``models.<family>.curves``."""
+    curve_levels = [str(lv) for lv in curves.get("levels", [config["fit"]["reference_level"]])]
+    unknown = sorted(set(curve_levels) - set(names))
+    if unknown:
+        raise ConfigError(f"models.{family}.curves: levels {unknown} are not dft.levels {names}")
+    samplers = list(curves.get("samplers", [config["fit"]["samplers"][0]]))
+    outside = sorted(set(samplers) - set(config["fit"]["samplers"]))
+    if outside:
+        raise ConfigError(f"models.{family}.curves.samplers {outside} are not in fit.samplers "
+                          f"{config['fit']['samplers']}: a trained family takes the "
+                          "sweep's orderings")
+    sizes = sorted({int(n) for n in curves.get("sizes", [])})
+    if sizes and sizes[0] < 2:
+        raise ConfigError(f"models.{family}.curves.sizes: {sizes[0]} is too small; a trained "
+                          "model holds out at least one of its configurations for early "
+                          "stopping, so sizes start at 2")
+    return [(lv, s, n, r) for lv in curve_levels for s in samplers for n in sizes
+            for r in range(int(curves.get("repeats", 2)))]
+
+
 def trained_models_settings(config: dict) -> dict | None:
     """The trained model families of ``models`` with their defaults filled in, or None when no
     family is enabled: per family its hyper-parameters, the training sets it trains (whole
@@ -362,30 +383,23 @@ def trained_models_settings(config: dict) -> dict | None:
             continue
         settings = trained_family(family).settings_with_defaults(spec.get("settings"))
         whole = [str(lv) for lv in spec.get("whole_half_levels", names)]
-        curves = spec.get("curves") or {}
-        curve_levels = [str(lv) for lv in curves.get("levels", [config["fit"]["reference_level"]])]
-        unknown = sorted(set(whole + curve_levels) - set(names))
+        unknown = sorted(set(whole) - set(names))
         if unknown:
             raise ConfigError(f"models.{family}: levels {unknown} are not dft.levels {names}")
-        samplers = list(curves.get("samplers", [config["fit"]["samplers"][0]]))
-        outside = sorted(set(samplers) - set(config["fit"]["samplers"]))
-        if outside:
-            raise ConfigError(f"models.{family}.curves.samplers {outside} are not in fit.samplers "
-                              f"{config['fit']['samplers']}: a trained family takes the "
-                              "sweep's orderings")
-        sizes = sorted({int(n) for n in curves.get("sizes", [])})
-        if sizes and sizes[0] < 2:
-            raise ConfigError(f"models.{family}.curves.sizes: {sizes[0]} is too small; a trained "
-                              "model holds out at least one of its configurations for early "
-                              "stopping, so sizes start at 2")
+        curves = spec.get("curves") or []
+        sets = [(lv, "whole_half", 0, 0) for lv in whole]
+        # one block of curves, or a list of blocks (e.g. more sizes at the reference level)
+        for block in [curves] if isinstance(curves, dict) else curves:
+            for key in sorted(set(block) - {"levels", "sizes", "samplers", "repeats"}):
+                raise ConfigError(f"models.{family}.curves: unknown key {key!r}; a block takes "
+                                  "levels, sizes, samplers and repeats")
+            sets += _curve_sets(family, block, config, names)
         twojmax = [int(j) for j in config["descriptors"]["twojmax"]]
         leverage_twojmax = int(spec.get("leverage_twojmax", max(twojmax)))
         if leverage_twojmax not in twojmax:
             raise ConfigError(f"models.{family}.leverage_twojmax {leverage_twojmax} is not in "
                               f"descriptors.twojmax {twojmax}")
-        sets = [(lv, "whole_half", 0, 0) for lv in whole]
-        sets += [(lv, s, n, r) for lv in curve_levels for s in samplers for n in sizes
-                 for r in range(int(curves.get("repeats", 2)))]
+        sets = list(dict.fromkeys(sets))
         md = spec.get("md") or {}
         families[family] = {"settings": settings, "training_sets": sets,
                             "leverage_twojmax": leverage_twojmax,
