@@ -164,7 +164,7 @@ def learning_curves_plot(trained: pd.DataFrame, summary: pd.DataFrame, rmsd: pd.
     rmsd = rmsd.assign(level=rmsd["level"].astype(str)).set_index("level")
     shown = [lvl for lvl in levels if lvl in set(t["train_level"])]
     colors = plots._level_colors(levels)
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.4))
+    fig, axes = plt.subplots(1, 2, figsize=(11, 5.2), layout="constrained")
     panels = ((OBJECTIVES[1], "energy_rmsd_meV_per_atom", "test energy RMSE vs reference (meV/atom)"),
               (OBJECTIVES[2], "force_rmsd_meV_per_A", "test force RMSE vs reference (meV/Å)"))
     curve_samplers = sorted(set(t["sampler"]) - {WHOLE_HALF})
@@ -202,7 +202,8 @@ def learning_curves_plot(trained: pd.DataFrame, summary: pd.DataFrame, rmsd: pd.
                 plt.Line2D([], [], color="grey", marker="*", linestyle="")]
     labels += [f"qSNAP 2Jmax {twojmax}, energy weight {weight:g} ({q_sampler})",
                "level's DFT RMSD vs reference (Table 3)", "whole training half"]
-    axes[0].legend(handles, labels, fontsize=7)
+    # below the panels: inside, it hid the curves of the worst levels
+    fig.legend(handles, labels, loc="outside lower center", ncol=4, fontsize=7)
     fig.suptitle("Learning curves by model family against each level's DFT error"
                  + (f" ({', '.join(curve_samplers)} sampling)" if curve_samplers else ""))
     plots._save(fig, path)
