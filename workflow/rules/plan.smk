@@ -34,6 +34,9 @@ rule plan:
         order=f"{RESULTS}/pool/order.csv",
         # their columns and rows per configuration place each 2Jmax's interpolation size
         descriptors=[f for j in TWOJMAX for f in descriptor_paths(j)],
+        # the test draw's reference labels say which 2Jmax cannot meet the targets at any size
+        structures=f"{RESULTS}/structures.h5",
+        labels=label_files(),
     output:
         predictions=csv_files(f"{RESULTS}/plan/predictions"),
         plan=table_files(f"{RESULTS}/plan/plan"),
@@ -55,9 +58,12 @@ rule plan:
     params:
         settings=canonical(
             {
-                k: config["plan"][k]
-                for k in ("targets", "confidence", "budget_core_hours")
-                if k in config["plan"]
+                **{
+                    k: config["plan"][k]
+                    for k in ("targets", "confidence", "budget_core_hours")
+                    if k in config["plan"]
+                },
+                "reference_level": str(config["fit"]["reference_level"]),
             }
         ),
     log:

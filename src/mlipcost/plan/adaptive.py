@@ -174,30 +174,41 @@ def loss_lower_bound(loss_per_config: np.ndarray, confidence: float, n_resamples
     return np.quantile(means, 1.0 - confidence, axis=0)
 
 
-def reach_bounds(problem: Problem, settings: AdaptiveSettings, reference: str,
-                 rng) -> pd.DataFrame:
-    """Per (2Jmax, energy weight): the in-sample weighted loss per configuration of the
-    reference-level fit on the validation set (its lower ``confidence`` bound), what a model
-    meeting the targets may have at most, and whether the 2Jmax is therefore out of reach."""
+def in_sample_reach(data, configs: np.ndarray, reference: int, energy_weights: list,
+                    targets: dict, confidence: float, n_resamples: int, rng) -> list[dict]:
+    """Per energy weight: the in-sample weighted loss per configuration of the fit on
+    ``configs`` (a random sample) to the reference level's labels (column ``reference`` of the
+    fit data; the lower end of its ``confidence`` interval over resampled configurations), what a
+    model meeting ``targets`` may have at most, and whether no model of these descriptors can."""
     from ..models.fit import augmented_r, solve_weights
 
-    ref = problem.levels.index(reference)
-    weights = [float(w) for w in settings.energy_weights]
+    n_levels = data.energy_y.shape[1]
+    weights = [float(w) for w in energy_weights]
+    energy, force, n_energy, n_force = augmented_r(data, configs)
+    coefs = solve_weights(energy.r, force.r, data.n_features, weights)
+    columns = [w * n_levels + reference for w in range(len(weights))]
+    e, f, n = per_config_errors(data, configs, coefs[:, columns], reference)
+    loss = np.asarray(weights) ** 2 * e + f       # force weight 1, as the fits
+    bound = loss_lower_bound(loss, confidence, n_resamples, rng)
+    force_rows = float(n.mean())
     rows = []
-    for j, data in sorted(problem.data.items()):
-        energy, force, n_energy, n_force = augmented_r(data, problem.validation)
-        coefs = solve_weights(energy.r, force.r, data.n_features, weights)
-        columns = [w * len(problem.levels) + ref for w in range(len(weights))]
-        e, f, n = per_config_errors(data, problem.validation, coefs[:, columns], ref)
-        loss = np.asarray(weights) ** 2 * e + f       # force weight 1, as the fits
-        bound = loss_lower_bound(loss, settings.confidence, settings.n_resamples, rng)
-        force_rows = float(n.mean())
-        for w, b in zip(weights, bound):
-            allowed = target_loss(settings.targets, w, force_rows)
-            rows.append({"twojmax": j, "energy_weight": w, "rows": n_energy + n_force,
-                         "columns": data.n_features, "bound_loss": float(b),
-                         "target_loss": allowed, "out_of_reach": bool(b > allowed)})
-    return pd.DataFrame(rows)
+    for w, b in zip(weights, bound):
+        allowed = target_loss(targets, w, force_rows)
+        rows.append({"energy_weight": w, "rows": n_energy + n_force, "columns": data.n_features,
+                     "bound_loss": float(b), "target_loss": allowed,
+                     "out_of_reach": bool(b > allowed)})
+    return rows
+
+
+def reach_bounds(problem: Problem, settings: AdaptiveSettings, reference: str,
+                 rng) -> pd.DataFrame:
+    """``in_sample_reach`` of every 2Jmax on the validation set, against ``settings.targets``."""
+    ref = problem.levels.index(reference)
+    return pd.DataFrame([
+        {"twojmax": j, **row} for j, data in sorted(problem.data.items())
+        for row in in_sample_reach(data, problem.validation, ref, settings.energy_weights,
+                                   settings.targets, settings.confidence, settings.n_resamples,
+                                   rng)])
 
 
 def curve_sizes(tail_from: float, largest: int, growth: float) -> list[int]:

@@ -117,12 +117,40 @@ def _figure_setting(runs: pd.DataFrame, choice, energy_weight: float) -> dict:
             "energy_weight": nearest_weight(runs["energy_weight"].unique(), energy_weight)}
 
 
+def reach_by_twojmax(structures_path: Path, descriptors: list[Path], label_paths: list[Path],
+                     reference_level: str, energy_weights: list, targets: dict,
+                     confidence: float) -> pd.DataFrame:
+    """Per 2Jmax and energy weight, whether the targets are out of reach at any size and level:
+    the in-sample loss of the reference-level fit on the pilot's test draw (a random sample)
+    bounds from below what any model of that 2Jmax reaches (``adaptive.in_sample_reach``)."""
+    from ..dft.labels import analysis_set
+    from ..models.fit import build_fit_data
+    from .adaptive import in_sample_reach
+
+    parts: dict[int, list[Path]] = {}
+    for path in descriptors:              # a file, or the parts of one in order
+        parts.setdefault(int(DescriptorFile(path).twojmax), []).append(Path(path))
+    structures, labels, use = analysis_set(structures_path, label_paths)
+    reference = [lab.level for lab in labels].index(str(reference_level))
+    rows = []
+    for j, paths in sorted(parts.items()):
+        data = build_fit_data(DescriptorFile(paths if len(paths) > 1 else paths[0]), labels, use)
+        test = np.flatnonzero(~structures.is_train[data.config_index])
+        rows += [{"twojmax": j, **row} for row in in_sample_reach(
+            data, test, reference, energy_weights, targets, confidence, 200,
+            np.random.default_rng(j))]
+    return pd.DataFrame(rows)
+
+
 def run_plan(sweep_paths: list[Path], order_path: Path, settings: dict, out_predictions: Path,
              out_plan: Path, out_curves: Path, out_front: Path, log=print,
-             descriptors: list[Path] = ()) -> None:
+             descriptors: list[Path] = (), structures_path: Path | None = None,
+             label_paths: list[Path] = ()) -> None:
     """Learning curves of the pilot's sweep, predicted at sizes up to the pool's training
     candidates, and the cheapest setting whose upper bound meets ``plan.targets``.
-    ``descriptors`` (the pilot's, every 2Jmax) place each 2Jmax's interpolation size."""
+    ``descriptors`` (the pilot's, every 2Jmax) place each 2Jmax's interpolation size; with
+    ``structures_path`` and ``label_paths`` too (and both targets), the pilot's test draw says
+    which 2Jmax cannot meet the targets at any size (``reach_by_twojmax``)."""
     from .curves import (CURVE_KEYS, ERROR_UNITS, identification_advice, interpolation_sizes, plan,
                          predict_errors, seconds_per_configuration)
     from ..analysis.plots import plan_curves, predicted_front
@@ -156,6 +184,23 @@ def run_plan(sweep_paths: list[Path], order_path: Path, settings: dict, out_pred
                           if len(candidates) else candidates)
     for _, row in cheapest_per_level.iterrows():
         rows.append({"what": f"cheapest front point of level {row['train_level']}", **row.to_dict()})
+    if (structures_path is not None and label_paths and descriptors
+            and max_energy is not None and max_force is not None):
+        reach = reach_by_twojmax(structures_path, descriptors, label_paths,
+                                 settings["reference_level"], sorted(runs["energy_weight"].unique()),
+                                 {"energy": max_energy, "force": max_force}, confidence)
+        for j, part in reach.groupby("twojmax"):
+            worst = part.assign(ratio=part["bound_loss"] / part["target_loss"]).sort_values(
+                "ratio").iloc[-1]
+            out = bool(part["out_of_reach"].any())
+            rows.append({"what": "out of reach at any size and level" if out else
+                         "not ruled out by the test draw's in-sample error", "twojmax": j,
+                         "energy_weight": worst["energy_weight"],
+                         "in_sample_loss_over_targets_loss": worst["ratio"]})
+            if out:
+                log(f"2Jmax {j}: out of reach at any size and level: the reference-level fit's "
+                    f"in-sample loss on the test draw is {worst['ratio']:.3g}× what the targets "
+                    f"allow at energy weight {worst['energy_weight']:g}")
     unidentified = predictions[~predictions["identified"]]
     for (twojmax, sampler), part in unidentified.groupby(["twojmax", "sampler"], sort=True):
         rows.append({"what": "curves the pilot does not identify", "twojmax": twojmax,
