@@ -35,10 +35,11 @@ def job_processes(root: psutil.Process) -> list[psutil.Process]:
     found = []
     for proc in root.children(recursive=True):
         try:
-            cmd = " ".join(proc.cmdline())
+            argv = proc.cmdline()
         except psutil.Error:
             continue
-        if ".snakemake/scripts/" in cmd and "python" in Path(proc.cmdline()[0]).name:
+        # read once: a job that exits meanwhile reads back as an empty command line
+        if argv and ".snakemake/scripts/" in " ".join(argv) and "python" in Path(argv[0]).name:
             found.append(proc)
     return found
 
