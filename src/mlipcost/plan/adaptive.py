@@ -27,8 +27,9 @@ loss against the reference is at least that. The validation set is a random samp
 reference level, so its in-sample loss (lower end of its ``confidence`` interval over resampled
 configurations) bounds what the 2Jmax can reach. A model meeting both targets has, at every energy
 weight w, a weighted loss w²·E² + F²·(force rows per configuration) of at most the targets' (per
-configuration; eV/atom, eV/Å): a 2Jmax whose bound exceeds that at some weight is out: it is still fitted, but no longer keeps a
-level (or the reference, before the targets are declared out of reach) in contention. When every
+configuration; eV/atom, eV/Å): a 2Jmax whose bound exceeds that at some weight is out: it is
+still fitted, but no longer keeps a level (or the reference, before the targets are declared out
+of reach) in contention. When every
 2Jmax is out, the plan says so before buying any training label. The bound needs more rows than
 columns in the validation set, and is tighter the more it has.
 """
