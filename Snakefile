@@ -75,6 +75,11 @@ if MODELS:
         gather_models,
         models_report,
 
+    if MULTIFIDELITY_FAMILIES:
+
+        localrules:
+            multifidelity_report,
+
 
 
 # Short analysis steps run on the submitting node, not through the queue.
@@ -135,6 +140,7 @@ rule all:
         [f"{RESULTS}/cutoff/cutoff.png"] if CUTOFF_AXIS else [],
         [f"{RESULTS}/properties/properties.png"] if PROPERTIES else [],
         [f"{RESULTS}/models/models_front.png"] if MODELS else [],
+        [f"{RESULTS}/models/multifidelity.png"] if MULTIFIDELITY_FAMILIES else [],
         [f"{RESULTS}/plan/plan.csv"] if PILOT else [],
         (
             [f"{RESULTS}/production/production.json"]

@@ -163,6 +163,80 @@ def test_models_section_resolves_training_sets_and_rejects_what_it_cannot_train(
             trained_models_settings(_config(**bad))
 
 
+def test_multifidelity_section_resolves_its_sets_and_trains_what_finetuning_starts_from():
+    resolved = trained_models_settings(_config(
+        whole_half_levels=["2"],
+        multifidelity={"methods": ["finetune", "multihead"], "low_levels": ["1"],
+                       "high_sizes": [4, 2], "repeats": 1},
+        finetune={"lr": 0.002}))
+    mace = resolved["families"]["mace"]
+    assert mace["multifidelity_sets"] == [
+        ("finetune", "1", "2", "random", 2, 0), ("finetune", "1", "2", "random", 4, 0),
+        ("multihead", "1", "2", "random", 2, 0), ("multihead", "1", "2", "random", 4, 0)]
+    # fine-tuning starts from level 1's whole-half model, so the family trains it
+    assert ("1", "whole_half", 0, 0) in mace["training_sets"]
+    assert mace["finetune"] == {"lr": 0.002, "max_num_epochs": 200}
+    for bad, match in (({"multifidelity": {"methods": ["delta"], "low_levels": ["1"]}},
+                        "methods"),
+                       ({"multifidelity": {"low_levels": ["7"], "high_sizes": [2]}},
+                        "not dft.levels"),
+                       ({"multifidelity": {"low_levels": ["2"], "high_sizes": [2]}},
+                        "high level"),
+                       ({"multifidelity": {"low_level": ["1"]}}, "unknown key"),
+                       ({"finetune": {"epochs": 3}}, "unknown key")):
+        with pytest.raises(ConfigError, match=match):
+            trained_models_settings(_config(**bad))
+
+
+def test_mace_command_line_fine_tunes_or_trains_one_head_per_level(tmp_path):
+    from mlipcost.models import mace
+    settings = mace.settings_with_defaults({"device": "cpu"})
+    plain = mace.command_line(settings, tmp_path, 1)
+    assert f"--train_file={tmp_path / 'train.xyz'}" in plain
+    assert not any(a.startswith(("--foundation_model", "--heads")) for a in plain)
+    tuned = mace.command_line(settings, tmp_path, 1, init_model=tmp_path / "pre.model")
+    assert f"--foundation_model={tmp_path / 'pre.model'}" in tuned
+    assert "--multiheads_finetuning=False" in tuned
+    heads = mace.command_line(settings, tmp_path, 1, heads=("auxiliary", "target"))
+    assert not any(a.startswith(("--train_file", "--valid_file", "--E0s")) for a in heads)
+    spec = eval(next(a for a in heads if a.startswith("--heads="))[len("--heads="):])
+    assert list(spec) == ["auxiliary", "target"]
+    assert spec["target"]["train_file"] == str(tmp_path / "train_target.xyz")
+
+
+def _summary_row(**values):
+    row = {"n_repeats": 2, "dft_cost_s": 100.0, "test_energy_rmse_meV_per_atom_vs_reference": 10.0,
+           "test_force_rmse_meV_per_A_vs_reference": 100.0}
+    return {**row, **values}
+
+
+def test_multifidelity_points_are_read_against_single_level_models_within_their_cost():
+    import pandas as pd
+    from mlipcost.models.multifidelity import multifidelity_vs_single
+    e, f = "test_energy_rmse_meV_per_atom_vs_reference", "test_force_rmse_meV_per_A_vs_reference"
+    single = pd.DataFrame([
+        {"family": "mace", "train_level": "2", "sampler": "random", "size": 4, "repeat": 0,
+         "dft_cost_s": 80.0, e: 20.0, f: 150.0},
+        {"family": "mace", "train_level": "1", "sampler": WHOLE_HALF, "size": 10, "repeat": 0,
+         "dft_cost_s": 20.0, e: 30.0, f: 120.0},
+        {"family": "mace", "train_level": "2", "sampler": WHOLE_HALF, "size": 10, "repeat": 0,
+         "dft_cost_s": 200.0, e: 1.0, f: 10.0}])
+    keys = {"family": "mace", "low_level": "1", "high_level": "2", "sampler": "random",
+            "low_size": 10, "high_size": 4}
+    mf = pd.DataFrame([_summary_row(method="finetune", **keys),
+                       _summary_row(method="multihead", **{**keys, "high_size": 2},
+                                    **{e: 25.0, f: 160.0})])
+    table = multifidelity_vs_single(mf, single).set_index("method")
+    good, bad = table.loc["finetune"], table.loc["multihead"]
+    assert good["beats_single"] and not bad["beats_single"]   # dominated by the level-2 curve
+    assert np.isclose(good["energy_gain_vs_direct_percent"], 50.0)
+    assert np.isclose(good["force_gain_vs_pretrained_percent"], 100 * (120 - 100) / 120)
+    assert np.isnan(bad["direct_energy_rmse_meV_per_atom_vs_reference"])   # no curve at 2
+    # the whole level-2 half is better but costs more: never the best within the budget
+    assert good["best_single_energy_setting"] == "L2 × 4 random"
+    assert good["best_single_force_setting"] == "L1 × whole half"
+
+
 # --- MACE itself ------------------------------------------------------------------------------
 
 TINY = {"num_channels": 8, "max_L": 0, "correlation": 2, "max_ell": 2, "r_max_A": 4.0,
@@ -267,3 +341,23 @@ def test_a_killed_mace_training_resumes_from_its_checkpoint(tmp_path):
     assert sum(len(v) for v in mace._checkpoints(workdir).values()) <= 2 * mace.CHECKPOINTS_KEPT
     assert "Epoch 0:" not in second_run and "Epoch 39:" in second_run
     assert result["model"].exists()
+
+
+@needs_mace
+def test_mace_fine_tunes_a_trained_model_and_trains_one_head_per_level(tmp_path):
+    from mlipcost.models import mace
+    settings = mace.settings_with_defaults(TINY)
+    low, high = _lj_frames(6, seed=0), _lj_frames(4, seed=1)
+    pre = mace.train(low[:4], low[4:], settings, seed=1, workdir=tmp_path / "pre")
+    tuned = mace.train(high[:3], high[3:], settings, seed=1, workdir=tmp_path / "tuned",
+                       init_model=pre["model"])
+    assert "Using foundation model" in (tmp_path / "tuned" / "train.log").read_text()
+    assert tuned["head"] is None and len(tuned["curve"]["epoch"]) == 3
+    both = mace.train(high[:3], high[3:], settings, seed=1, workdir=tmp_path / "heads",
+                      auxiliary=(low[:4], low[4:]))
+    assert both["head"] == mace.TARGET_HEAD
+    # one validation curve: the target head's, one row per evaluation
+    assert both["curve"]["epoch"].tolist() == [0, 1, 2]
+    target, _ = mace.predict(both["model"], high, settings, mace.TARGET_HEAD)
+    auxiliary, _ = mace.predict(both["model"], high, settings, mace.AUXILIARY_HEAD)
+    assert np.isfinite(target).all() and not np.allclose(target, auxiliary)

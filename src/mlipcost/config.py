@@ -367,11 +367,47 @@ def _curve_sets(family: str, curves: dict, config: dict, names: list[str]) -> li
             for r in range(int(curves.get("repeats", 2)))]
 
 
+# fine-tuning a pre-trained model: a fresh optimiser at the stage-two rate of the default
+# training (10x below its first rate), and fewer epochs than training from scratch
+FINETUNE_DEFAULTS = {"lr": 0.001, "max_num_epochs": 200}
+
+
+def _multifidelity_sets(family: str, block: dict, config: dict, names: list[str]) -> list[tuple]:
+    """The (method, low level, high level, sampler, high size, repeat) sets of one block of
+    ``models.<family>.multifidelity``."""
+    from .models.trained import MULTIFIDELITY_METHODS
+
+    where = f"models.{family}.multifidelity"
+    for key in sorted(set(block) - {"methods", "low_levels", "high_level", "high_sizes",
+                                    "samplers", "repeats"}):
+        raise ConfigError(f"{where}: unknown key {key!r}; a block takes methods, low_levels, "
+                          "high_level, high_sizes, samplers and repeats")
+    methods = list(block.get("methods", MULTIFIDELITY_METHODS))
+    unknown = sorted(set(methods) - set(MULTIFIDELITY_METHODS))
+    if unknown:
+        raise ConfigError(f"{where}.methods {unknown}: use {list(MULTIFIDELITY_METHODS)}")
+    high = str(block.get("high_level", config["fit"]["reference_level"]))
+    lows = [str(lv) for lv in block.get("low_levels", [])]
+    unknown = sorted(set(lows + [high]) - set(names))
+    if unknown:
+        raise ConfigError(f"{where}: levels {unknown} are not dft.levels {names}")
+    if high in lows:
+        raise ConfigError(f"{where}: low_levels {lows} include the high level {high}; a "
+                          "multi-fidelity model takes two different levels")
+    sets = _curve_sets(family, {"levels": [high], "sizes": block.get("high_sizes", []),
+                                "samplers": block.get("samplers", [config["fit"]["samplers"][0]]),
+                                "repeats": block.get("repeats", 2)}, config, names)
+    return [(m, lo, hi, sampler, n, r) for m in methods for lo in lows
+            for hi, sampler, n, r in sets]
+
+
 def trained_models_settings(config: dict) -> dict | None:
     """The trained model families of ``models`` with their defaults filled in, or None when no
     family is enabled: per family its hyper-parameters, the training sets it trains (whole
     training half at ``whole_half_levels``; learning ``curves`` of (level, sampler, size,
-    repeat)), the 2Jmax whose leverage orders the sampled sets, and its MD benchmark."""
+    repeat)), its ``multifidelity`` sets (method, low level, high level, sampler, high size,
+    repeat) and ``finetune`` settings, the 2Jmax whose leverage orders the sampled sets, and
+    its MD benchmark."""
     from .models import TRAINED_FAMILIES, trained_family
 
     section = config.get("models") or {}
@@ -399,10 +435,21 @@ def trained_models_settings(config: dict) -> dict | None:
         if leverage_twojmax not in twojmax:
             raise ConfigError(f"models.{family}.leverage_twojmax {leverage_twojmax} is not in "
                               f"descriptors.twojmax {twojmax}")
+        blocks = spec.get("multifidelity") or []
+        mf_sets = []
+        for block in [blocks] if isinstance(blocks, dict) else blocks:
+            mf_sets += _multifidelity_sets(family, block, config, names)
+        # fine-tuning starts from the low level's whole-half model: it is one of the family's
+        sets += [(low, "whole_half", 0, 0) for method, low, *_ in mf_sets if method == "finetune"]
         sets = list(dict.fromkeys(sets))
+        finetune = {**FINETUNE_DEFAULTS, **(spec.get("finetune") or {})}
+        for key in sorted(set(finetune) - set(FINETUNE_DEFAULTS)):
+            raise ConfigError(f"models.{family}.finetune: unknown key {key!r}; it takes "
+                              f"{sorted(FINETUNE_DEFAULTS)}")
         md = spec.get("md") or {}
         families[family] = {"settings": settings, "training_sets": sets,
-                            "leverage_twojmax": leverage_twojmax,
+                            "multifidelity_sets": list(dict.fromkeys(mf_sets)),
+                            "finetune": finetune, "leverage_twojmax": leverage_twojmax,
                             "md": {"n_atoms": int(md.get("n_atoms", 2000)),
                                    "steps": int(md.get("steps", 5))}}
     if not families:

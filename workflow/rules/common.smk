@@ -332,6 +332,54 @@ def model_training_settings(wildcards):
     })
 
 
+def multifidelity_sets(family):
+    """{name of the job's files: (method, low level, high level, sampler, high size, repeat)}
+    of a family's multi-fidelity models."""
+    from mlipcost.models.trained import MultiFidelitySet
+
+    return {MultiFidelitySet(*spec).stem: spec
+            for spec in MODELS["families"][family]["multifidelity_sets"]}
+
+
+# the trained families with multi-fidelity models
+MULTIFIDELITY_FAMILIES = (
+    [f for f, spec in MODELS["families"].items() if spec["multifidelity_sets"]] if MODELS else []
+)
+
+
+def multifidelity_files(wildcards=None):
+    return [f"{RESULTS}/models/{family}/multifidelity/{stem}.csv"
+            for family in MULTIFIDELITY_FAMILIES for stem in multifidelity_sets(family)]
+
+
+def multifidelity_inputs(wildcards):
+    """The leverage file that orders the high level's subset, and for fine-tuning the row of the
+    pre-trained model (so that it trains once, before every model that starts from it)."""
+    from mlipcost.models.trained import TrainingSet
+
+    method, low, _, sampler, _, _ = multifidelity_sets(wildcards.family)[wildcards.mf_set]
+    spec = MODELS["families"][wildcards.family]
+    out = {"leverage": [f"{RESULTS}/leverage/2J{spec['leverage_twojmax']}.csv"]}
+    out["pretrained"] = ([f"{RESULTS}/models/{wildcards.family}/"
+                          f"{TrainingSet(low, 'whole_half', 0, 0).stem}.csv"]
+                         if method == "finetune" else [])
+    return out
+
+
+def multifidelity_training_settings(wildcards):
+    """What one multi-fidelity job reads: as a training job, with the fine-tuning settings."""
+    spec = MODELS["families"][wildcards.family]
+    fit = config["fit"]
+    return canonical({
+        "family": wildcards.family,
+        "settings": {k: v for k, v in spec["settings"].items() if k != "threads"},
+        "finetune": spec["finetune"],
+        "multifidelity_set": list(multifidelity_sets(wildcards.family)[wildcards.mf_set]),
+        "fit": {k: fit[k] for k in ("reference_level", "samplers", "seed") if k in fit},
+        **cost_settings(),
+    })
+
+
 def model_md_settings(family):
     """What a family's MD benchmark reads: the element, the family's settings (less threads: MD
     runs on one) and its md section."""

@@ -1,6 +1,7 @@
 # Trained model families beside qSNAP: one job per trained model (its training set chosen as the
 # sweep chooses it), gathered per family; the family's MD cost; the fronts over family × level ×
-# size, its Tables 4/5 analog and its learning curves against each level's DFT error.
+# size, its Tables 4/5 analog and its learning curves against each level's DFT error; and its
+# multi-fidelity models (fine-tuned or multi-head) against single-level training at equal cost.
 
 
 rule train_model:
@@ -122,3 +123,61 @@ rule models_report:
         "../../envs/analysis.yaml"
     script:
         "../scripts/models_report.py"
+
+
+rule train_multifidelity:
+    input:
+        unpack(multifidelity_inputs),
+        structures=f"{RESULTS}/structures.h5",
+        labels=label_files(),
+    output:
+        csv_files(f"{RESULTS}/models/{{family}}/multifidelity/{{mf_set}}"),
+    params:
+        settings=lambda wildcards: multifidelity_training_settings(wildcards),
+        store=MODELS["store"],
+        work=MODELS["work_dir"],
+        offline=MODELS["offline"],
+    threads: lambda wildcards: int(MODELS["families"][wildcards.family]["settings"]["threads"])
+    resources:
+        runtime=240,
+        mem_mb=8000,
+    log:
+        f"{LOGS}/models/{{family}}/multifidelity/{{mf_set}}.log",
+    wildcard_constraints:
+        family=one_of(MODELS["families"]),
+        mf_set=r"(finetune|multihead)_L[^/]+-L[^/]+_(random|leverage|block_leverage)_n\d+_r\d+",
+    conda:
+        "../../envs/mace.yaml"
+    script:
+        "../scripts/train_multifidelity.py"
+
+
+if MULTIFIDELITY_FAMILIES:
+
+    rule multifidelity_report:
+        input:
+            multifidelity=multifidelity_files(),
+            models=expand(f"{RESULTS}/models/{{family}}.csv", family=MULTIFIDELITY_FAMILIES),
+            qsnap_mixed=[f"{RESULTS}/mixed_fidelity/points.csv"] if MIXED_FIDELITY else [],
+        output:
+            points=csv_files(f"{RESULTS}/models/multifidelity"),
+            table=table_files(f"{RESULTS}/models/multifidelity_vs_single"),
+            table_html=report(
+                f"{RESULTS}/models/multifidelity_vs_single.html",
+                caption="../report/models_multifidelity_table.rst",
+                category="Model families",
+            ),
+            plot=report(
+                f"{RESULTS}/models/multifidelity.png",
+                caption="../report/models_multifidelity.rst",
+                category="Model families",
+            ),
+            plot_pdf=f"{RESULTS}/models/multifidelity.pdf",
+        params:
+            levels=LEVELS,
+        log:
+            f"{LOGS}/models/multifidelity_report.log",
+        conda:
+            "../../envs/analysis.yaml"
+        script:
+            "../scripts/multifidelity_report.py"

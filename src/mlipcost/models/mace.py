@@ -101,8 +101,12 @@ def device(settings: dict) -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-def command_line(settings: dict, workdir: Path, seed: int) -> list[str]:
-    """MACE's training command for ``workdir``'s train.xyz and valid.xyz."""
+def command_line(settings: dict, workdir: Path, seed: int, *, init_model: Path | None = None,
+                 heads: tuple[str, ...] | None = None) -> list[str]:
+    """MACE's training command for ``workdir``'s train.xyz and valid.xyz; or, with ``heads``, a
+    multi-head model with one readout per head trained jointly on train_<head>.xyz and
+    valid_<head>.xyz; with ``init_model``, starting from that model's weights (its architecture
+    wins over the settings') with a fresh optimiser."""
     s = settings
     start_two = max(1, int(round(s["stage_two_start_fraction"] * s["max_num_epochs"])))
     args = {
@@ -125,6 +129,16 @@ def command_line(settings: dict, workdir: Path, seed: int) -> list[str]:
         "checkpoints_dir": workdir / "checkpoints", "results_dir": workdir / "results",
         "num_workers": 0, "error_table": "PerAtomRMSE",
     }
+    if heads:
+        del args["train_file"], args["valid_file"], args["E0s"]
+        # each head its own E0s: the levels differ by a near-constant energy per atom
+        args["heads"] = repr({h: {"train_file": str(workdir / f"train_{h}.xyz"),
+                                  "valid_file": str(workdir / f"valid_{h}.xyz"), "E0s": s["E0s"]}
+                              for h in heads})
+    if init_model is not None:
+        # plain fine-tuning: every weight trained (no frozen backbone, no replay head)
+        args["foundation_model"] = Path(init_model).resolve()
+        args["multiheads_finetuning"] = False
     flags = ["--stage_two", "--ema", "--amsgrad", "--restart_latest", "--save_cpu",
              "--keep_checkpoints"]
     return ([sys.executable, "-m", "mace.cli.run_train"]
@@ -177,25 +191,46 @@ def drop_unreadable_checkpoints(workdir: Path) -> list[Path]:
     return dropped
 
 
+# the heads of a multi-head model: the auxiliary labels' and the target labels' (predicted)
+AUXILIARY_HEAD, TARGET_HEAD = "auxiliary", "target"
+
+
 def train(train_frames, valid_frames, settings: dict, seed: int, workdir: Path,
-          log=print) -> dict:
+          log=print, *, init_model: Path | None = None, auxiliary=None) -> dict:
     """Train one model in ``workdir`` (kept between attempts: a rerun resumes from its latest
-    checkpoint). Returns the model's path, the training curve and the wall time."""
+    checkpoint). Returns the model's path, the training curve, the wall time and the head to
+    predict with.
+
+    ``init_model``: fine-tune that trained model (its weights start the training);
+    ``auxiliary``: (train, valid) frames of other labels of the same kind of configurations,
+    fitted jointly through a readout head of their own (multi-head training: the backbone is
+    shared; the model predicts through TARGET_HEAD)."""
     workdir = Path(workdir).resolve()   # MACE runs in it and reads its paths from there
     workdir.mkdir(parents=True, exist_ok=True)
-    for name, frames in (("train.xyz", train_frames), ("valid.xyz", valid_frames)):
+    if auxiliary is None:
+        files = {"train.xyz": train_frames, "valid.xyz": valid_frames}
+        heads, head = None, None
+    else:
+        files = {f"train_{TARGET_HEAD}.xyz": train_frames,
+                 f"valid_{TARGET_HEAD}.xyz": valid_frames,
+                 f"train_{AUXILIARY_HEAD}.xyz": auxiliary[0],
+                 f"valid_{AUXILIARY_HEAD}.xyz": auxiliary[1]}
+        heads, head = (AUXILIARY_HEAD, TARGET_HEAD), TARGET_HEAD
+    for name, frames in files.items():
         if not (workdir / name).exists():
             _write_frames(workdir / name, frames)
     env = {**os.environ, "OMP_NUM_THREADS": str(settings["threads"]),
            "MKL_NUM_THREADS": str(settings["threads"])}
     # MACE drops a last incomplete batch: a set smaller than a batch would train on nothing
-    settings = {**settings, "batch_size": min(int(settings["batch_size"]), len(train_frames))}
+    smallest = min(len(train_frames), len(auxiliary[0]) if auxiliary is not None else np.inf)
+    settings = {**settings, "batch_size": int(min(int(settings["batch_size"]), smallest))}
     for path in drop_unreadable_checkpoints(workdir):
         log(f"{path}: half-written when an earlier run was killed; deleted, so the training "
             "resumes from the checkpoint before it")
     start = time.perf_counter()
     with open(workdir / "train.log", "a") as out:
-        proc = subprocess.Popen(command_line(settings, workdir, seed), stdout=out,
+        proc = subprocess.Popen(command_line(settings, workdir, seed, init_model=init_model,
+                                             heads=heads), stdout=out,
                                 stderr=subprocess.STDOUT, env=env, cwd=workdir)
         try:
             while True:
@@ -217,14 +252,14 @@ def train(train_frames, valid_frames, settings: dict, seed: int, workdir: Path,
     path = model_file(workdir)
     if not path.exists():
         raise RuntimeError(f"MACE training in {workdir} finished without a model file")
-    curve = training_curve(workdir)
+    curve = training_curve(workdir, head)
     log(f"trained {path} in {wall:.0f} s, {int(curve['epoch'].max()) + 1 if len(curve['epoch']) else 0} epochs")
-    return {"model": path, "curve": curve, "wall_s": wall}
+    return {"model": path, "curve": curve, "wall_s": wall, "head": head}
 
 
-def training_curve(workdir: Path) -> dict[str, np.ndarray]:
+def training_curve(workdir: Path, head: str | None = None) -> dict[str, np.ndarray]:
     """Per evaluation: epoch, training loss, and the validation RMSEs MACE logged (meV/atom,
-    meV/Å), from MACE's results file (JSON lines)."""
+    meV/Å), from MACE's results file (JSON lines); of one head's validation set when given."""
     rows = {"epoch": [], "train_loss": [], "valid_loss": [],
             "valid_energy_rmse_meV_per_atom": [], "valid_force_rmse_meV_per_A": []}
     train_loss = {}
@@ -239,7 +274,7 @@ def training_curve(workdir: Path) -> dict[str, np.ndarray]:
                 continue
             if entry.get("mode") == "opt":
                 train_loss.setdefault(epoch, []).append(float(entry["loss"]))
-            elif entry.get("mode") == "eval":
+            elif entry.get("mode") == "eval" and (head is None or entry.get("head") == head):
                 rows["epoch"].append(int(epoch))
                 rows["valid_loss"].append(float(entry["loss"]))
                 rows["valid_energy_rmse_meV_per_atom"].append(
@@ -249,18 +284,20 @@ def training_curve(workdir: Path) -> dict[str, np.ndarray]:
     return {k: np.asarray(v, dtype=float if k != "epoch" else int) for k, v in rows.items()}
 
 
-def calculator(model_path: Path, settings: dict):
-    """MACE's ASE calculator for a trained model."""
+def calculator(model_path: Path, settings: dict, head: str | None = None):
+    """MACE's ASE calculator for a trained model (through ``head`` of a multi-head one)."""
     from mace.calculators import MACECalculator
+    kwargs = {} if head is None else {"head": head}
     return MACECalculator(model_paths=str(model_path), device=device(settings),
-                          default_dtype=settings["default_dtype"])
+                          default_dtype=settings["default_dtype"], **kwargs)
 
 
-def predict(model_path: Path, frames, settings: dict) -> tuple[np.ndarray, list[np.ndarray]]:
+def predict(model_path: Path, frames, settings: dict, head: str | None = None
+            ) -> tuple[np.ndarray, list[np.ndarray]]:
     """Energies (eV) and forces (eV/Å) of ``frames``."""
     import torch
     torch.set_num_threads(int(settings["threads"]))
-    calc = calculator(model_path, settings)
+    calc = calculator(model_path, settings, head)
     energies, forces = [], []
     for atoms in frames:
         atoms = atoms.copy()

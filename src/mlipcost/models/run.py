@@ -9,7 +9,7 @@ from .md import bulk_supercell
 from ..io.storage import json_dump, read_csv, read_result_tables, write_csv
 from . import trained_family
 from .store import DEFAULT_MODEL_WORK, ModelStore
-from .trained import TrainingSet, train_one
+from .trained import MultiFidelitySet, TrainingSet, train_multifidelity, train_one
 
 
 def run_train_model(structures_path: Path, label_paths: list[Path], leverage_path: Path | None,
@@ -26,6 +26,46 @@ def run_train_model(structures_path: Path, label_paths: list[Path], leverage_pat
     row = table.iloc[0]
     log(f"test vs reference: {row['test_energy_rmse_meV_per_atom_vs_reference']:.2f} meV/atom, "
         f"{row['test_force_rmse_meV_per_A_vs_reference']:.1f} meV/Å")
+
+
+def run_train_multifidelity(structures_path: Path, label_paths: list[Path],
+                            leverage_path: Path | None, settings: dict, store: Path,
+                            offline: bool, out: Path, threads: int = 1,
+                            work: Path = Path(DEFAULT_MODEL_WORK), log=print) -> None:
+    """One multi-fidelity model's row (``settings``: the rule's params: family, settings less
+    threads, finetune, multifidelity_set, fit, and the cost model's dft and pareto sections)."""
+    table = train_multifidelity(
+        structures_path, label_paths, leverage_path, family=settings["family"],
+        settings={**settings["settings"], "threads": threads}, finetune=settings["finetune"],
+        mf_set=MultiFidelitySet(*settings["multifidelity_set"]), config=settings,
+        store_root=Path(store), offline=offline, work_root=Path(work), log=log)
+    write_csv(table, out)
+    row = table.iloc[0]
+    log(f"test vs reference: {row['test_energy_rmse_meV_per_atom_vs_reference']:.2f} meV/atom, "
+        f"{row['test_force_rmse_meV_per_A_vs_reference']:.1f} meV/Å at "
+        f"{row['dft_cost_s']:.0f} s of DFT")
+
+
+def run_multifidelity_report(mf_paths: list[Path], model_paths: list[Path],
+                             qsnap_mixed_path: Path | None, *, levels: list[str],
+                             points_out: Path, table_stem: Path, plot: Path,
+                             log=print) -> None:
+    """The multi-fidelity models against single-level training (and qSNAP's mixed fidelity) at
+    equal DFT cost: every row, the comparison table and its figure."""
+    from ..analysis.tables import write_table
+    from .multifidelity import (multifidelity_plot, multifidelity_vs_single,
+                                summarize_multifidelity)
+
+    rows = read_result_tables(mf_paths)
+    write_csv(rows, points_out)
+    trained = read_result_tables(model_paths)
+    mixed = read_csv(qsnap_mixed_path) if qsnap_mixed_path is not None else None
+    summary = summarize_multifidelity(rows)
+    table = multifidelity_vs_single(summary, trained, mixed)
+    write_table(table, table_stem)
+    multifidelity_plot(summary, trained, levels, plot, mixed)
+    log(f"{len(rows)} multi-fidelity models, {int(table['beats_single'].sum())} of "
+        f"{len(table)} settings not dominated by a single-level model of their family")
 
 
 def gather_models(paths: list[Path], out: Path, log=print) -> None:
