@@ -12,7 +12,11 @@ Sets (each optional; a missing one is reported and skipped):
   level 6, 50 repeats, sizes 100-3,000);
 - ladder: a study's sweep (`make study`: results/study/sweep/2J*.csv; 2Jmax 4/6/8, three
   samplers, sizes 5-150);
-- demo: `make demo`'s sweep (results/sweep/2J*.csv).
+- demo: `make demo`'s sweep (results/sweep/2J*.csv);
+- <family> (e.g. mace): a study's trained-family curves (results/study/models/<family>.csv: each
+  level's learning curve, its whole-half model as the largest size; one curve per level, no
+  energy weight; the 2Jmax column names the family). A curve is a curve: the same model, no
+  interpolation size (a neural network has no column count).
 The set the model was designed on is named by --design (the paper's 3D files: its rules and
 constants were chosen looking at them); the others are the score.
 
@@ -31,7 +35,23 @@ import pandas as pd
 from mlipcost.analysis.claims import read_paper_samplers
 from mlipcost.analysis.pareto import read_paper_3d
 from mlipcost.plan.curves import backtest, interpolation_sizes
-from mlipcost.io.storage import read_result_tables
+from mlipcost.io.storage import read_csv, read_result_tables
+from mlipcost.models import TRAINED_FAMILIES
+from mlipcost.models.fit import WHOLE_HALF
+
+
+def trained_family_runs(path: Path, family: str) -> pd.DataFrame:
+    """A trained family's rows as learning-curve runs: each sampled curve with its level's
+    whole-half model as the largest size (the whole half ends every ordering)."""
+    table = read_csv(path)
+    table["train_level"] = table["train_level"].astype(str)
+    curves = table[table["sampler"] != WHOLE_HALF]
+    whole = table[table["sampler"] == WHOLE_HALF]
+    parts = [curves]
+    for sampler, part in curves.groupby("sampler"):
+        parts.append(whole[whole["train_level"].isin(set(part["train_level"]))]
+                     .assign(sampler=sampler))
+    return pd.concat(parts, ignore_index=True).assign(twojmax=family, energy_weight=0.0)
 
 
 def curve_sets(args) -> dict:
@@ -52,6 +72,12 @@ def curve_sets(args) -> dict:
                                                      if descriptors else None)
         elif folder:
             print(f"{name}: no {folder}/sweep/2J*.csv (skipped)")
+    for family in TRAINED_FAMILIES:
+        path = Path(args.ladder) / "models" / f"{family}.csv" if args.ladder else None
+        if path is not None and path.exists():
+            runs = trained_family_runs(path, family)
+            if runs["sampler"].ne(WHOLE_HALF).any():
+                sets[family] = runs, None
     return sets
 
 

@@ -205,3 +205,16 @@ def test_a_two_size_pilot_is_not_identified_and_says_how_to_be():
     assert three["identified"].all()
     assert (np.log(predictions["upper"] / predictions["lower"]).median()
             > np.log(three["upper"] / three["lower"]).median())
+
+
+def test_a_trained_familys_curves_are_curves_like_any_other():
+    """A trained family's curve has no 2Jmax (the column names the family) and no interpolation
+    size: it is predicted as a 2Jmax's would be, with or without interpolation sizes of the
+    2Jmax beside it."""
+    runs = law_runs(seed=5, n_sets=1)
+    as_family = runs.assign(twojmax="mace")
+    plain = predict_errors(runs, 45, [300])
+    family = predict_errors(as_family, 45, [300], interpolation={0: 5.0})
+    assert family["identified"].all()
+    assert np.allclose(family["predicted"], plain["predicted"])
+    assert set(backtest(as_family, 3)["twojmax"]) == {"mace"}

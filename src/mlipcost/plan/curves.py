@@ -262,13 +262,21 @@ def law_range(sizes: np.ndarray, medians: np.ndarray, se: np.ndarray, start: np.
     return lower, upper
 
 
+def _model_key(twojmax):
+    """A curve's model: its 2Jmax as an int, or a trained family's name (which has none)."""
+    try:
+        return int(twojmax)
+    except (TypeError, ValueError):
+        return twojmax
+
+
 def _usable_pilot(pilot: pd.DataFrame, interpolation: dict | None) -> tuple[pd.DataFrame, dict]:
     """The pilot's runs at sizes in the tail (``TAIL_FROM_INTERPOLATION`` × the interpolation
     size of their 2Jmax on), and per 2Jmax the smallest size in the tail."""
     if not interpolation:
         return pilot, {}
     tail_from = {int(j): TAIL_FROM_INTERPOLATION * n for j, n in interpolation.items()}
-    least = pilot["twojmax"].astype(int).map(tail_from).fillna(0.0)
+    least = pilot["twojmax"].map(_model_key).map(tail_from).fillna(0.0)
     return pilot[pilot["size"] >= least], tail_from
 
 
@@ -308,7 +316,7 @@ def predict_errors(runs: pd.DataFrame, max_pilot_size: int, target_sizes, confid
         for cs_all in _curve_sets(pilot, metric):
             setting = (cs_all.keys["twojmax"].iloc[0], cs_all.keys["sampler"].iloc[0])
             cs = fitted.get(setting)
-            threshold = tail_from.get(int(setting[0]), 0.0)
+            threshold = tail_from.get(_model_key(setting[0]), 0.0)
             worst = cs_all.medians.max(axis=1)
             if cs is None or len(cs.sizes) < 2:
                 # below the interpolation threshold the pilot says nothing about the tail
@@ -327,7 +335,7 @@ def predict_errors(runs: pd.DataFrame, max_pilot_size: int, target_sizes, confid
                 continue
             # least squares' excess error grows as the rows approach the columns, as
             # 1/(n − n_interpolation): the laws are in the size past the interpolation size
-            shift = (interpolation or {}).get(int(setting[0]), 0.0)
+            shift = (interpolation or {}).get(_model_key(setting[0]), 0.0)
             cs = replace(cs, sizes=cs.sizes - shift)
             cs.exponent, cs.floor, cs.amplitude = fit_curves(cs.sizes, cs.medians)
             predicted = curve_value(cs.exponent, cs.floor, cs.amplitude, target - shift)
