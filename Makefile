@@ -82,7 +82,8 @@ test-workflow: setup setup-mace system-test
 	  pareto_2J2.png learning_curves.png parity.png pareto_2d.png error_vs_level.png \
 	  residual_correlation.png paper_pareto_2J6.png paper_pareto_2d.png paper_learning_curves.png \
 	  mixed_fidelity.png label_noise.png cutoff.png properties.png \
-	  dft_floor.png models_front.png models_learning_curves.png models_training_curves.png
+	  dft_floor.png models_front.png models_learning_curves.png models_training_curves.png \
+	  multifidelity.png
 	# plan.mode pilot on a 24-cell pool: only the leverage order's prefix is labelled
 	OMP_NUM_THREADS=1 $(SNAKEMAKE) -s $(CURDIR)/Snakefile --directory .test \
 	  --configfile .test/config/pilot.yaml --profile profiles/default --cores 2 -q
