@@ -347,7 +347,7 @@ MULTIFIDELITY_FAMILIES = (
 )
 
 
-def multifidelity_files(wildcards=None):
+def multifidelity_files():
     return [f"{RESULTS}/models/{family}/multifidelity/{stem}.csv"
             for family in MULTIFIDELITY_FAMILIES for stem in multifidelity_sets(family)]
 
@@ -357,7 +357,7 @@ def multifidelity_inputs(wildcards):
     pre-trained model (so that it trains once, before every model that starts from it)."""
     from mlipcost.models.trained import TrainingSet
 
-    method, low, _, sampler, _, _ = multifidelity_sets(wildcards.family)[wildcards.mf_set]
+    method, low = multifidelity_sets(wildcards.family)[wildcards.mf_set][:2]
     spec = MODELS["families"][wildcards.family]
     out = {"leverage": [f"{RESULTS}/leverage/2J{spec['leverage_twojmax']}.csv"]}
     out["pretrained"] = ([f"{RESULTS}/models/{wildcards.family}/"

@@ -133,7 +133,7 @@ rule train_multifidelity:
     output:
         csv_files(f"{RESULTS}/models/{{family}}/multifidelity/{{mf_set}}"),
     params:
-        settings=lambda wildcards: multifidelity_training_settings(wildcards),
+        settings=multifidelity_training_settings,
         store=MODELS["store"],
         work=MODELS["work_dir"],
         offline=MODELS["offline"],
