@@ -20,7 +20,8 @@ AXES = {"mixed_fidelity", "mixed_fidelity_report", "label_noise", "label_noise_r
         "cutoff_leverage", "cutoff_sweep", "cutoff_md_cost", "cutoff_report", "model_properties",
         "properties_report"}
 # the trained model family (models: mace) and its report
-MODELS = {"train_model", "gather_models", "model_md_cost", "models_report"}
+MODELS = {"train_model", "gather_models", "model_md_cost", "models_report", "train_multifidelity",
+          "multifidelity_report"}
 BASE = yaml.safe_load((REPO / ".test/config/config.yaml").read_text())
 # (section, key, new value): the jobs a dry run must plan, exactly
 EDITS = [
@@ -30,7 +31,7 @@ EDITS = [
     ("fit", "threads", 2, set()),
     ("fit", "energy_weights", [1, 100],
      {"fit_sweep", "pareto", "claims", "all", "mixed_fidelity", "mixed_fidelity_report",
-      "cutoff_sweep", "cutoff_report", "models_report"}),
+      "cutoff_sweep", "cutoff_report", "models_report", "multifidelity_report"}),
     ("md", "steps", 30, {"md_cost", "model_tables", "pareto", "claims", "all", "cutoff_md_cost",
                          "cutoff_report", "properties_report", "models_report"}),
     ("pareto", "cost", "measured_cpu",
@@ -50,6 +51,9 @@ EDITS = [
     ("models", "mace", {**BASE["models"]["mace"],
                         "settings": {**BASE["models"]["mace"]["settings"], "max_num_epochs": 4}},
      MODELS | {"all"}),
+    # fine-tuning's settings: the fine-tuned models only, not the multi-head one
+    ("models", "mace", {**BASE["models"]["mace"], "finetune": {"max_num_epochs": 4}},
+     {"train_multifidelity", "multifidelity_report", "all"}),
 ]
 
 

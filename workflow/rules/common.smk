@@ -367,14 +367,16 @@ def multifidelity_inputs(wildcards):
 
 
 def multifidelity_training_settings(wildcards):
-    """What one multi-fidelity job reads: as a training job, with the fine-tuning settings."""
+    """What one multi-fidelity job reads: as a training job, and a fine-tuning job the
+    fine-tuning settings."""
     spec = MODELS["families"][wildcards.family]
+    mf_set = multifidelity_sets(wildcards.family)[wildcards.mf_set]
     fit = config["fit"]
     return canonical({
         "family": wildcards.family,
         "settings": {k: v for k, v in spec["settings"].items() if k != "threads"},
-        "finetune": spec["finetune"],
-        "multifidelity_set": list(multifidelity_sets(wildcards.family)[wildcards.mf_set]),
+        "finetune": spec["finetune"] if mf_set[0] == "finetune" else None,
+        "multifidelity_set": list(mf_set),
         "fit": {k: fit[k] for k in ("reference_level", "samplers", "seed") if k in fit},
         **cost_settings(),
     })

@@ -276,12 +276,13 @@ def train_one(structures_path: Path, label_paths: list[Path], leverage_path: Pat
 
 def train_multifidelity(structures_path: Path, label_paths: list[Path],
                         leverage_path: Path | None, *, family: str, settings: dict,
-                        finetune: dict, mf_set: MultiFidelitySet, config: dict,
+                        finetune: dict | None, mf_set: MultiFidelitySet, config: dict,
                         store_root: Path, offline: bool = False,
                         work_root: Path = Path(DEFAULT_MODEL_WORK), log=print) -> pd.DataFrame:
     """Train (or read from the store) one multi-fidelity model and return its row in mixed
     fidelity's columns: low and high level and size, their DFT costs, test errors against the
-    reference and the high level. ``finetune``: ``lr`` and ``max_num_epochs`` of fine-tuning."""
+    reference and the high level. ``finetune``: ``lr`` and ``max_num_epochs`` of fine-tuning
+    (the ``finetune`` method only)."""
     module = trained_family(family)
     settings = module.settings_with_defaults(settings)
     data = StudyData(structures_path, label_paths, leverage_path, config)
