@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..analysis.pareto import OBJECTIVES, summarize
+from ..axes.mixed import setting_name
 from .fit import WHOLE_HALF
 from .report import trained_summary
 
@@ -37,12 +38,17 @@ def summarize_multifidelity(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def _single_setting(point: pd.Series) -> str:
-    size = "whole half" if point["sampler"] == WHOLE_HALF else f"{int(point['size'])} {point['sampler']}"
+    size = ("whole half" if point["sampler"] == WHOLE_HALF
+            else f"{int(point['size'])} {point['sampler']}")
     return f"L{point['train_level']} × {size}"
 
 
+def _qsnap_mixed_setting(point: pd.Series) -> str:
+    return f"2J{int(point['twojmax'])} {setting_name(point)}"
+
+
 def _best_within(points: pd.DataFrame, budget: float, objective: str, name) -> tuple:
-    """(error, setting, cost) of the lowest ``objective`` among ``points`` costing ≤ ``budget``."""
+    """(error, setting, cost) of the lowest ``objective`` of ``points`` costing ≤ ``budget``."""
     within = points[points[COST] <= budget * (1 + 1e-9)]
     if within.empty:
         return np.nan, "", np.nan
@@ -86,11 +92,8 @@ def multifidelity_vs_single(mf: pd.DataFrame, trained: pd.DataFrame,
             row.update({f"best_single_{short}_rmse": value, f"best_single_{short}_setting": setting,
                         f"best_single_{short}_cost_s": cost})
             if qsnap_mixed is not None and len(qsnap_mixed):
-                value, setting, cost = _best_within(
-                    qsnap_mixed, point[COST], obj,
-                    lambda p: (f"2J{int(p['twojmax'])} {p['method']} L{p['low_level']}"
-                               f"×{int(p['low_size'])} + L{p['high_level']}"
-                               f"×{int(p['high_size'])}, w_E {p['energy_weight']:g}"))
+                value, setting, cost = _best_within(qsnap_mixed, point[COST], obj,
+                                                    _qsnap_mixed_setting)
                 row.update({f"qsnap_mixed_best_{short}_rmse": value,
                             f"qsnap_mixed_best_{short}_setting": setting})
         rows.append(row)
