@@ -2,6 +2,7 @@
 the reference by a fixed per-level error, costs rising with precision."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from mlipcost.plan.adaptive import AdaptiveSettings, Problem, curve_sizes, run_adaptive
@@ -112,3 +113,57 @@ def test_curve_sizes_start_in_the_tail_and_end_at_the_largest():
     assert curve_sizes(7.5, 8, 1.5) == [8]
     with pytest.raises(ValueError):
         run_adaptive(synthetic_problem(), settings(1, 1), "missing", log=lambda *_: None)
+
+
+def replay_in_rounds(problem, targets, max_rounds=50):
+    """The workflow's way: start with no label at hand, replay the plan, label what it asks
+    for, and again, until it decides; costs are unknown until labelled."""
+    from dataclasses import replace
+
+    labelled = np.zeros(problem.cost_s.shape, bool)
+    labelled[problem.check, -1] = True            # the check set, to compare its errors too
+    requests = []
+    for _ in range(max_rounds):
+        seen = replace(problem, labelled=labelled.copy(),
+                       cost_s=np.where(labelled, problem.cost_s, np.nan))
+        out = run_adaptive(seen, settings(*targets), "4", log=lambda *_: None)
+        if out["outcome"]["status"] != "labels needed":
+            return out, requests
+        purchases = out["outcome"]["purchases"]
+        requests.append(purchases)
+        for level, rows in purchases.items():
+            assert not labelled[rows, problem.levels.index(level)].any()   # never asked twice
+            labelled[rows, problem.levels.index(level)] = True
+    raise AssertionError("the plan did not decide")
+
+
+@pytest.mark.parametrize("targets", [(30.0, 30.0), (2.5, 2.5), (0.1, 0.1)])
+def test_buying_round_by_round_decides_what_the_plan_decides_with_every_label_at_hand(targets):
+    problem = synthetic_problem()
+    offline = run_adaptive(problem, settings(*targets), "4", log=lambda *_: None)
+    replayed, requests = replay_in_rounds(problem, targets)
+    assert replayed["outcome"].keys() == offline["outcome"].keys()
+    for key, value in offline["outcome"].items():
+        if isinstance(value, float):
+            assert replayed["outcome"][key] == pytest.approx(value, rel=1e-9), key
+        else:
+            assert replayed["outcome"][key] == value, key
+    pd.testing.assert_frame_equal(replayed["decisions"], offline["decisions"])
+    # what the rounds asked for is what the plan spent: the validation set first, alone
+    assert set(requests[0]) == {"4"}
+    assert sorted(requests[0]["4"]) == sorted(problem.validation.tolist())
+    asked = sum(problem.cost_s[rows, problem.levels.index(lv)].sum()
+                for r in requests for lv, rows in r.items())
+    assert asked == pytest.approx(offline["outcome"]["spent_s"])
+
+
+def test_a_level_nothing_was_bought_at_costs_the_dearest_rate_known():
+    from mlipcost.plan.adaptive import estimated_costs
+
+    problem = synthetic_problem()
+    bought = {lv: np.zeros(len(problem.cost_s), bool) for lv in problem.levels}
+    bought["1"][:10] = True
+    bought["4"][problem.validation] = True
+    estimate = estimated_costs(problem, bought)
+    assert (estimate[:, 0] == 1.0).all() and (estimate[:, 3] == 40.0).all()
+    assert (estimate[:, 1] == 40.0).all()          # unknown: the dearest known rate

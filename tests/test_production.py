@@ -96,3 +96,31 @@ def test_the_planned_setting_and_its_prediction(tmp_path):
     setting = planned_setting(tmp_path / "plan.csv", tmp_path / "predictions.csv",
                               {"train_level": "2", "size": 9, "energy_weight": 150.0})
     assert setting["predicted_energy"] == pytest.approx(10.0 / 9)
+
+
+def test_round_label_files_merge_into_what_was_bought(tmp_path):
+    """plan.mode adaptive's rounds: each label file labels only what its round bought; merged,
+    a label is at hand exactly where some round bought it, and NaN elsewhere."""
+    from mlipcost.dft.store import label_subset
+    from mlipcost.plan.adaptive import load_round_labels
+    from mlipcost.structures.configurations import read_structures
+
+    s = generate_crystals("Be", 8, 2, 4, seed=3)
+    path = _set(tmp_path / "s.h5", s, np.arange(8), [True] * 4 + [False] * 4)
+    structures = read_structures(path)
+    store, work = tmp_path / "dft-records", tmp_path / "work"
+    files = []
+    for k, wanted in enumerate(([6, 7], [0, 1], [2])):
+        mask = np.zeros(8, bool)
+        mask[wanted] = True
+        files.append(tmp_path / f"round{k}.h5")
+        label_subset(structures, mask, DFT, "2", files[-1], record_store=store, work_dir=work,
+                     why_not="not bought", log=lambda *a: None, backend=RecordedBackend())
+    labels, labelled = load_round_labels(path, files, ["1", "2"])
+    assert labelled[:, 0].sum() == 0
+    assert np.flatnonzero(labelled[:, 1]).tolist() == [0, 1, 2, 6, 7]
+    assert np.isnan(labels[0].energy).all() and not labels[0].ok.any()
+    assert np.isfinite(labels[1].energy[[0, 1, 2, 6, 7]]).all()
+    assert np.isnan(labels[1].energy[[3, 4, 5]]).all() and labels[1].ok.sum() == 5
+    with pytest.raises(ValueError, match="level '2' is not one of dft.levels"):
+        load_round_labels(path, files[:1], ["1", "3"])

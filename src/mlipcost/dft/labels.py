@@ -23,6 +23,10 @@ STATUS_FAILED = "failed"
 STATUS_REJECTED = "rejected"
 
 
+# a configuration this file does not label (a plan bought only some): not a failure
+STATUS_NOT_REQUESTED = "not_requested"
+
+
 class NonFiniteLabel(ValueError):
     """A calculation that returned NaN or infinite energies or forces: a failure, never a label."""
 
@@ -114,6 +118,12 @@ def read_labels(path: Path) -> Labels:
             jobs_wall_time_s=float(h5.attrs.get("labelling_jobs_wall_time_s", np.nan)),
             jobs_dft_wall_time_s=float(h5.attrs.get("labelling_jobs_dft_wall_time_s", np.nan)),
         )
+
+
+def read_statuses(path: Path) -> list[str]:
+    """Each configuration's status in a level's label file (ok, failed, not_requested, ...)."""
+    with open_h5(Path(path), "collect_level (import_level for an imported level)") as h5:
+        return read_strings(h5, "status")
 
 
 def write_extxyz(path: Path, structures: Structures, labels: Labels) -> None:

@@ -79,3 +79,54 @@ def labels_from_store(structures, configs, level: Level, backend, folder: Path,
     return Labels(energy=energy, forces=forces, stress=np.full((n, 6), np.nan),
                   wall_time_s=np.full(n, np.nan), ok=ok, reasons=[""] * n,
                   offsets=structures.offsets, level=level.name, settings={})
+
+
+def label_subset(structures, wanted, dft: dict, level_name: str, out: Path, *,
+                 record_store: Path, work_dir: Path, why_not: str, log=print, backend=None,
+                 name: str | None = None, **attrs) -> None:
+    """A level's label file for the configurations ``wanted`` (a mask), each from the record store
+    or computed (the DFT code's files under ``work_dir``) and recorded there; the others are
+    marked not requested with ``why_not``. ``name`` says what they are in messages (default the
+    level). More failures than ``dft.max_failed_fraction`` of the
+    wanted ones stop it, naming the level."""
+    from .labels import STATUS_FAILED, STATUS_NOT_REQUESTED, write_level_file
+
+    wanted = np.asarray(wanted, bool)
+    name = name or f"level {level_name}"
+    entry = next((lvl for lvl in dft["levels"] if str(lvl["name"]) == str(level_name)), None)
+    if entry is None:
+        raise ValueError(f"level {level_name!r} is not one of dft.levels")
+    level = Level.from_config(entry, dft.get("smearing", {}))
+    backend = make_backend(dft) if backend is None else backend
+    records_dir, settings = record_folder(record_store, dft, backend, level)
+    if dft.get("offline", False):
+        backend = OfflineBackend(backend, records_dir)
+    n = len(structures)
+    energy, wall, cpu = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
+    forces = np.full((int(structures.n_atoms.sum()), 3), np.nan)
+    stress = np.full((n, 6), np.nan)
+    status = np.array([STATUS_NOT_REQUESTED] * n, dtype=object)
+    reasons = np.array([why_not] * n, dtype=object)
+    reused = 0
+    for i in np.flatnonzero(wanted):
+        record = label_chunk(structures, int(i), int(i) + 1, level, backend, records_dir,
+                             dft.get("kmesh_rounding", "ceil"), dft.get("max_attempts", 1),
+                             log=log, timeout_s=dft.get("config_timeout_s"),
+                             work_dir=work_dir)[0]
+        reused += bool(record.get("from_store"))
+        status[i], reasons[i] = str(record["status"]), str(record["reason"])
+        energy[i] = float(record["energy_eV"])
+        forces[structures.offsets[i]:structures.offsets[i + 1]] = record["forces_eV_per_A"]
+        stress[i] = record["stress_eV_per_A3"]
+        wall[i], cpu[i] = float(record["wall_time_s"]), float(record.get("cpu_time_s", np.nan))
+    failed = int((status == STATUS_FAILED).sum())
+    limit = dft.get("max_failed_fraction", 0.05)
+    if failed > limit * max(int(wanted.sum()), 1):
+        raise RuntimeError(f"{name}: {failed} of {int(wanted.sum())} configurations "
+                           f"failed (> dft.max_failed_fraction {limit:.1%}); reasons in "
+                           f"{Path(out).name}'s log")
+    write_level_file(out, structures, settings=settings, level=str(level_name),
+                     structures_hash="", energy=energy, forces=forces, stress=stress,
+                     wall_time_s=wall, cpu_time_s=cpu, status=status, reasons=reasons, **attrs)
+    log(f"{name}: {int((status == STATUS_OK).sum())} of {int(wanted.sum())} ok, "
+        f"{reused} from the record store, {int(wanted.sum()) - reused} computed")

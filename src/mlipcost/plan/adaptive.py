@@ -36,7 +36,7 @@ columns in the validation set, and is tighter the more it has.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -65,28 +65,47 @@ class AdaptiveSettings:
 @dataclass
 class Problem:
     """Everything the rounds need, read once: per 2Jmax the fit data (every level as a target
-    column), the order, the validation and check rows, per-configuration costs."""
-    data: dict                     # twojmax -> FitData (rows: the analysis set)
-    levels: list[str]              # cheapest first as configured; the last is the reference
+    column; a label not at hand is zero there and never fitted), the order, the validation and
+    check rows, the cost of every label at hand."""
+    data: dict                     # twojmax -> FitData (rows: the candidate configurations)
+    levels: list[str]              # cheapest first as configured; the reference among them
     order: np.ndarray              # fit-data rows of the training half, in sampling order
     validation: np.ndarray
     check: np.ndarray
-    cost_s: np.ndarray             # rows × levels
+    cost_s: np.ndarray             # rows × levels; NaN where the label is not at hand
     tail_from: dict                # twojmax -> smallest size on the learning curve's tail
-    bought: dict = field(default_factory=dict)   # level -> set of rows labelled
+    n_atoms: np.ndarray | None = None          # per row (None: one atom each)
+    labelled: np.ndarray | None = None         # rows × levels: label at hand (None: every one)
+    configurations: np.ndarray | None = None   # per row: its index in structures.h5
 
 
-def load_problem(structures_path: Path, descriptor_paths: dict, label_paths: list[Path],
-                 config: dict, settings: AdaptiveSettings) -> Problem:
-    from ..dft.costs import configuration_costs
+def build_problem(structures_path: Path, descriptor_paths: dict, labels: list, labelled,
+                  config: dict, settings: AdaptiveSettings) -> Problem:
+    """The problem on every configuration of structures.h5 that passed the structure checks (the
+    bulk reference aside), whatever is labelled yet: ``labels`` has one Labels per configured
+    level (NaN where not at hand) and ``labelled`` (configurations × levels) says which labels
+    are at hand, successful or failed. The order and the validation draw need no label; a
+    configuration whose DFT failed at any level leaves them (it cannot train or test a model)."""
+    from dataclasses import replace
+
     from ..descriptors.snap import DescriptorFile
     from ..models.fit import build_fit_data, leverage_scores, sampling_order
-    from ..dft.labels import analysis_set
+    from ..structures.configurations import read_structures, valid_mask
     from .curves import interpolation_sizes
 
-    structures, labels, use = analysis_set(structures_path, label_paths)
+    structures = read_structures(structures_path)
+    use = ~structures.is_bulk_reference
+    valid = valid_mask(structures_path)
+    if valid is not None:
+        use &= valid
     index = np.flatnonzero(use)
-    data = {int(j): build_fit_data(DescriptorFile(p), labels, use)
+    labelled = np.asarray(labelled, bool)
+    failed = np.any(labelled & ~np.stack([lab.ok for lab in labels], axis=1), axis=1)[index]
+    # a label not at hand (NaN) enters the fit data as zero: its level's columns are only
+    # fitted on rows the plan has bought, which are at hand
+    filled = [replace(lab, energy=np.nan_to_num(lab.energy), forces=np.nan_to_num(lab.forces))
+              for lab in labels]
+    data = {int(j): build_fit_data(DescriptorFile(p), filled, use)
             for j, p in descriptor_paths.items()}
     rng = np.random.default_rng(settings.seed)
     train = np.flatnonzero(structures.is_train[index])
@@ -95,14 +114,81 @@ def load_problem(structures_path: Path, descriptor_paths: dict, label_paths: lis
     scores = leverage_scores(data[j_order], train, settings.order_energy_weight)
     order = train[sampling_order(len(train), "leverage", rng, scores["leverage"].to_numpy())]
     if settings.validation_size >= len(test):
-        raise ValueError(f"validation_size {settings.validation_size}: the test half has only "
-                         f"{len(test)} configurations; lower it")
+        raise ValueError(f"plan.adaptive.validation_size {settings.validation_size}: the test "
+                         f"half has only {len(test)} configurations; lower it")
     validation = np.sort(rng.choice(test, settings.validation_size, replace=False))
     check = np.setdiff1d(test, validation)
     interpolation = interpolation_sizes(list(descriptor_paths.values()))
-    return Problem(data, [lab.level for lab in labels], order, validation, check,
-                   configuration_costs(labels, config, index),
-                   {j: TAIL_FROM_INTERPOLATION * n for j, n in interpolation.items()})
+    return Problem(data, [lab.level for lab in labels], order[~failed[order]],
+                   validation[~failed[validation]], check[~failed[check]],
+                   known_costs(labels, config, labelled)[index],
+                   {j: TAIL_FROM_INTERPOLATION * n for j, n in interpolation.items()},
+                   n_atoms=structures.n_atoms[index].astype(float),
+                   labelled=labelled[index], configurations=index)
+
+
+def known_costs(labels: list, config: dict, labelled) -> np.ndarray:
+    """Configurations × levels: the DFT cost (s) of every label at hand as ``pareto.cost``
+    counts it (measured CPU or wall time; a level's ``seconds_per_config`` where it is
+    'configured' or the label has no time), NaN for a label not at hand."""
+    from ..dft.costs import measured_seconds
+
+    mode = config.get("pareto", {}).get("cost", "measured")
+    labelled = np.asarray(labelled, bool)
+    columns = []
+    for i, (entry, lab) in enumerate(zip(config["dft"]["levels"], labels)):
+        seconds = (np.full(len(lab.energy), np.nan) if mode == "configured"
+                   else np.asarray(measured_seconds(lab, "measured_cpu" if mode == "measured_cpu"
+                                                    else "measured"), float))
+        if "seconds_per_config" in entry:
+            seconds = np.where(np.isfinite(seconds), seconds, float(entry["seconds_per_config"]))
+        elif not np.isfinite(seconds[labelled[:, i]]).all():
+            raise ValueError(f"dft.levels[{entry['name']}]: a label without a measured time and "
+                             "no seconds_per_config; add seconds_per_config for its DFT cost")
+        columns.append(np.where(labelled[:, i], seconds, np.nan))
+    return np.stack(columns, axis=1)
+
+
+def load_problem(structures_path: Path, descriptor_paths: dict, label_paths: list[Path],
+                 config: dict, settings: AdaptiveSettings) -> Problem:
+    """The problem on a study labelled at every level (offline: every label at hand, each
+    round's purchases taken from it)."""
+    from ..dft.labels import read_labels
+
+    labels = [read_labels(p) for p in label_paths]
+    labelled = np.ones((len(labels[0].energy), len(labels)), bool)
+    return build_problem(structures_path, descriptor_paths, labels, labelled, config, settings)
+
+
+def load_round_labels(structures_path: Path, label_paths: list[Path], levels: list[str]):
+    """Each level's labels merged from the rounds' label files (NaN where no round bought one)
+    and which are at hand (configurations × levels): what the workflow's rounds have bought."""
+    from ..dft.labels import STATUS_NOT_REQUESTED, Labels, read_labels, read_statuses
+    from ..structures.configurations import read_structures
+
+    structures = read_structures(structures_path)
+    n, n_atoms = len(structures), int(structures.n_atoms.sum())
+    merged = {lv: Labels(energy=np.full(n, np.nan), forces=np.full((n_atoms, 3), np.nan),
+                         stress=np.full((n, 6), np.nan), wall_time_s=np.full(n, np.nan),
+                         ok=np.zeros(n, bool), reasons=[""] * n, offsets=structures.offsets,
+                         level=lv, settings={}, cpu_time_s=np.full(n, np.nan))
+              for lv in levels}
+    labelled = np.zeros((n, len(levels)), bool)
+    for path in label_paths:
+        lab = read_labels(path)
+        if lab.level not in merged:
+            raise ValueError(f"{path}: level {lab.level!r} is not one of dft.levels {levels}")
+        target = merged[lab.level]
+        at_hand = np.array([s != STATUS_NOT_REQUESTED for s in read_statuses(path)])
+        for i in np.flatnonzero(at_hand):
+            rows = slice(structures.offsets[i], structures.offsets[i + 1])
+            target.energy[i], target.forces[rows] = lab.energy[i], lab.forces[rows]
+            target.wall_time_s[i], target.ok[i] = lab.wall_time_s[i], lab.ok[i]
+            target.reasons[i] = lab.reasons[i]
+            if lab.cpu_time_s is not None:
+                target.cpu_time_s[i] = lab.cpu_time_s[i]
+        labelled[at_hand, levels.index(lab.level)] = True
+    return [merged[lv] for lv in levels], labelled
 
 
 def per_config_errors(data, rows: np.ndarray, coefs: np.ndarray, target: int):
@@ -251,18 +337,29 @@ def run_adaptive(problem: Problem, settings: AdaptiveSettings, reference: str,
     rng = np.random.default_rng(settings.seed + 1)
     pool = len(problem.order)
     ref = problem.levels.index(reference)
-    per_config = np.median(problem.cost_s, axis=0)
-    cheaper = sorted((lv for lv in problem.levels if lv != reference),
-                     key=lambda lv: per_config[problem.levels.index(lv)])
-    contention, reference_entered = list(cheaper), False
+    labelled = (np.ones(problem.cost_s.shape, bool) if problem.labelled is None
+                else problem.labelled)
+    # cheapest first as configured: before buying, a plan knows no measured cost
+    contention = [lv for lv in problem.levels if lv != reference]
+    reference_entered = False
     bought = {lv: np.zeros(len(problem.cost_s), bool) for lv in problem.levels}
-    bought[reference][problem.validation] = True
+    needed: dict[str, np.ndarray] = {}
     fitted, rounds, decisions = set(), [], []
+
+    def buy(level: str, rows: np.ndarray) -> None:
+        """Mark ``rows`` bought at ``level``; those not at hand are what the next DFT must label."""
+        bought[level][rows] = True
+        missing = rows[~labelled[rows, problem.levels.index(level)]]
+        if missing.size:
+            needed[level] = np.union1d(needed.get(level, np.array([], int)), missing)
 
     def spent() -> float:
         return float(sum(problem.cost_s[bought[lv], i].sum()
                          for i, lv in enumerate(problem.levels)))
 
+    buy(reference, problem.validation)
+    if needed:
+        return _labels_needed(problem, needed, decisions, rounds, None, log)
     bounds = reach_bounds(problem, settings, reference, np.random.default_rng(settings.seed + 2))
     out = sorted(bounds.loc[bounds["out_of_reach"], "twojmax"].unique())
     # every 2Jmax is still fitted (fits cost no DFT, and their curves help a level leave), but
@@ -285,7 +382,9 @@ def run_adaptive(problem: Problem, settings: AdaptiveSettings, reference: str,
     size = min(int(np.ceil(min(problem.tail_from.values()))), pool)
     while outcome is None:
         for lv in contention:
-            bought[lv][problem.order[:size]] = True
+            buy(lv, problem.order[:size])
+        if needed:
+            return _labels_needed(problem, needed, decisions, rounds, bounds, log)
         for j, start in sorted(problem.tail_from.items()):
             grid = [s for s in curve_sizes(start, size, settings.growth) if s >= start]
             for s in grid:
@@ -304,7 +403,9 @@ def run_adaptive(problem: Problem, settings: AdaptiveSettings, reference: str,
                 "levels": "/".join(contention),
                 "spent_s": spent()}
         if len(meets):
-            meets = meets.assign(cost=[per_config[problem.levels.index(lv)]
+            estimate = estimated_costs(problem, bought)
+            meets = meets.assign(cost=[estimate[problem.order[:size],
+                                                problem.levels.index(lv)].sum()
                                        for lv in meets["train_level"]])
             best = meets.sort_values(["cost", "validation_energy"]).iloc[0]
             decisions.append({**note, "decision": "targets met on the validation set"})
@@ -313,20 +414,21 @@ def run_adaptive(problem: Problem, settings: AdaptiveSettings, reference: str,
         # which levels can still reach the targets within the pool, and at what cost
         grid = np.array(sorted(set(curve_sizes(size, pool, settings.growth))), float)
         optimistic, pessimistic, unknown = {}, {}, set()
+        estimate = estimated_costs(problem, bought)
         for lv in contention:
             best_low, best_high, any_curve = np.inf, np.inf, False
-            cost = np.cumsum(problem.cost_s[problem.order, problem.levels.index(lv)])[
+            cost = np.cumsum(estimate[problem.order, problem.levels.index(lv)])[
                 grid.astype(int) - 1]           # labelling the order's prefix of each size
             for (j, w), curve in table[table["train_level"] == lv].groupby(
                     ["twojmax", "energy_weight"]):
                 shift = problem.tail_from[j] / 2.0
-                bounds = _reach(curve, grid, shift, settings.confidence)
-                if bounds is None:
+                reach = _reach(curve, grid, shift, settings.confidence)
+                if reach is None:
                     continue
                 any_curve = True
                 for which, store in (("lower", "low"), ("upper", "high")):
-                    ok = ((bounds[f"{which}_energy"] <= targets["energy"])
-                          & (bounds[f"{which}_force"] <= targets["force"]))
+                    ok = ((reach[f"{which}_energy"] <= targets["energy"])
+                          & (reach[f"{which}_force"] <= targets["force"]))
                     if ok.any():
                         c = cost[np.argmax(ok)]
                         if store == "low":
@@ -373,10 +475,42 @@ def run_adaptive(problem: Problem, settings: AdaptiveSettings, reference: str,
     outcome["spent_s"] = spent()
     outcome["validation_labels_s"] = float(problem.cost_s[problem.validation, ref].sum())
     outcome["twojmax_out_of_reach"] = [int(j) for j in out]
-    if outcome["status"] == "reached":
+    # the check set is labelled only offline, on a study labelled at every level
+    if outcome["status"] == "reached" and labelled[problem.check, ref].all():
         outcome.update(check_errors(problem, settings, outcome, reference))
     return {"rounds": pd.DataFrame(rounds), "decisions": pd.DataFrame(decisions),
             "outcome": outcome, "bounds": bounds}
+
+
+def estimated_costs(problem: Problem, bought: dict) -> np.ndarray:
+    """Rows × levels: what each bought label cost, and for the others the level's cost per atom
+    over what it has bought times the configuration's atoms (a plan cannot know what a
+    calculation it has not run will cost); a level with nothing bought yet takes the dearest
+    rate known."""
+    atoms = problem.n_atoms if problem.n_atoms is not None else np.ones(len(problem.cost_s))
+    rates = np.array([problem.cost_s[bought[lv], i].sum() / atoms[bought[lv]].sum()
+                      if bought[lv].any() else np.nan for i, lv in enumerate(problem.levels)])
+    fallback = np.nanmax(rates) if np.isfinite(rates).any() else 0.0
+    rates = np.where(np.isfinite(rates), rates, fallback)
+    return np.stack([np.where(bought[lv], problem.cost_s[:, i], rates[i] * atoms)
+                     for i, lv in enumerate(problem.levels)], axis=1)
+
+
+def _labels_needed(problem: Problem, needed: dict, decisions: list, rounds: list, bounds,
+                   log) -> dict:
+    """The replay's answer when it has decided to buy labels not at hand: which (configuration
+    indices of structures.h5, per level); the rounds so far stand as they are."""
+    where = (problem.configurations if problem.configurations is not None
+             else np.arange(len(problem.cost_s)))
+    purchases = {lv: [int(i) for i in where[rows]] for lv, rows in needed.items()}
+    for d in decisions:
+        log(f"round {d['round']}: {d['size']} configurations at levels {d['levels']}, "
+            f"{d['spent_s']:.0f} CPU-s so far: {d['decision']}")
+    log("to label next: " + "; ".join(f"level {lv}: {len(c)} configurations"
+                                      for lv, c in purchases.items()))
+    return {"rounds": pd.DataFrame(rounds), "decisions": pd.DataFrame(decisions),
+            "outcome": {"status": "labels needed", "purchases": purchases},
+            "bounds": bounds if bounds is not None else pd.DataFrame()}
 
 
 def check_errors(problem: Problem, settings: AdaptiveSettings, chosen: dict,

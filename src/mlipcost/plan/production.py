@@ -14,12 +14,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..dft.chunks import label_chunk
-from ..dft.labels import STATUS_FAILED, STATUS_OK, read_labels, write_level_file
+from ..dft.labels import STATUS_NOT_REQUESTED, read_labels
+from ..dft.store import label_subset
 from ..io.storage import open_h5, read_csv
 from ..structures.configurations import Structures, read_structures, write_structures
 
-NOT_REQUESTED = "not_requested"
+NOT_REQUESTED = STATUS_NOT_REQUESTED
 SETTING_KEYS = ("twojmax", "train_level", "energy_weight", "size", "sampler")
 
 
@@ -125,48 +125,11 @@ def run_production_labels(structures_path: Path, dft: dict, level_name: str, rol
     """Labels of the training (``role`` 'train') or validation configurations at one level, from
     ``record_store`` or computed (the DFT code's files under ``work_dir``); the other
     configurations are marked not requested."""
-    from ..dft.ladder import Level
-    from ..dft.store import OfflineBackend, make_backend, record_folder
-
     structures = read_structures(structures_path)
     wanted = structures.is_train if role == "train" else ~structures.is_train
-    entry = next(lvl for lvl in dft["levels"] if str(lvl["name"]) == str(level_name))
-    level = Level.from_config(entry, dft.get("smearing", {}))
-    backend = make_backend(dft) if backend is None else backend
-    records_dir, settings = record_folder(record_store, dft, backend, level)
-    if dft.get("offline", False):
-        backend = OfflineBackend(backend, records_dir)
-    n = len(structures)
-    energy, wall, cpu = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
-    forces = np.full((int(structures.n_atoms.sum()), 3), np.nan)
-    stress = np.full((n, 6), np.nan)
-    status = np.array([NOT_REQUESTED] * n, dtype=object)
-    reasons = np.array([f"production labels only the {role} set at this level"] * n,
-                       dtype=object)
-    reused = 0
-    for i in np.flatnonzero(wanted):
-        record = label_chunk(structures, int(i), int(i) + 1, level, backend, records_dir,
-                             dft.get("kmesh_rounding", "ceil"), dft.get("max_attempts", 1),
-                             log=log, timeout_s=dft.get("config_timeout_s"),
-                             work_dir=work_dir)[0]
-        reused += bool(record.get("from_store"))
-        status[i], reasons[i] = str(record["status"]), str(record["reason"])
-        energy[i] = float(record["energy_eV"])
-        forces[structures.offsets[i]:structures.offsets[i + 1]] = record["forces_eV_per_A"]
-        stress[i] = record["stress_eV_per_A3"]
-        wall[i], cpu[i] = float(record["wall_time_s"]), float(record.get("cpu_time_s", np.nan))
-    failed = int((status == STATUS_FAILED).sum())
-    limit = dft.get("max_failed_fraction", 0.05)
-    if failed > limit * max(int(wanted.sum()), 1):
-        raise RuntimeError(f"level {level_name}: {failed} of {int(wanted.sum())} {role} "
-                           f"configurations failed (> dft.max_failed_fraction {limit:.1%}); "
-                           f"reasons in {out.name}'s log")
-    write_level_file(out, structures, settings=settings, level=str(level_name),
-                     structures_hash="", energy=energy, forces=forces, stress=stress,
-                     wall_time_s=wall, cpu_time_s=cpu, status=status, reasons=reasons,
-                     role=role)
-    log(f"level {level_name}, {role}: {int((status == STATUS_OK).sum())} of {int(wanted.sum())} "
-        f"ok, {reused} from the record store, {int(wanted.sum()) - reused} computed")
+    label_subset(structures, wanted, dft, level_name, out, record_store=record_store,
+                 work_dir=work_dir, why_not=f"production labels only the {role} set at this level",
+                 log=log, backend=backend, name=f"level {level_name}, {role}", role=role)
 
 
 def _seconds(labels, source: str) -> np.ndarray:
