@@ -62,6 +62,7 @@ lint: setup
 	$(SNAKEMAKE) --lint
 	$(SNAKEMAKE) --lint -s $(CURDIR)/Snakefile --directory .test --configfile .test/config/pilot.yaml
 	$(SNAKEMAKE) --lint -s $(CURDIR)/Snakefile --directory .test --configfile .test/config/production.yaml
+	$(SNAKEMAKE) --lint -s $(CURDIR)/Snakefile --directory .test --configfile .test/config/adaptive.yaml
 
 dryrun-paper: setup
 	$(SNAKEMAKE) -n -q --configfile config/paper.yaml
@@ -96,8 +97,16 @@ test-workflow: setup setup-mace system-test
 	  --report reports/pilot.html
 	$(PY) tests/check_report_renders.py .test/reports/pilot.html \
 	  plan_curves.png predicted_front.png pareto_2J2.png
+	# plan.mode adaptive on the same pool: rounds of labels, the pilot's from its record store
+	OMP_NUM_THREADS=1 $(SNAKEMAKE) -s $(CURDIR)/Snakefile --directory .test \
+	  --configfile .test/config/adaptive.yaml --profile profiles/default --cores 2 -q
+	$(PY) tests/check_adaptive.py .test/results/adaptive
+	$(SNAKEMAKE) -s $(CURDIR)/Snakefile --directory .test --configfile .test/config/adaptive.yaml \
+	  --report reports/adaptive.html
+	$(PY) tests/check_report_renders.py .test/reports/adaptive.html adaptive.png --category=Plan
 	# every file under each study's results folder is a declared output of one of its rules
-	$(PY) tests/check_untracked.py .test/config/config.yaml .test/config/production.yaml
+	$(PY) tests/check_untracked.py .test/config/config.yaml .test/config/production.yaml \
+	  .test/config/adaptive.yaml
 
 # The cluster path on a real one-node SLURM started here (needs root for /etc/slurm/slurm.conf);
 # compares with the local .test run, so it runs after test-workflow. Daemons stop on any exit.

@@ -52,9 +52,16 @@ include: "workflow/rules/fit.smk"
 include: "workflow/rules/report.smk"
 
 
-if PILOT:
+if PILOT or ADAPTIVE:
 
     include: "workflow/rules/plan.smk"
+
+
+if ADAPTIVE:
+
+    localrules:
+        adaptive_round,
+        adaptive_plan,
 
 
 if CUTOFF_AXIS:
@@ -126,32 +133,40 @@ if REPEATS_PER_JOB:
         fit_sweep,
 
 
+# what the study makes (every label at every level)
+STUDY_TARGETS = [
+    expand(f"{RESULTS}/labels/level{{level}}.h5", level=LEVELS),
+    expand(f"{RESULTS}/sweep/2J{{twojmax}}.csv", twojmax=TWOJMAX),
+    f"{RESULTS}/pareto/front.csv",
+    f"{RESULTS}/tables/table1_ladder.csv",
+    f"{RESULTS}/tables/table2_models.csv",
+    f"{RESULTS}/claims/claims.csv",
+    [f"{RESULTS}/paper/paper_pareto_2J6.png"] if PAPER_DIR else [],
+    [f"{RESULTS}/mixed_fidelity/mixed_fidelity.png"] if MIXED_FIDELITY else [],
+    [f"{RESULTS}/label_noise/label_noise.png"] if LABEL_NOISE else [],
+    [f"{RESULTS}/cutoff/cutoff.png"] if CUTOFF_AXIS else [],
+    [f"{RESULTS}/properties/properties.png"] if PROPERTIES else [],
+    [f"{RESULTS}/models/models_front.png"] if MODELS else [],
+    [f"{RESULTS}/models/multifidelity.png"] if MULTIFIDELITY_FAMILIES else [],
+    [f"{RESULTS}/plan/plan.csv"] if PILOT else [],
+    (
+        [f"{RESULTS}/production/production.json"]
+        if PLAN_MODE == "production"
+        else []
+    ),
+    (
+        [f"{RESULTS}/tables/reference_convergence.csv"]
+        if "convergence_check" in config["dft"]
+        else []
+    ),
+]
+
+
+# plan.mode adaptive labels only what its rounds buy: the study's tables, which need every
+# label, are not its targets
 rule all:
     input:
-        expand(f"{RESULTS}/labels/level{{level}}.h5", level=LEVELS),
-        expand(f"{RESULTS}/sweep/2J{{twojmax}}.csv", twojmax=TWOJMAX),
-        f"{RESULTS}/pareto/front.csv",
-        f"{RESULTS}/tables/table1_ladder.csv",
-        f"{RESULTS}/tables/table2_models.csv",
-        f"{RESULTS}/claims/claims.csv",
-        [f"{RESULTS}/paper/paper_pareto_2J6.png"] if PAPER_DIR else [],
-        [f"{RESULTS}/mixed_fidelity/mixed_fidelity.png"] if MIXED_FIDELITY else [],
-        [f"{RESULTS}/label_noise/label_noise.png"] if LABEL_NOISE else [],
-        [f"{RESULTS}/cutoff/cutoff.png"] if CUTOFF_AXIS else [],
-        [f"{RESULTS}/properties/properties.png"] if PROPERTIES else [],
-        [f"{RESULTS}/models/models_front.png"] if MODELS else [],
-        [f"{RESULTS}/models/multifidelity.png"] if MULTIFIDELITY_FAMILIES else [],
-        [f"{RESULTS}/plan/plan.csv"] if PILOT else [],
-        (
-            [f"{RESULTS}/production/production.json"]
-            if PLAN_MODE == "production"
-            else []
-        ),
-        (
-            [f"{RESULTS}/tables/reference_convergence.csv"]
-            if "convergence_check" in config["dft"]
-            else []
-        ),
+        [f"{RESULTS}/plan/adaptive/outcome.json"] if ADAPTIVE else STUDY_TARGETS,
     default_target: True
 
 

@@ -1,5 +1,8 @@
 """Opens a Snakemake report in headless Chromium: the page renders (screenshot not blank) and
-every embedded figure decodes and displays (naturalWidth > 0). Used by `make test`."""
+every embedded figure decodes and displays (naturalWidth > 0). Used by `make test`.
+
+    python tests/check_report_renders.py REPORT.html FIGURE.png ... [--category=NAME]
+"""
 
 import base64
 import io
@@ -28,7 +31,7 @@ def chromium(*args: str) -> subprocess.CompletedProcess:
                               capture_output=True, text=True, timeout=120)
 
 
-def main(report: Path, expected: list[str]) -> None:
+def main(report: Path, expected: list[str], category: str = "Pareto front") -> None:
     html = report.read_text()
     uris = {name: uri for uri, name in re.findall(
         r'"data_uri": "(data:image/png;[^"]*?filename=([^;"]+);base64,[^"]+)"', html)}
@@ -55,9 +58,12 @@ def main(report: Path, expected: list[str]) -> None:
         pixels = np.asarray(Image.open(shot).convert("L"), dtype=float)
         assert pixels.std() > 10, "the report page renders blank"
         dom = chromium("--dump-dom", report.resolve().as_uri()).stdout
-        assert "Pareto front" in dom, "the report's result categories did not render"
+        assert category in dom, f"the report's result category {category!r} did not render"
     print(f"report OK: page renders, {len(uris)} figures decode and display in Chromium")
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]), sys.argv[2:])
+    # --category=NAME: a category the report must show (default "Pareto front")
+    options = dict(a[2:].split("=", 1) for a in sys.argv[2:] if a.startswith("--"))
+    main(Path(sys.argv[1]), [a for a in sys.argv[2:] if not a.startswith("--")],
+         **options)

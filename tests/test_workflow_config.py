@@ -139,6 +139,30 @@ def test_pilot_mode_orders_the_pool_before_dft_and_labels_only_the_pilot(tmp_pat
         check_config(bad)
 
 
+def test_adaptive_mode_plans_round_zero_and_no_dft_chunk(tmp_path):
+    """plan.mode adaptive: before any round has run, the DAG is the structures, descriptors and
+    round 0 (a checkpoint); the study's labelling chunks are not asked for."""
+    proc = dry_run(tmp_path, load(".test/config/adaptive.yaml"))
+    assert proc.returncode == 0, proc.stderr
+    jobs = dict(line.split()[:2] for line in proc.stdout.split("Job stats:")[1].splitlines()[3:]
+                if len(line.split()) == 2)
+    assert jobs["adaptive_round"] == "1" and jobs["adaptive_plan"] == "1"
+    assert "label_chunk" not in jobs and "fit_sweep" not in jobs
+    bad = load(".test/config/adaptive.yaml")
+    del bad["plan"]["targets"]["force_meV_per_A"]
+    with pytest.raises(ConfigError, match="add plan.targets.force_meV_per_A"):
+        check_config(bad)
+    bad = load(".test/config/adaptive.yaml")
+    bad["plan"]["adaptive"]["validation_size"] = 12
+    with pytest.raises(ConfigError, match="validation_size 12: the test half has only 12"):
+        check_config(bad)
+    bad = load(".test/config/pilot.yaml")
+    del bad["plan"]["pilot_size"]
+    with pytest.raises(ConfigError, match="plan.mode pilot labels a pilot of the pool: add "
+                                          "plan.pilot_size"):
+        check_config(bad)
+
+
 def test_every_schema_key_says_what_it_is():
     """The catalog renders the schema: every key carries a description."""
     schema = yaml.safe_load((REPO / "workflow/schemas/config.schema.yaml").read_text())

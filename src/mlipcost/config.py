@@ -122,8 +122,37 @@ def planned_configurations(structures: dict) -> int:
 
 
 def plan_mode(config: dict) -> str | None:
-    """'pilot' when the study labels only a pilot of the pool (``plan.mode``), else None."""
+    """``plan.mode``: 'pilot' or 'production' (a pilot of the pool is labelled, then what the plan
+    bought), 'adaptive' (labels bought in rounds until the targets are met), else None."""
     return (config.get("plan") or {}).get("mode")
+
+
+ADAPTIVE_DEFAULTS = {"validation_size": 40, "growth": 1.5, "seed": 0, "n_resamples": 200}
+
+
+def adaptive_settings(config: dict) -> dict:
+    """What plan.mode 'adaptive' reads: the targets (meV/atom, meV/Å), the confidence, the energy
+    weights, the leverage order's 2Jmax and weight, and ``plan.adaptive`` over its defaults."""
+    plan = config.get("plan") or {}
+    targets = plan.get("targets") or {}
+    missing = [k for k in ("energy_meV_per_atom", "force_meV_per_A") if k not in targets]
+    if missing:
+        raise ConfigError(f"plan.mode adaptive stops when a model meets plan.targets; add "
+                          f"plan.targets.{missing[0]}")
+    twojmax = [int(j) for j in config["descriptors"]["twojmax"]]
+    order = plan.get("order", {})
+    order_twojmax = int(order.get("twojmax", max(twojmax)))
+    if order_twojmax not in twojmax:
+        raise ConfigError(f"plan.order.twojmax {order_twojmax} is not in descriptors.twojmax "
+                          f"{twojmax}")
+    return {"targets": {"energy": float(targets["energy_meV_per_atom"]),
+                        "force": float(targets["force_meV_per_A"])},
+            "confidence": float(plan.get("confidence", 0.9)),
+            "energy_weights": [float(w) for w in config["fit"]["energy_weights"]],
+            "order_twojmax": order_twojmax,
+            "order_energy_weight": float(order.get(
+                "energy_weight", config["fit"].get("leverage_energy_weight", 150))),
+            **ADAPTIVE_DEFAULTS, **(plan.get("adaptive") or {})}
 
 
 def pilot_configurations(config: dict) -> int:
@@ -215,6 +244,10 @@ def check_config(config: dict) -> None:
                                 config["split"].get("method", "numpy"))
     if plan_mode(config) in ("pilot", "production"):
         plan = config["plan"]
+        missing = [k for k in ("pilot_size", "test_size") if k not in plan]
+        if missing:
+            raise ConfigError(f"plan.mode {plan['mode']} labels a pilot of the pool: add "
+                              f"plan.{missing[0]}")
         if plan["pilot_size"] > n_train:
             raise ConfigError(f"plan.pilot_size {plan['pilot_size']} exceeds the pool's {n_train} "
                               "training configurations; lower it or enlarge the pool")
@@ -223,6 +256,16 @@ def check_config(config: dict) -> None:
         if order_twojmax not in [int(j) for j in config["descriptors"]["twojmax"]]:
             raise ConfigError(f"plan.order.twojmax {order_twojmax} is not in "
                               f"descriptors.twojmax {config['descriptors']['twojmax']}")
+    if plan_mode(config) == "adaptive":
+        adaptive = adaptive_settings(config)
+        if config["split"].get("over", "all") == "reference_labelled":
+            raise ConfigError("plan.mode adaptive draws its validation set before any DFT: "
+                              "split.over reference_labelled needs every reference label; "
+                              "remove it")
+        n_test = n_source - n_train
+        if adaptive["validation_size"] >= n_test:
+            raise ConfigError(f"plan.adaptive.validation_size {adaptive['validation_size']}: "
+                              f"the test half has only {n_test} configurations; lower it")
     too_big = [n for n in config["fit"]["training_sizes"] if n > n_train]
     if too_big and not config["fit"].get("clamp_training_sizes", False):
         raise ConfigError(f"fit.training_sizes {too_big} exceed the {n_train} training "

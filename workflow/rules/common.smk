@@ -2,9 +2,9 @@ import functools
 import sys
 from pathlib import Path
 
-from mlipcost.config import (check_config, computed_levels, imported_levels, level_entry,
-                             level_names, pilot_configurations, plan_mode,
-                             trained_models_settings)
+from mlipcost.config import (adaptive_settings, check_config, computed_levels,
+                             imported_levels, level_entry, level_names, pilot_configurations,
+                             plan_mode, trained_models_settings)
 from mlipcost.dft.chunks import n_chunks
 from mlipcost.dft.store import DEFAULT_RECORD_STORE
 
@@ -51,6 +51,8 @@ TWOJMAX = [int(j) for j in config["descriptors"]["twojmax"]]
 PLAN_MODE = plan_mode(config)
 # production mode keeps the pilot's rules: its labels, sweep and plan are production's inputs
 PILOT = PLAN_MODE in ("pilot", "production")
+# 'adaptive': labels are bought in rounds until a model meets plan.targets (plan.smk)
+ADAPTIVE = PLAN_MODE == "adaptive"
 
 
 def n_configurations():
@@ -388,3 +390,34 @@ def model_md_settings(family):
     spec = MODELS["families"][family]
     return canonical({"element": config["element"], "md": spec["md"],
                       "settings": {k: v for k, v in spec["settings"].items() if k != "threads"}})
+
+
+# plan.mode adaptive (plan.smk): the rounds are checkpoints; these walk them
+def adaptive_round_file(number):
+    return f"{RESULTS}/plan/adaptive/round{number}.json"
+
+
+def adaptive_labels_before(wildcards):
+    """The label files of every round before this one (what each asked for)."""
+    import json
+
+    files = []
+    for k in range(int(wildcards.round)):
+        with open(checkpoints.adaptive_round.get(round=k).output[0]) as f:
+            record = json.load(f)
+        files += [f"{RESULTS}/plan/adaptive/labels/round{k}/level{lv}.h5"
+                  for lv in sorted(record["purchases"])]
+    return files
+
+
+def adaptive_final_round(wildcards):
+    """The first round that decided: later rounds exist only while one asks for labels."""
+    import json
+
+    k = 0
+    while True:
+        path = checkpoints.adaptive_round.get(round=k).output[0]
+        with open(path) as f:
+            if json.load(f)["status"] != "labels needed":
+                return path
+        k += 1

@@ -1,77 +1,77 @@
 # Plan, then label (plan.mode: pilot): the pool is ordered by leverage before any DFT, the
 # pilot (the order's prefix) is labelled and swept like any study, and the plan rule predicts
 # from its learning curves what labelling more of the pool would buy.
+if PILOT:
+
+    localrules:
+        pool_order,
+        plan,
 
 
-localrules:
-    pool_order,
-    plan,
+    rule pool_order:
+        input:
+            structures=f"{RESULTS}/pool/structures.h5",
+            descriptors=f"{RESULTS}/pool/descriptors/2J{order_twojmax()}.h5",
+        output:
+            csv_files(f"{RESULTS}/pool/order"),
+        params:
+            energy_weight=config["plan"].get("order", {}).get(
+                "energy_weight", config["fit"].get("leverage_energy_weight", 150)
+            ),
+            score=config["plan"].get("order", {}).get("score", "leverage"),
+            seed=config["plan"].get("order", {}).get("seed", config["fit"].get("seed", 58)),
+        log:
+            f"{LOGS}/pool/order.log",
+        conda:
+            "../../envs/analysis.yaml"
+        script:
+            "../scripts/pool_order.py"
 
 
-rule pool_order:
-    input:
-        structures=f"{RESULTS}/pool/structures.h5",
-        descriptors=f"{RESULTS}/pool/descriptors/2J{order_twojmax()}.h5",
-    output:
-        csv_files(f"{RESULTS}/pool/order"),
-    params:
-        energy_weight=config["plan"].get("order", {}).get(
-            "energy_weight", config["fit"].get("leverage_energy_weight", 150)
-        ),
-        score=config["plan"].get("order", {}).get("score", "leverage"),
-        seed=config["plan"].get("order", {}).get("seed", config["fit"].get("seed", 58)),
-    log:
-        f"{LOGS}/pool/order.log",
-    conda:
-        "../../envs/analysis.yaml"
-    script:
-        "../scripts/pool_order.py"
-
-
-rule plan:
-    input:
-        sweeps=expand(f"{RESULTS}/sweep/2J{{twojmax}}.csv", twojmax=TWOJMAX),
-        order=f"{RESULTS}/pool/order.csv",
-        # their columns and rows per configuration place each 2Jmax's interpolation size
-        descriptors=[f for j in TWOJMAX for f in descriptor_paths(j)],
-        # the test draw's reference labels say which 2Jmax cannot meet the targets at any size
-        structures=f"{RESULTS}/structures.h5",
-        labels=label_files(),
-    output:
-        predictions=csv_files(f"{RESULTS}/plan/predictions"),
-        plan=table_files(f"{RESULTS}/plan/plan"),
-        plan_html=report(
-            f"{RESULTS}/plan/plan.html", caption="../report/plan.rst", category="Plan"
-        ),
-        curves=report(
-            f"{RESULTS}/plan/plan_curves.png",
-            caption="../report/plan_curves.rst",
-            category="Plan",
-        ),
-        curves_pdf=f"{RESULTS}/plan/plan_curves.pdf",
-        front=report(
-            f"{RESULTS}/plan/predicted_front.png",
-            caption="../report/predicted_front.rst",
-            category="Plan",
-        ),
-        front_pdf=f"{RESULTS}/plan/predicted_front.pdf",
-    params:
-        settings=canonical(
-            {
-                **{
-                    k: config["plan"][k]
-                    for k in ("targets", "confidence", "budget_core_hours")
-                    if k in config["plan"]
-                },
-                "reference_level": str(config["fit"]["reference_level"]),
-            }
-        ),
-    log:
-        f"{LOGS}/plan.log",
-    conda:
-        "../../envs/analysis.yaml"
-    script:
-        "../scripts/plan.py"
+    rule plan:
+        input:
+            sweeps=expand(f"{RESULTS}/sweep/2J{{twojmax}}.csv", twojmax=TWOJMAX),
+            order=f"{RESULTS}/pool/order.csv",
+            # their columns and rows per configuration place each 2Jmax's interpolation size
+            descriptors=[f for j in TWOJMAX for f in descriptor_paths(j)],
+            # the test draw's reference labels say which 2Jmax cannot meet the targets at any size
+            structures=f"{RESULTS}/structures.h5",
+            labels=label_files(),
+        output:
+            predictions=csv_files(f"{RESULTS}/plan/predictions"),
+            plan=table_files(f"{RESULTS}/plan/plan"),
+            plan_html=report(
+                f"{RESULTS}/plan/plan.html", caption="../report/plan.rst", category="Plan"
+            ),
+            curves=report(
+                f"{RESULTS}/plan/plan_curves.png",
+                caption="../report/plan_curves.rst",
+                category="Plan",
+            ),
+            curves_pdf=f"{RESULTS}/plan/plan_curves.pdf",
+            front=report(
+                f"{RESULTS}/plan/predicted_front.png",
+                caption="../report/predicted_front.rst",
+                category="Plan",
+            ),
+            front_pdf=f"{RESULTS}/plan/predicted_front.pdf",
+        params:
+            settings=canonical(
+                {
+                    **{
+                        k: config["plan"][k]
+                        for k in ("targets", "confidence", "budget_core_hours")
+                        if k in config["plan"]
+                    },
+                    "reference_level": str(config["fit"]["reference_level"]),
+                }
+            ),
+        log:
+            f"{LOGS}/plan.log",
+        conda:
+            "../../envs/analysis.yaml"
+        script:
+            "../scripts/plan.py"
 
 
 # Production (plan.mode: production, after the pilot): only the plan's training set at its level
@@ -181,3 +181,88 @@ if PLAN_MODE == "production":
             "../../envs/analysis.yaml"
         script:
             "../scripts/production.py"
+
+
+# Adaptive labelling (plan.mode: adaptive): round 0 asks for the validation set at the reference
+# level; every later round replays the plan on what the earlier rounds bought and either decides
+# or asks for the next labels (mlipcost.plan.rounds). Rounds are checkpoints: how many there are
+# is known only as they run.
+if PLAN_MODE == "adaptive":
+
+    checkpoint adaptive_round:
+        wildcard_constraints:
+            round=r"\d+",
+        input:
+            structures=f"{RESULTS}/structures.h5",
+            descriptors=[f for j in TWOJMAX for f in descriptor_paths(j)],
+            labels=adaptive_labels_before,
+        output:
+            adaptive_round_file("{round}"),
+        params:
+            adaptive=canonical(adaptive_settings(config)),
+            reference_level=str(config["fit"]["reference_level"]),
+            config={k: canonical(config[k]) for k in ("dft", "pareto") if k in config},
+            twojmax=TWOJMAX,
+            descriptor_paths={j: descriptor_paths(j) for j in TWOJMAX},
+        resources:
+            runtime=60,
+            mem_mb=8000,
+        log:
+            f"{LOGS}/plan/adaptive/round{{round}}.log",
+        conda:
+            "../../envs/analysis.yaml"
+        script:
+            "../scripts/adaptive_round.py"
+
+    rule adaptive_labels:
+        wildcard_constraints:
+            round=r"\d+",
+        input:
+            structures=f"{RESULTS}/structures.h5",
+            round=adaptive_round_file("{round}"),
+        output:
+            labels=f"{RESULTS}/plan/adaptive/labels/round{{round}}/level{{level}}.h5",
+            work=f"{RESULTS}/plan/adaptive/labels/round{{round}}/level{{level}}.work.tar.gz",
+        params:
+            dft=labelling_settings(),
+            record_store=RECORD_STORE,
+        threads: 1
+        resources:
+            runtime=lambda wc, attempt: 600 * attempt,
+            mem_mb=lambda wc, attempt: 2000 * attempt,
+        log:
+            f"{LOGS}/plan/adaptive/labels_round{{round}}_level{{level}}.log",
+        conda:
+            "../../envs/dft-{}.yaml".format(config["dft"]["code"])
+        script:
+            "../scripts/adaptive_labels.py"
+
+    rule adaptive_plan:
+        input:
+            adaptive_final_round,
+        output:
+            outcome=f"{RESULTS}/plan/adaptive/outcome.json",
+            fits=csv_files(f"{RESULTS}/plan/adaptive/fits"),
+            decisions=table_files(f"{RESULTS}/plan/adaptive/decisions"),
+            decisions_html=report(
+                f"{RESULTS}/plan/adaptive/decisions.html",
+                caption="../report/adaptive.rst",
+                category="Plan",
+            ),
+            bounds=table_files(f"{RESULTS}/plan/adaptive/reach_bounds"),
+            bounds_html=f"{RESULTS}/plan/adaptive/reach_bounds.html",
+            figure=report(
+                f"{RESULTS}/plan/adaptive/adaptive.png",
+                caption="../report/adaptive.rst",
+                category="Plan",
+            ),
+            figure_pdf=f"{RESULTS}/plan/adaptive/adaptive.pdf",
+        params:
+            targets=canonical(adaptive_settings(config)["targets"]),
+            confidence=adaptive_settings(config)["confidence"],
+        log:
+            f"{LOGS}/plan/adaptive/report.log",
+        conda:
+            "../../envs/analysis.yaml"
+        script:
+            "../scripts/adaptive_plan.py"

@@ -586,3 +586,54 @@ def dft_floor_plot(summary: pd.DataFrame, floor: pd.DataFrame, levels: list[str]
     axes[0, 0].legend(handles, labels, fontsize=7)
     fig.suptitle(f"Learning curves per training level and the DFT floor ({sampler} sampling)")
     _save(fig, path)
+
+
+def adaptive_plot(fits: pd.DataFrame, decisions: pd.DataFrame, outcome: dict, targets: dict,
+                  confidence: float, path: Path) -> None:
+    """The adaptive plan's rounds: per training level, the best validation error over 2Jmax and
+    energy weights at each prefix size it bought (meV/atom, meV/Å vs the reference level) with
+    the upper end of its ``confidence`` bound (what the plan compares with the targets), the
+    targets dashed, the chosen model starred, and the DFT bought by each round."""
+    from matplotlib.ticker import MaxNLocator
+    from scipy.stats import norm
+
+    z = norm.ppf(confidence)
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4.2))
+    levels = sorted(fits["train_level"].astype(str).unique(), key=_level_key) if len(fits) else []
+    colors = _level_colors(levels)
+    for ax, metric, unit in ((axes[0], "energy", "meV/atom"), (axes[1], "force", "meV/Å")):
+        column = (f"validation_{metric}_rmse_meV_per_atom_vs_reference" if metric == "energy"
+                  else f"validation_{metric}_rmse_meV_per_A_vs_reference")
+        se = f"validation_{metric}_log_standard_error"
+        for lvl in levels:
+            part = fits[fits["train_level"].astype(str) == lvl]
+            best = part.loc[part.groupby("size")[column].idxmin()].sort_values("size")
+            value = best[column].to_numpy()
+            upper = value * np.exp(z * best[se].to_numpy())
+            ax.errorbar(best["size"], value, yerr=[np.zeros_like(value), upper - value],
+                        fmt="o-", ms=4, capsize=3, color=colors[lvl], label=f"level {lvl}")
+        if targets.get(metric):
+            ax.axhline(targets[metric], color="0.3", ls="--", lw=1, label="target")
+        if outcome.get("status") == "reached":
+            ax.scatter([outcome["size"]], [outcome[f"validation_{metric}"]], marker="*", s=160,
+                       color="k", zorder=4, label="chosen")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        _label_log_axes(ax, "training configurations (the leverage order's prefix)",
+                        f"validation {metric} RMSE vs reference ({unit})")
+        ax.set_title(f"{metric}: the best model over 2Jmax and energy weights\n"
+                     f"bar: to the upper end of its {100 * confidence:g} % interval", fontsize=9)
+    if levels:
+        axes[0].legend(fontsize=7)
+    later = (decisions[decisions["round"] > 0] if "round" in decisions
+             else pd.DataFrame({"round": [], "dft_spent_s": []}))
+    axes[2].plot(np.r_[0, later["round"]], np.r_[outcome.get("validation_labels_s", 0.0),
+                                                 later["dft_spent_s"]] / 3600.0, "o-", ms=4)
+    axes[2].xaxis.set_major_locator(MaxNLocator(integer=True))
+    axes[2].set_xlabel("round (0: the validation set)")
+    axes[2].set_ylabel("DFT bought so far (core-hours)")
+    axes[2].grid(True, alpha=0.25)
+    axes[2].set_title(f"outcome: {outcome.get('status')}, {outcome.get('spent_s', 0) / 3600:.3g} "
+                      "core-hours", fontsize=9)
+    fig.suptitle("Adaptive labelling: validation errors of the models each round fitted")
+    _save(fig, path)
