@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from ase.build import bulk
 from ase.calculators.lj import LennardJones
@@ -260,6 +261,52 @@ def _lj_frames(n, seed=0):
 
 
 @needs_mace
+def _family_points(low_inside: bool):
+    """A trained family's settings: levels 1 and 3 at three sizes, the reference 6 on the whole
+    half only; costs rising with level and size, errors falling; level 1 within the window or far
+    outside it."""
+    from mlipcost.analysis.pareto import OBJECTIVES
+
+    rows = []
+    for level, cost, floor in (("1", 1.0, 25.0 if low_inside else 500.0), ("3", 3.0, 20.0),
+                               ("6", 30.0, 10.0)):
+        for size in ((15, 45, 150) if level != "6" else (150,)):
+            rows.append({"model": "fam", "train_level": level, "size": size,
+                         "dft_cost_min": cost * size, OBJECTIVES[1]: floor * (1 + 30 / size),
+                         OBJECTIVES[2]: 4 * floor * (1 + 30 / size)})
+    return pd.DataFrame(rows)
+
+
+def _family_tables(force_ratio: float, energy_ratio: float):
+    return pd.DataFrame([{"model": "fam", "train_level": lvl, "size": 150,
+                          "energy_vs_reference_meV_per_atom": e * energy_ratio,
+                          "energy_vs_own_level_meV_per_atom": e,
+                          "force_vs_reference_meV_per_A": 10 * e * force_ratio,
+                          "force_vs_own_level_meV_per_A": 10 * e}
+                         for lvl, e in (("1", 40.0), ("2", 30.0), ("3", 20.0), ("6", 12.0))])
+
+
+@pytest.mark.parametrize("low_inside", [True, False])
+def test_claims_by_family_read_each_models_own_front(low_inside):
+    from mlipcost.models.report import claims_by_family
+
+    levels = ["1", "2", "3", "4", "5", "6"]
+    weights = {"energy_weighted": 150.0, "force_weighted": 12.25}
+    table = claims_by_family(_family_points(low_inside), _family_tables(0.9, 1.1), levels, "6",
+                             weights).set_index("claim")
+    assert table.loc[1, "verdict"] == ("does not hold" if low_inside else "holds")
+    # the reference's one point is the front's most accurate: at its edge, even on a front of a
+    # few points
+    assert table.loc[2, "verdict"] == "holds"
+    assert table.loc[3, "verdict"] == "holds"           # cost and level rise together
+    # forces better against the reference, energies worse: claim 5 judges both
+    assert table.loc[5, "verdict"] == "does not hold"
+    assert "forces: 3 of 3, energies: 0 of 3" in table.loc[5, "numbers"]
+    better = claims_by_family(_family_points(low_inside), _family_tables(0.9, 0.9), levels, "6",
+                              weights).set_index("claim")
+    assert better.loc[5, "verdict"] == "holds"
+
+
 def test_mace_trains_predicts_and_logs_its_curve(tmp_path):
     from mlipcost.models import mace
     settings = mace.settings_with_defaults(TINY)

@@ -94,6 +94,12 @@ rule models_report:
             caption="../report/models_level_sensitivity.rst",
             category="Model families",
         ),
+        claims=table_files(f"{RESULTS}/models/claims_by_family"),
+        claims_html=report(
+            f"{RESULTS}/models/claims_by_family.html",
+            caption="../report/models_claims.rst",
+            category="Model families",
+        ),
         front_plot=report(
             f"{RESULTS}/models/models_front.png",
             caption="../report/models_front_plot.rst",

@@ -13,5 +13,6 @@ run_models_report([Path(p) for p in inp.models], [Path(p) for p in inp.md],
                   front_stem=Path(out.front[0]).with_suffix(""),
                   whole_half_stem=Path(out.whole_half[0]).with_suffix(""),
                   sensitivity_stem=Path(out.sensitivity[0]).with_suffix(""),
+                  claims_stem=Path(out.claims[0]).with_suffix(""),
                   front_plot=Path(out.front_plot), curves_plot=Path(out.curves_plot),
                   training_plot=Path(out.training_plot))

@@ -113,13 +113,13 @@ def run_models_report(model_paths: list[Path], md_paths: list[Path], qsnap_md_pa
                       summary_path: Path, whole_half_paths: list[Path], dft_rmsd_path: Path, *,
                       reference_level: str, levels: list[str], table_weights: dict[str, float],
                       store: Path, front_stem: Path, whole_half_stem: Path,
-                      sensitivity_stem: Path, front_plot: Path,
+                      sensitivity_stem: Path, claims_stem: Path, front_plot: Path,
                       curves_plot: Path, training_plot: Path, log=print) -> None:
     """The fronts over family × level × size, the Tables 4/5 analog of every family and each
     model's sensitivity to the training level (claim 6 across families), the learning curves
     against each level's DFT error and the training curves of the whole-half models."""
     from ..analysis.tables import write_table
-    from .report import (family_front, learning_curves_plot, level_sensitivity,
+    from .report import (claims_by_family, family_front, learning_curves_plot, level_sensitivity,
                          training_curves_plot, whole_half_table, front_plot as draw_front)
 
     trained = read_result_tables(model_paths)
@@ -133,6 +133,8 @@ def run_models_report(model_paths: list[Path], md_paths: list[Path], qsnap_md_pa
     whole = whole_half_table(read_result_tables(whole_half_paths), trained, table_weights, levels)
     write_table(whole, whole_half_stem)
     write_table(level_sensitivity(whole, levels, reference_level), sensitivity_stem)
+    write_table(claims_by_family(points, whole, levels, reference_level, table_weights),
+                claims_stem)
     rmsd = read_csv(dft_rmsd_path)
     learning_curves_plot(trained, summary, rmsd, levels, reference_level, table_weights,
                          curves_plot)
