@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from .curves import TAIL_FROM_INTERPOLATION, law_range
+from .curves import IDENTIFYING_SIZES, TAIL_FROM_INTERPOLATION, law_range
 
 METRICS = ("energy", "force")
 UNITS = {"energy": "meV/atom", "force": "meV/Å"}
@@ -427,6 +427,10 @@ def run_adaptive(problem: Problem, settings: AdaptiveSettings, reference: str,
                     continue
                 any_curve = True
                 for which, store in (("lower", "low"), ("upper", "high")):
+                    # sure to reach only on an identified curve: two sizes fit laws from a
+                    # steep power law to flat, and their upper end is no promise
+                    if store == "high" and len(curve) < IDENTIFYING_SIZES:
+                        continue
                     ok = ((reach[f"{which}_energy"] <= targets["energy"])
                           & (reach[f"{which}_force"] <= targets["force"]))
                     if ok.any():

@@ -187,6 +187,8 @@ def interpolation_sizes(descriptor_paths) -> dict[int, float]:
 # a pilot size counts towards the tail's law from twice the interpolation size on: there ordinary
 # least squares' variance inflation k/(rows − k) has fallen to 1
 TAIL_FROM_INTERPOLATION = 2.0
+# sizes on its tail that identify a curve (three parameters per law)
+IDENTIFYING_SIZES = 3
 
 
 MIN_LOG_SE = 0.01      # a median's log standard error is never taken below 1 %
@@ -357,7 +359,7 @@ def predict_errors(runs: pd.DataFrame, max_pilot_size: int, target_sizes, confid
                 i = key_rows.get(tuple(key))
                 if i is None:
                     continue
-                identified = bool(tail_sizes[i] >= 3)
+                identified = bool(tail_sizes[i] >= IDENTIFYING_SIZES)
                 for j, n in enumerate(target):
                     rows.append({**key._asdict(), "metric": metric, "unit": ERROR_UNITS[metric],
                                  "size": int(n), "predicted": predicted[i, j],
