@@ -62,6 +62,7 @@ if ADAPTIVE:
     localrules:
         adaptive_round,
         adaptive_plan,
+        adaptive_potential,
 
 
 if CUTOFF_AXIS:
@@ -166,7 +167,7 @@ STUDY_TARGETS = [
 # label, are not its targets
 rule all:
     input:
-        [f"{RESULTS}/plan/adaptive/outcome.json"] if ADAPTIVE else STUDY_TARGETS,
+        adaptive_targets if ADAPTIVE else STUDY_TARGETS,
     default_target: True
 
 

@@ -1,7 +1,7 @@
 """After `.test/config/adaptive.yaml`: every round but the last asked for labels, each round's
 label files hold exactly what it asked for, no label was bought twice, the validation set is
 drawn from the test half and the order from the training half, and the DFT the outcome reports
-is what the label files measured."""
+is what the label files measured; a plan that reached the targets wrote its model for LAMMPS."""
 
 import json
 import sys
@@ -40,6 +40,9 @@ def main(results: Path) -> None:
             spent += float(np.nansum(read_labels(path).wall_time_s[at_hand]))
     outcome = json.loads((folder / "outcome.json").read_text())
     assert abs(outcome["spent_s"] - spent) <= 1e-6 * spent, (outcome["spent_s"], spent)
+    # a decision is followed by production: the chosen model written for LAMMPS
+    potential = [folder / f"Be.{ext}" for ext in ("snapcoeff", "snapparam")]
+    assert all(p.exists() for p in potential) == (outcome["status"] == "reached"), outcome["status"]
     print(f"adaptive: {len(records)} rounds, {outcome['status']}; bought "
           + ", ".join(f"level {lv}: {len(c)}" for lv, c in sorted(bought.items()))
           + f"; {spent:.1f} s of DFT, as the outcome reports")

@@ -167,3 +167,19 @@ def test_a_level_nothing_was_bought_at_costs_the_dearest_rate_known():
     estimate = estimated_costs(problem, bought)
     assert (estimate[:, 0] == 1.0).all() and (estimate[:, 3] == 40.0).all()
     assert (estimate[:, 1] == 40.0).all()          # unknown: the dearest known rate
+
+
+def test_a_budget_is_never_overspent_and_stops_the_plan_when_it_cannot_reach():
+    problem = synthetic_problem()
+    free = run_adaptive(problem, settings(30.0, 30.0), "4", log=lambda *_: None)["outcome"]
+    # enough for the validation set and a little more, not for what reaching the targets costs
+    tight = settings(30.0, 30.0)
+    tight.budget_s = free["validation_labels_s"] + 0.5 * (free["spent_s"] - free["validation_labels_s"])
+    out = run_adaptive(problem, tight, "4", log=lambda *_: None)
+    assert out["outcome"]["status"] in ("over budget", "out of reach within the budget")
+    assert out["outcome"]["spent_s"] <= tight.budget_s
+    roomy = settings(30.0, 30.0)
+    roomy.budget_s = 10 * free["spent_s"]
+    roomy_outcome = run_adaptive(problem, roomy, "4", log=lambda *_: None)["outcome"]
+    assert {k: v for k, v in roomy_outcome.items() if k != "twojmax_out_of_reach"} == \
+        pytest.approx({k: v for k, v in free.items() if k != "twojmax_out_of_reach"})

@@ -132,7 +132,8 @@ ADAPTIVE_DEFAULTS = {"validation_size": 40, "growth": 1.5, "seed": 0, "n_resampl
 
 def adaptive_settings(config: dict) -> dict:
     """What plan.mode 'adaptive' reads: the targets (meV/atom, meV/Å), the confidence, the energy
-    weights, the leverage order's 2Jmax and weight, and ``plan.adaptive`` over its defaults."""
+    weights, the leverage order's 2Jmax and weight, the DFT budget (s, from
+    ``plan.budget_core_hours``; None: none) and ``plan.adaptive`` over its defaults."""
     plan = config.get("plan") or {}
     targets = plan.get("targets") or {}
     missing = [k for k in ("energy_meV_per_atom", "force_meV_per_A") if k not in targets]
@@ -152,6 +153,8 @@ def adaptive_settings(config: dict) -> dict:
             "order_twojmax": order_twojmax,
             "order_energy_weight": float(order.get(
                 "energy_weight", config["fit"].get("leverage_energy_weight", 150))),
+            "budget_s": (None if plan.get("budget_core_hours") is None
+                         else 3600.0 * float(plan["budget_core_hours"])),
             **ADAPTIVE_DEFAULTS, **(plan.get("adaptive") or {})}
 
 

@@ -421,3 +421,21 @@ def adaptive_final_round(wildcards):
             if json.load(f)["status"] != "labels needed":
                 return path
         k += 1
+
+
+def adaptive_all_labels(wildcards):
+    """Every label file the rounds bought (the deciding round buys none)."""
+    final = adaptive_final_round(wildcards)
+    number = int(Path(final).stem[len("round"):])
+    return adaptive_labels_before(type("Round", (), {"round": number})())
+
+
+def adaptive_targets(wildcards):
+    """The adaptive plan's decision, and the chosen model's LAMMPS files when it chose one."""
+    import json
+
+    with open(adaptive_final_round(wildcards)) as f:
+        reached = json.load(f)["status"] == "reached"
+    stem = f"{RESULTS}/plan/adaptive/{config['element']}"
+    return [f"{RESULTS}/plan/adaptive/outcome.json"] + (
+        [f"{stem}.snapcoeff", f"{stem}.snapparam"] if reached else [])

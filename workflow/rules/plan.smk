@@ -266,3 +266,28 @@ if PLAN_MODE == "adaptive":
             "../../envs/analysis.yaml"
         script:
             "../scripts/adaptive_plan.py"
+
+    # production after the decision: the chosen model for LAMMPS, checked there
+    rule adaptive_potential:
+        input:
+            final=adaptive_final_round,
+            structures=f"{RESULTS}/structures.h5",
+            descriptors=[f for j in TWOJMAX for f in descriptor_paths(j)],
+            labels=adaptive_all_labels,
+        output:
+            coeff=f"{RESULTS}/plan/adaptive/{config['element']}.snapcoeff",
+            param=f"{RESULTS}/plan/adaptive/{config['element']}.snapparam",
+        params:
+            adaptive=canonical(adaptive_settings(config)),
+            config={
+                k: canonical(config[k])
+                for k in ("element", "dft", "pareto", "fit", "descriptors")
+                if k in config
+            },
+            descriptor_paths={j: descriptor_paths(j) for j in TWOJMAX},
+        log:
+            f"{LOGS}/plan/adaptive/potential.log",
+        conda:
+            "../../envs/analysis.yaml"
+        script:
+            "../scripts/adaptive_potential.py"

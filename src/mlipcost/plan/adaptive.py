@@ -60,6 +60,7 @@ class AdaptiveSettings:
     order_twojmax: int | None = None     # default: the largest
     order_energy_weight: float = 150.0
     n_resamples: int = 200
+    budget_s: float | None = None        # DFT the plan may spend, validation included
 
 
 @dataclass
@@ -381,6 +382,19 @@ def run_adaptive(problem: Problem, settings: AdaptiveSettings, reference: str,
     # the first round: where the cheapest-to-identify 2Jmax's tail starts
     size = min(int(np.ceil(min(problem.tail_from.values()))), pool)
     while outcome is None:
+        if settings.budget_s is not None:
+            estimate = estimated_costs(problem, bought)
+            prefix = problem.order[:size]
+            round_cost = sum(estimate[prefix, problem.levels.index(lv)][~bought[lv][prefix]].sum()
+                             for lv in contention)
+            if spent() + round_cost > settings.budget_s:
+                decisions.append({"round": sum(d["round"] > 0 for d in decisions) + 1,
+                                  "size": size, "levels": "/".join(contention),
+                                  "spent_s": spent(),
+                                  "decision": f"the next round would cost {round_cost:.0f} s, "
+                                  f"beyond the budget's {settings.budget_s - spent():.0f} s left"})
+                outcome = {"status": "over budget"}
+                break
         for lv in contention:
             buy(lv, problem.order[:size])
         if needed:
@@ -452,11 +466,23 @@ def run_adaptive(problem: Problem, settings: AdaptiveSettings, reference: str,
                 unknown.add(lv)
             optimistic[lv], pessimistic[lv] = best_low, best_high
         cheapest_sure = min(pessimistic.values(), default=np.inf)
+        # what a level has already bought is sunk: its further cost is what the budget must hold
+        left = np.inf if settings.budget_s is None else settings.budget_s - spent()
+        further = {lv: optimistic[lv] - problem.cost_s[bought[lv], problem.levels.index(lv)].sum()
+                   for lv in contention}
         leaving = [lv for lv in contention if lv not in unknown
-                   and (optimistic[lv] == np.inf or optimistic[lv] > cheapest_sure)]
+                   and (optimistic[lv] == np.inf or optimistic[lv] > cheapest_sure
+                        or further[lv] > left)]
         contention = [lv for lv in contention if lv not in leaving]
-        reason = ", ".join(f"{lv} ({'cannot reach them within the pool' if optimistic[lv] == np.inf else 'dearer than a level sure to'})"
-                           for lv in leaving)
+
+        def why(lv):
+            if optimistic[lv] == np.inf:
+                return "cannot reach them within the pool"
+            if optimistic[lv] > cheapest_sure:
+                return "dearer than a level sure to"
+            return "cannot reach them within the budget"
+
+        reason = ", ".join(f"{lv} ({why(lv)})" for lv in leaving)
         if not contention and not reference_entered:
             contention, reference_entered = [reference], True
             decisions.append({**note, "decision": f"leave: {reason or 'none'}; the reference "
@@ -464,7 +490,8 @@ def run_adaptive(problem: Problem, settings: AdaptiveSettings, reference: str,
             continue
         if not contention:
             decisions.append({**note, "decision": f"leave: {reason}; no level left"})
-            outcome = {"status": "out of reach"}
+            outcome = {"status": "out of reach" if settings.budget_s is None
+                       or "budget" not in reason else "out of reach within the budget"}
             break
         if size >= pool:
             decisions.append({**note, "decision": "the pool is labelled; no setting met the "
@@ -517,16 +544,24 @@ def _labels_needed(problem: Problem, needed: dict, decisions: list, rounds: list
             "bounds": bounds if bounds is not None else pd.DataFrame()}
 
 
+def chosen_coefficients(problem: Problem, chosen: dict, force_weight: float = 1.0):
+    """The chosen model (2Jmax, training level, the order's prefix size, energy weight) fitted on
+    the labels bought for it: its fit data and coefficients (K × 1)."""
+    from ..models.fit import augmented_r, solve
+
+    data = problem.data[int(chosen["twojmax"])]
+    energy, force, _, _ = augmented_r(data, problem.order[:int(chosen["size"])])
+    coefs = solve(energy.r, force.r, data.n_features, chosen["energy_weight"], force_weight)
+    return data, coefs[:, [problem.levels.index(str(chosen["train_level"]))]]
+
+
 def check_errors(problem: Problem, settings: AdaptiveSettings, chosen: dict,
                  reference: str) -> dict:
     """The chosen model's errors (meV) against the reference level on the check set, which no
     decision saw."""
-    from ..models.fit import SetStats, augmented_r, solve
+    from ..models.fit import SetStats
 
-    data = problem.data[int(chosen["twojmax"])]
-    energy, force, _, _ = augmented_r(data, problem.order[:int(chosen["size"])])
-    coefs = solve(energy.r, force.r, data.n_features, chosen["energy_weight"])
-    column = coefs[:, [problem.levels.index(str(chosen["train_level"]))]]
+    data, column = chosen_coefficients(problem, chosen)
     errors = SetStats.of(data, problem.check).errors(column, data.n_features)
     ref = problem.levels.index(reference)
     return {"check_energy": 1e3 * float(errors["energy"][0, ref]),

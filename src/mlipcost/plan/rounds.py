@@ -26,7 +26,8 @@ def settings_from(adaptive: dict) -> AdaptiveSettings:
         confidence=float(adaptive["confidence"]), seed=int(adaptive["seed"]),
         order_twojmax=int(adaptive["order_twojmax"]),
         order_energy_weight=float(adaptive["order_energy_weight"]),
-        n_resamples=int(adaptive["n_resamples"]))
+        n_resamples=int(adaptive["n_resamples"]),
+        budget_s=None if adaptive.get("budget_s") is None else float(adaptive["budget_s"]))
 
 
 def _plain(value):
@@ -104,3 +105,39 @@ def write_adaptive_report(final_round: Path, out_dir: Path, targets: dict, confi
     log(f"adaptive plan after {record['round']} rounds: {outcome['status']}; "
         f"{outcome['spent_s']:.0f} s of DFT")
     return outcome
+
+
+def write_adaptive_potential(final_round: Path, structures_path: Path, descriptor_paths: dict,
+                             label_paths: list[Path], config: dict, adaptive: dict,
+                             out_stem: Path, log=print) -> dict:
+    """Production after the decision: the chosen model fitted on the labels its rounds bought,
+    written for LAMMPS (``out_stem``.snapcoeff and .snapparam) and checked there: ``pair_style
+    snap`` with the written files must reproduce the fitted model on validation configurations."""
+    from ..descriptors.snap import DescriptorFile, descriptor_settings
+    from ..models.md import pair_snap_mismatch, write_potential
+    from ..structures.configurations import read_structures
+    from .adaptive import chosen_coefficients
+
+    record = json.loads(Path(final_round).read_text())
+    outcome = record["outcome"]
+    if outcome["status"] != "reached":
+        raise ValueError(f"{final_round}: the plan chose no model ({outcome['status']})")
+    levels = [str(e["name"]) for e in config["dft"]["levels"]]
+    labels, labelled = load_round_labels(structures_path, label_paths, levels)
+    problem = build_problem(structures_path, descriptor_paths, labels, labelled, config,
+                            settings_from(adaptive))
+    data, coefs = chosen_coefficients(problem, outcome, config["fit"].get("force_weight", 1.0))
+    twojmax, element = int(outcome["twojmax"]), config["element"]
+    snap = descriptor_settings(config["descriptors"], twojmax)
+    coeff, param = write_potential(out_stem.parent, out_stem.name, element, snap, coefs[:, 0])
+    rotation = DescriptorFile(descriptor_paths[twojmax]).rotation
+    worst_e, worst_f = pair_snap_mismatch(read_structures(structures_path), data, rotation,
+                                          problem.validation[:3], coefs[:, 0], coeff, param,
+                                          element)
+    if worst_e > 1e-6 or worst_f > 1e-5:
+        raise RuntimeError(f"{coeff}: LAMMPS differs from the fitted model by {worst_e:.2e} "
+                           f"eV/atom, {worst_f:.2e} eV/Å")
+    log(f"level {outcome['train_level']}, 2Jmax {twojmax}, {outcome['size']} configurations, "
+        f"energy weight {outcome['energy_weight']:g}: {coeff.name}, {param.name} (LAMMPS agrees "
+        f"to {worst_e:.1e} eV/atom, {worst_f:.1e} eV/Å)")
+    return {"coeff": coeff, "param": param}
