@@ -399,10 +399,15 @@ def adaptive_round_file(number):
 
 def adaptive_labels_before(wildcards):
     """The label files of every round before this one (what each asked for)."""
+    return adaptive_labels_of_rounds(int(wildcards.round))
+
+
+def adaptive_labels_of_rounds(number):
+    """The label files rounds 0 .. ``number`` - 1 asked for."""
     import json
 
     files = []
-    for k in range(int(wildcards.round)):
+    for k in range(number):
         with open(checkpoints.adaptive_round.get(round=k).output[0]) as f:
             record = json.load(f)
         files += [f"{RESULTS}/plan/adaptive/labels/round{k}/level{lv}.h5"
@@ -426,8 +431,7 @@ def adaptive_final_round(wildcards):
 def adaptive_all_labels(wildcards):
     """Every label file the rounds bought (the deciding round buys none)."""
     final = adaptive_final_round(wildcards)
-    number = int(Path(final).stem[len("round"):])
-    return adaptive_labels_before(type("Round", (), {"round": number})())
+    return adaptive_labels_of_rounds(int(Path(final).stem[len("round"):]))
 
 
 def adaptive_targets(wildcards):
