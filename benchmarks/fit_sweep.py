@@ -8,8 +8,13 @@ leverage: one ordering each) x the training sizes x 6 energy weights x 6 levels.
 
 Engine against itself: the same sweep as the engine ran it before (every energy weight solved on
 its own, ``shared_factorization=False``; force rows read from the descriptor file at each use,
-``ForceRows(in_memory_bytes=0)``) and now (``solve_weights``; rows read once and kept); prints
-the time ratio and the largest RMSE difference. The solves dominate
+``ForceRows(in_memory_bytes=0)``; every ordering's rows folded by Cholesky updates,
+``whitened_growth=False``; BLAS threads as they come, NumPy's and SciPy's OpenBLAS pools both at
+the core count) and now (``solve_weights``; rows read once and kept; the orderings after the first
+grown from whitened rows; ``linalg.blas_threads``: SciPy's BLAS on every core, NumPy's on one).
+Prints the time ratio, the part of it that the thread pools alone make (now with the threads as
+they come), and the largest RMSE difference. The default, 5 orderings per sampler, is one sweep
+job of config/paper.yaml (``repeats_per_job: 5``). The solves dominate
 where the columns are many and the configurations small, as in the Be ladder study at 2Jmax 8:
   .venv/bin/python benchmarks/fit_sweep.py --twojmax 8 --configs 300 --atoms 6-16 \
       --sizes 5,8,11,15,22,34,45,75,112,150 --repeats 2 --skip-paper
@@ -26,12 +31,14 @@ Prints the speed ratio (goal >= 100x), the engine's time for its first ordering 
 factors the test half) and for each further one, and the largest relative RMSE difference
 (goal <= 1e-6).
 Run: .venv/bin/python benchmarks/fit_sweep.py [--configs 2000] [--samplers random,...]
-     [--baseline-levels 1] [--twojmax 6] [--atoms 40-60] [--sizes ...] [--repeats 1]
+     [--baseline-levels 1] [--twojmax 6] [--atoms 40-60] [--sizes ...] [--repeats 5]
      [--skip-paper] [--study results/study]
 """
 
 import argparse
+import contextlib
 import dataclasses
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -41,6 +48,7 @@ import scipy.linalg
 
 from mlipcost.descriptors.snap import DescriptorFile, SnapSettings, compute_descriptor_file
 from mlipcost.models.fit import FitData, ForceRows, fit_sweep, leverage_scores, sampling_order
+from mlipcost.models.linalg import blas_threads
 from mlipcost.structures.configurations import generate_crystals
 from synthetic import level_labels, reference_many
 
@@ -105,7 +113,7 @@ def main() -> None:
     parser.add_argument("--twojmax", type=int, default=6)
     parser.add_argument("--atoms", default="40-60", help="configuration sizes, min-max")
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)))
-    parser.add_argument("--repeats", type=int, default=1, help="orderings per sampler")
+    parser.add_argument("--repeats", type=int, default=5, help="orderings per sampler")
     parser.add_argument("--skip-paper", action="store_true",
                         help="compare the engine with itself only")
     parser.add_argument("--study", type=Path,
@@ -144,25 +152,32 @@ def main() -> None:
 
     sizes = sorted({min(s, len(train)) for s in sizes_asked})
 
-    def engine(names, shared=True, repeats=1):
+    cores = len(os.sched_getaffinity(0))
+
+    def engine(names, shared=True, repeats=1, pinned=True):
         t = time.perf_counter()
-        table = fit_sweep(data if shared else data_before, train, test, samplers=names,
-                          sizes=sizes, energy_weights=WEIGHTS, repeats=repeats, seed=11,
-                          scores=scores, reference_level=data.levels[-1],
-                          cost_s=np.ones((args.configs, n_levels)), twojmax=args.twojmax,
-                          shared_factorization=shared)
+        with blas_threads(cores) if pinned else contextlib.nullcontext():
+            table = fit_sweep(data if shared else data_before, train, test, samplers=names,
+                              sizes=sizes, energy_weights=WEIGHTS, repeats=repeats, seed=11,
+                              scores=scores, reference_level=data.levels[-1],
+                              cost_s=np.ones((args.configs, n_levels)), twojmax=args.twojmax,
+                              shared_factorization=shared, whitened_growth=shared)
         return table, time.perf_counter() - t
 
-    per_weight, t_per_weight = engine(samplers, shared=False, repeats=args.repeats)
+    per_weight, t_per_weight = engine(samplers, shared=False, repeats=args.repeats, pinned=False)
+    _, t_unpinned = engine(samplers, repeats=args.repeats, pinned=False)
     shared, t_shared = engine(samplers, repeats=args.repeats)
     rmse = [c for c in shared.columns if "_rmse_" in c]
     ref = per_weight[rmse].to_numpy()
     diff = np.abs(shared[rmse].to_numpy() - ref)
     print(f"engine, {len(shared)} fits ({len(samplers)} samplers x {args.repeats} orderings x "
-          f"{len(sizes)} sizes x {len(WEIGHTS)} weights x {n_levels} levels): before (each "
-          f"weight solved on its own, rows read from the file at each use) {t_per_weight:.1f} s, "
-          f"now (every weight from one factorization, rows kept) {t_shared:.1f} s")
-    print(f"speed ratio (before / now): {t_per_weight / t_shared:.2f}x   (goal >= 4x)")
+          f"{len(sizes)} sizes x {len(WEIGHTS)} weights x {n_levels} levels), {cores} cores: "
+          f"before (each weight solved on its own, rows read from the file at each use, every "
+          f"row folded, BLAS pools as they come) {t_per_weight:.1f} s; now (every weight from "
+          f"one factorization, rows kept, later orderings from whitened rows) {t_unpinned:.1f} s "
+          f"with the BLAS pools as they come, {t_shared:.1f} s with blas_threads({cores})")
+    print(f"speed ratio (before / now): {t_per_weight / t_shared:.2f}x   (goal >= 4x); "
+          f"without blas_threads {t_per_weight / t_unpinned:.2f}x")
     # interpolating subsets fit their own rows to rounding: compare RMSEs above 1 meV
     large = np.abs(ref) > 1.0
     print(f"largest RMSE difference: {diff.max():.2e} meV; relative, of RMSEs above 1 meV: "

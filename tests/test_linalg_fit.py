@@ -179,3 +179,66 @@ def test_sweep_blocks_concatenated_are_the_whole_sweep():
                         halves=halves)
               for sampler in ("random", "leverage") for block in repeat_blocks(3, 1)]
     pd.testing.assert_frame_equal(pd.concat(blocks, ignore_index=True), whole, check_exact=True)
+
+
+def test_whitened_gram_gives_the_r_of_a_subset_and_refuses_too_few_rows():
+    from mlipcost.models.linalg import WhitenedGram, triangular_lstsq, whiten_t
+
+    rng = np.random.default_rng(8)
+    # columns over six decades: the rows' own Gram matrix would lose ~12 digits, the whitened
+    # one loses only the subset's spread relative to the whole set
+    whole = rng.normal(size=(600, 25)) * np.logspace(0, 6, 25)
+    whole[:, -1] = whole[:, :-1] @ rng.normal(size=24) + rng.normal(size=600)  # the target
+    p = scipy.linalg.qr(whole, mode="r")[0][:25]
+    subset = whole[rng.permutation(600)[:120]]
+    gram = WhitenedGram(p)
+    for start in range(0, 120, 50):
+        gram.add(whiten_t(subset[start:start + 50], p))
+    r = gram.r()
+    assert r is not None and gram.n_rows == 120 and np.allclose(np.tril(r, -1), 0)
+    ref = scipy.linalg.lstsq(subset[:, :24], subset[:, 24:], cond=1e-13)[0]
+    np.testing.assert_allclose(triangular_lstsq(r, 24, 1e-13), ref, rtol=1e-9)
+    np.testing.assert_allclose(np.abs(np.diag(r)),
+                               np.abs(np.diag(scipy.linalg.qr(subset, mode="r")[0])), rtol=1e-9)
+    few = WhitenedGram(p)
+    few.add(whiten_t(subset[:20], p))       # fewer rows than columns: singular, refused
+    assert few.r() is None
+
+
+def test_sweep_from_whitened_rows_equals_folding_every_row(monkeypatch):
+    """The orderings after the first grow from whitened rows; the table is the one every row
+    folded gives, to rounding."""
+    import mlipcost.models.linalg as linalg
+
+    data = random_fit_data(n_configs=80, k=10)
+    train, test = np.arange(40), np.arange(40, 80)
+    args = dict(samplers=["random", "leverage"], sizes=[1, 10, 20, 40],
+                energy_weights=[1.0, 50.0], repeats=3, seed=5,
+                scores={"leverage": np.linspace(0.1, 1.0, 40)}, reference_level="3",
+                cost_s=np.ones((80, 3)), twojmax=4)
+    accepted = []
+    original = linalg.WhitenedGram.r
+    monkeypatch.setattr(linalg.WhitenedGram, "r",
+                        lambda self: accepted.append(original(self) is not None) or
+                        original(self))
+    whitened = fit_sweep(data, train, test, **args)
+    assert any(accepted)      # whitened rows were used...
+    assert not accepted[0]    # ...and the first size's few rows were folded instead
+    folded = fit_sweep(data, train, test, **args, whitened_growth=False)
+    assert len(accepted) == 5 * 4    # the five orderings after the first, at each size
+    rmse = [c for c in folded.columns if "_rmse_" in c]
+    np.testing.assert_allclose(whitened[rmse].to_numpy(), folded[rmse].to_numpy(), rtol=1e-8,
+                               atol=1e-9)
+
+
+def test_blas_threads_sets_and_restores_the_pools():
+    from threadpoolctl import threadpool_info
+
+    from mlipcost.models.linalg import blas_threads
+
+    before = [(i["filepath"], i["num_threads"]) for i in threadpool_info()
+              if i["user_api"] == "blas"]
+    with blas_threads(1):
+        assert all(i["num_threads"] == 1 for i in threadpool_info() if i["user_api"] == "blas")
+    assert [(i["filepath"], i["num_threads"]) for i in threadpool_info()
+            if i["user_api"] == "blas"] == before

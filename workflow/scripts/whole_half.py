@@ -2,9 +2,11 @@ import sys
 from pathlib import Path
 
 sys.stdout = sys.stderr = open(snakemake.log[0], "w", buffering=1)
+from mlipcost.models.linalg import blas_threads  # noqa: E402
 from mlipcost.models.stage import run_whole_half  # noqa: E402
 
-run_whole_half(Path(snakemake.input.structures), [Path(p) for p in snakemake.input.descriptors],
-               [Path(p) for p in snakemake.input.labels], snakemake.params.settings,
-               Path(snakemake.output.table[0]), Path(snakemake.output.residuals[0]),
-               Path(snakemake.output.correlation[0]))
+with blas_threads(snakemake.threads):
+    run_whole_half(Path(snakemake.input.structures), [Path(p) for p in snakemake.input.descriptors],
+                   [Path(p) for p in snakemake.input.labels], snakemake.params.settings,
+                   Path(snakemake.output.table[0]), Path(snakemake.output.residuals[0]),
+                   Path(snakemake.output.correlation[0]))

@@ -5,10 +5,12 @@ into time with rates measured on the machine that runs the estimate:
 - descriptors: seconds per atom of LAMMPS ``compute snap`` (+ ``snad``/``snav``) per 2Jmax, on a
   rattled 54-atom hcp cell;
 - the fits: the flop rate of the streamed R update (Householder/Cholesky folds of row blocks,
-  2·m·k² flops for m rows of k columns), on one core, at the largest 2Jmax's column count
-  (clipped to 200–1,500 columns, so that the measurement takes about a second; the rate falls
-  beyond that: 24.6 GFLOP/s at 4,289 columns against 32.3 at 1,500 on the development machine,
-  so 2Jmax 10's hours are about a quarter low there).
+  2·m·k² flops for m rows of k columns) and of the whitened Gram fold (one syrk, m·k² flops),
+  on one core, at the largest 2Jmax's column count
+  (clipped to 200–1,500 columns, so that the measurement takes about a second; the update's rate
+  falls beyond that, the Gram fold's does not: 18.8 and 50.9 GFLOP/s at 4,289 columns against 31.5
+  and 49.8 at 1,500 on the development machine, and the whitening 40.8, so 2Jmax 10's sweep hours
+  are about a quarter low there).
 
 The model of each stage (R = rows per configuration, K = columns + levels):
 - label_chunk: the config's ``seconds_per_config`` per level (the paper's A100 seconds in
@@ -16,10 +18,14 @@ The model of each stage (R = rows per configuration, K = columns + levels):
 - descriptors: atoms × s/atom; disk 8·rows·K bytes; memory: a block of 65,536 rows twice;
 - leverage and whole_half: one R of the training half (2·rows·K² flops) plus, for whole_half,
   a QR of the stacked 2K×K factors per weight;
-- fit_sweep: per ordering, the R of its largest fitted training size, the per-size solves (every energy
-  weight from one factorization, ``_solve_flops``, at each training size) and, in an unscattered
-  sweep, the R of both halves; a scattered sweep's blocks share one sweep_halves job for those;
-  memory: four K×K factors, the row buffer (16,384 × K) and the energy rows (configurations × K).
+- fit_sweep: per ordering, the rows of its largest fitted training size folded (the sweep's first
+  ordering) or, for every later one, whitened rows folded into a Gram matrix (m·k² flops at the
+  Gram rate) and a Cholesky factor and a triangular product per size (4/3·K³); per job that
+  whitens, the whitening of the training half (m·k² at the Gram rate); the per-size solves (every
+  energy weight from one factorization, ``_solve_flops``) and, in an unscattered sweep, the R of
+  both halves; a scattered sweep's blocks share one sweep_halves job for those; memory: four K×K
+  factors, the row buffer (16,384 × K), the energy rows (configurations × K) and the whitened rows
+  up to 1 GB (beyond that they go to a temporary file: the job's disk).
 The rates are those of this machine's cores; a cluster node's are usually higher, so the hours
 are an upper bound for the same core count.
 """
@@ -47,20 +53,22 @@ class Rates:
     the streamed R update (one core)."""
     descriptor_s_per_atom: dict[int, float] = field(default_factory=dict)
     r_update_flops: float = 0.0
+    gram_flops: float = 0.0      # the whitened Gram fold's m·k² flops per second (one core)
 
     def lines(self) -> list[str]:
         """The rates as printable lines."""
         out = [f"descriptors 2Jmax {j}: {1e3 * s:.3f} ms per atom"
                for j, s in sorted(self.descriptor_s_per_atom.items())]
         out.append(f"streamed R update: {self.r_update_flops / 1e9:.1f} GFLOP/s per core")
+        out.append(f"whitened Gram fold: {self.gram_flops / 1e9:.1f} GFLOP/s per core")
         return out
 
 
 # Measured on the 2-core development machine, one core, while it also ran DFT (descriptors: a
-# rattled 54-atom hcp cell; the R rate: the lower end of the 13–25 GFLOP/s seen there): what the
-# scattered rules' resources assume.
+# rattled 54-atom hcp cell; the R rate: the lower end of the 13–25 GFLOP/s seen there; the Gram
+# fold ran at 1.6x the update's rate there, quiet): what the scattered rules' resources assume.
 MEASURED_HERE = Rates({2: 0.09e-3, 4: 0.26e-3, 6: 0.99e-3, 8: 2.5e-3, 10: 7.9e-3, 12: 13.2e-3},
-                      13e9)
+                      13e9, 20e9)
 
 
 def measure_rates(twojmax: list[int], element: str, settings: dict, seconds: float = 1.0) -> Rates:
@@ -69,7 +77,7 @@ def measure_rates(twojmax: list[int], element: str, settings: dict, seconds: flo
     from threadpoolctl import threadpool_limits
 
     from ..descriptors.snap import SnapCalculator, descriptor_settings
-    from .linalg import StreamingR
+    from .linalg import StreamingR, WhitenedGram, whiten_t
 
     atoms = bulk("Be", "hcp", a=2.29, c=3.58).repeat((3, 3, 3))
     atoms.rattle(0.05, seed=1)
@@ -96,6 +104,13 @@ def measure_rates(twojmax: list[int], element: str, settings: dict, seconds: flo
             rows += len(block)
         _ = r.r
         rates.r_update_flops = 2.0 * rows * k * k / (time.perf_counter() - start)
+        gram = WhitenedGram(r.r)
+        whitened = whiten_t(block, r.r)
+        start, rows = time.perf_counter(), 0
+        while rows == 0 or time.perf_counter() - start < seconds:
+            gram.add(whitened)
+            rows += len(block)
+        rates.gram_flops = 1.0 * rows * k * k / (time.perf_counter() - start)
     return rates
 
 
@@ -181,25 +196,54 @@ def _solve_flops(k: int, size: int, rows_per_config: int, n_weights: int) -> flo
         + n_weights * 2.0 * k * m_e
 
 
+WHITENED_IN_MEMORY_BYTES = 1 << 30   # fit.WhitenedRows' default: beyond it, a temporary file
+
+
+def _whitened_bytes(k: int, p: Problem) -> float:
+    return 8.0 * p.n_train * p.rows_per_config * k
+
+
 def _sweep_memory(k: int, p: Problem) -> float:
-    return 8.0 * (4 * k * k + BUFFER_ROWS * k + p.n_configs * k) + 0.5e9
+    return 8.0 * (4 * k * k + BUFFER_ROWS * k + p.n_configs * k) + 0.5e9 \
+        + min(_whitened_bytes(k, p), WHITENED_IN_MEMORY_BYTES) * _whitens(p)
+
+
+def _whitens(p: Problem) -> bool:
+    """fit_sweep's choice: the orderings after the first fold more configurations between them
+    than the training half that whitening costs."""
+    largest = [max(p.fitted_sizes(r), default=0) for r in range(p.repeats)]
+    return sum(largest) * p.samplers - largest[0] > p.n_train
 
 
 def sweep_job(config: dict, twojmax: int, rates: Rates, p: Problem | None = None) -> dict:
-    """Core-seconds and peak memory (bytes) of one sweep job of ``twojmax``: its orderings and,
-    in an unscattered sweep, the R factors of both halves (a scattered sweep's blocks read them
-    from the one ``sweep_halves_job``)."""
+    """Core-seconds, peak memory and scratch disk (bytes) of one sweep job of ``twojmax``: its
+    orderings, the whitening of the training half and, in an unscattered sweep, the R factors of
+    both halves (a scattered sweep's blocks read them from the one ``sweep_halves_job``)."""
     p = p or Problem.of(config)
     k = columns(config, twojmax) + p.levels
-    # each ordering's R grows to its largest fitted size; averaged over the repeats
-    per_ordering = np.mean([
-        _r_flops(max(fitted, default=0) * p.rows_per_config, k)
-        + sum(_solve_flops(k, n, int(p.rows_per_config), p.n_weights) for n in fitted)
-        for fitted in (p.fitted_sizes(r) for r in range(p.repeats))])
+    gram_rate = rates.gram_flops or rates.r_update_flops
+    whitens = _whitens(p)
+
+    def ordering_s(fitted: list[int], folded: bool) -> float:
+        rows = max(fitted, default=0) * p.rows_per_config
+        grow = (_r_flops(rows, k) / rates.r_update_flops if folded else
+                rows * k * k / gram_rate + len(fitted) * 4.0 / 3.0 * k ** 3 / rates.r_update_flops)
+        return grow + sum(_solve_flops(k, n, int(p.rows_per_config), p.n_weights)
+                          for n in fitted) / rates.r_update_flops
+
+    # each ordering grows to its largest fitted size; averaged over the repeats
+    per_ordering = np.mean([ordering_s(p.fitted_sizes(r), not whitens) for r in range(p.repeats)])
+    blocks = p.samplers * int(np.ceil(p.repeats / p.repeats_per_job))
+    # the sweep's first ordering is folded row by row: its extra, spread over the jobs
+    first = ordering_s(p.fitted_sizes(0), True) - ordering_s(p.fitted_sizes(0), False) \
+        if whitens else 0.0
+    whitening = p.n_train * p.rows_per_config * k * k / gram_rate if whitens else 0.0
     halves = 0.0 if p.repeats_per_job < p.repeats else \
-        _r_flops((p.n_train + p.n_test) * p.rows_per_config, k)
-    seconds = (p.repeats_per_job * per_ordering + halves) / rates.r_update_flops
-    return {"core_s": seconds, "mem_bytes": _sweep_memory(k, p)}
+        _r_flops((p.n_train + p.n_test) * p.rows_per_config, k) / rates.r_update_flops
+    seconds = p.repeats_per_job * per_ordering + first / blocks + whitening + halves
+    scratch = _whitened_bytes(k, p) if whitens and \
+        _whitened_bytes(k, p) > WHITENED_IN_MEMORY_BYTES else 0.0
+    return {"core_s": seconds, "mem_bytes": _sweep_memory(k, p), "disk_bytes": scratch}
 
 
 def sweep_halves_job(config: dict, twojmax: int, rates: Rates, p: Problem | None = None) -> dict:
@@ -282,7 +326,9 @@ def estimate(config: dict, rates: Rates, dft_seconds: float | None = None,
         rows.append({"stage": f"fit_sweep 2Jmax {j}", "jobs": blocks,
                      "hours": blocks * s["core_s"] / 3600, "unit": "core",
                      "peak_memory_GB": s["mem_bytes"] / 1e9, "disk_GB": 0.0,
-                     "basis": f"{p.samplers * p.repeats} orderings of {p.max_size} configurations"})
+                     "basis": f"{p.samplers * p.repeats} orderings of {p.max_size} configurations"
+                              + (f"; {s['disk_bytes'] / 1e9:.0f} GB of whitened rows in each "
+                                 "job's TMPDIR" if s["disk_bytes"] else "")})
         whole = whole_half_job(config, j, rates, p)["core_s"]
         rows.append({"stage": f"whole_half 2Jmax {j}", "jobs": 1, "hours": whole / 3600,
                      "unit": "core", "peak_memory_GB": s["mem_bytes"] / 1e9, "disk_GB": 0.0,

@@ -14,16 +14,19 @@ from the descriptor file block by block, so memory does not grow with the data.
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Iterator, Sequence
 
 import numpy as np
 import pandas as pd
+from scipy.linalg.blas import dtrmm
 
 from ..descriptors.snap import ROW_ENERGY, ROW_FORCE, DescriptorFile
 from ..dft.labels import Labels
-from .linalg import (StreamingR, fold_rows, residual_norms2, thin_leverage, triangular_lstsq,
-                     weighted_lstsq_path)
+from .linalg import (StreamingR, WhitenedGram, fold_rows, residual_norms2, thin_leverage,
+                     triangular_lstsq, weighted_lstsq_path, whiten_t, whitening_ok)
 
 LSTSQ_COND = 1e-13  # the paper's and FitSNAP's SVD cut-off
 
@@ -337,19 +340,116 @@ def residual_correlation(data: FitData, test: np.ndarray, coefs: np.ndarray,
     return energies, pd.DataFrame(rows)
 
 
-def _growing_r(data: FitData, order: np.ndarray, sizes: list[int]):
+class WhitenedRows:
+    """The training half's force rows [A | Y], whitened by that half's R factor P
+    (``linalg.WhitenedGram``): computed once per sweep job, so that each later ordering folds
+    its rows with one syrk instead of a Cholesky update. Kept in memory up to ``memory_bytes``,
+    else in a temporary file (under ``TMPDIR``)."""
+
+    def __init__(self, data: FitData, train: np.ndarray, p: np.ndarray,
+                 memory_bytes: int = FORCE_ROWS_IN_MEMORY_BYTES, block_rows: int = 4096):
+        configs = np.sort(train)
+        n_rows = np.array([len(data.force_y[c]) for c in configs], dtype=np.int64)
+        offsets = np.concatenate([[0], np.cumsum(n_rows)])
+        self.p = p
+        self.block_rows = block_rows
+        self.start = np.full(len(data), -1, dtype=np.int64)
+        self.start[configs] = offsets[:-1]
+        self.n_rows = np.zeros(len(data), dtype=np.int64)
+        self.n_rows[configs] = n_rows
+        # one column per row (column-major), so that whitening writes, and each fold reads, a
+        # contiguous column range per configuration
+        shape = (p.shape[1], int(offsets[-1]))
+        self._folder = None
+        if shape[0] * shape[1] * 8 <= memory_bytes:
+            self.rows_t = np.empty(shape, order="F")
+        else:
+            self._folder = tempfile.TemporaryDirectory(prefix="mlipcost-whitened-")
+            self.rows_t = np.lib.format.open_memmap(Path(self._folder.name) / "rows.npy",
+                                                    mode="w+", dtype=float, shape=shape,
+                                                    fortran_order=True)
+        # whitened in fixed blocks of file order, so every job whitening this half gets the
+        # same bits (a scattered sweep's tables equal the single job's exactly)
+        lo = hi = 0
+        for c, a, y in data.force_blocks(configs, block_rows):
+            self.rows_t[:a.shape[1], hi:hi + len(a)] = a.T
+            self.rows_t[a.shape[1]:, hi:hi + len(a)] = y.T
+            hi += len(a)
+            if hi - lo >= block_rows or c == configs[-1]:
+                self.rows_t[:, lo:hi] = whiten_t(self.rows_t[:, lo:hi].T, p)
+                lo = hi
+
+    @classmethod
+    def of(cls, data: FitData, train: np.ndarray, p: np.ndarray) -> "WhitenedRows | None":
+        """The whitened rows, or None when P is too ill conditioned to whiten with."""
+        return cls(data, train, p) if whitening_ok(p, LSTSQ_COND) else None
+
+    def blocks_t(self, configs: np.ndarray) -> Iterator[np.ndarray]:
+        """The whitened rows of ``configs`` (training configurations, in the given order),
+        transposed (n × m), about ``block_rows`` rows at a time."""
+        start = 0
+        while start < len(configs):
+            stop, rows = start, 0
+            while stop < len(configs) and (rows == 0 or
+                                           rows + self.n_rows[configs[stop]] <= self.block_rows):
+                rows += self.n_rows[configs[stop]]
+                stop += 1
+            yield np.asfortranarray(np.hstack(
+                [self.rows_t[:, self.start[c]:self.start[c] + self.n_rows[c]]
+                 for c in configs[start:stop]]))
+            start = stop
+
+
+@dataclass
+class FoldedR:
+    """An R factor and the number of rows it holds (what ``StreamingR`` gives its readers)."""
+
+    r: np.ndarray
+    n_rows: int
+
+
+def _growing_r(data: FitData, order: np.ndarray, sizes: list[int],
+               whitened: WhitenedRows | None = None):
     """(size, energy R, force R) after each prefix of ``order`` of the given ascending sizes:
-    one streamed R pair per ordering, each size adding only its new configurations."""
+    one streamed R pair per ordering, each size adding only its new configurations.
+
+    With ``whitened`` rows W = B·P⁻¹ the force rows B are never read: R is chol(WᵀW)·P once
+    the Gram matrix's guard accepts it (``WhitenedGram``), and before that (the first, small
+    sizes) R_W·P, R_W the Householder R of W."""
     width = data.n_features + len(data.levels)
-    energy, force = StreamingR(width), StreamingR(width)
+    energy = StreamingR(width)
+    if whitened is None:
+        force = StreamingR(width)
+        taken = 0
+        for size in sizes:
+            new = np.sort(order[taken:size])
+            energy.add(data.energy_a[new], data.energy_y[new])
+            for _, a, y in data.force_blocks(new):
+                force.add(a, y)
+            taken = size
+            yield size, energy, force
+        return
+    gram, folded = WhitenedGram(whitened.p), StreamingR(width)
     taken = 0
     for size in sizes:
         new = np.sort(order[taken:size])
         energy.add(data.energy_a[new], data.energy_y[new])
-        for _, a, y in data.force_blocks(new):
-            force.add(a, y)
+        for block_t in whitened.blocks_t(new):
+            gram.add(block_t)
+            if folded is not None:
+                folded.add(block_t.T)
         taken = size
-        yield size, energy, force
+        r = gram.r()
+        if r is None:
+            if folded is None:   # the guard accepted a smaller size (rounding): fold afresh
+                folded = StreamingR(width)
+                for block_t in whitened.blocks_t(np.sort(order[:size])):
+                    folded.add(block_t.T)
+            r = dtrmm(1.0, whitened.p, folded.r, side=1, lower=0)
+        else:
+            # the Gram matrix only gains rows, so its guard keeps accepting
+            folded = None
+        yield size, energy, FoldedR(r, gram.n_rows)
 
 
 def sweep_halves(data: FitData, train: np.ndarray, test: np.ndarray, *, samplers: list[str],
@@ -384,7 +484,8 @@ def fit_sweep(data: FitData, train: np.ndarray, test: np.ndarray, *, samplers: l
               only_repeats: tuple[int, int] | None = None,
               repeats_at_sizes: dict[int, int] | None = None,
               shared_factorization: bool = True,
-              halves: dict[str, SetStats] | None = None) -> pd.DataFrame:
+              halves: dict[str, SetStats] | None = None,
+              whitened_growth: bool = True) -> pd.DataFrame:
     """One row per (training level, sampler, size, energy weight, repeat).
 
     ``train``/``test`` index the FitData configurations; ``scores[sampler]`` are per training
@@ -399,6 +500,11 @@ def fit_sweep(data: FitData, train: np.ndarray, test: np.ndarray, *, samplers: l
     ``solve_weights``; kept for the benchmark). ``halves``: the training and test halves'
     statistics from ``sweep_halves``, computed once for all blocks of a scattered sweep (without
     them every block computes its own).
+
+    Every ordering after the sweep's first grows from rows whitened by the training half's R
+    (``WhitenedRows``), when the sweep's orderings together fold more configurations than the
+    whitening costs (the same choice in every block); ``whitened_growth=False`` folds every row
+    (the engine before; kept for the benchmark).
     """
     repeats_at_sizes = {int(k): int(v) for k, v in (repeats_at_sizes or {}).items()}
     k, levels = data.n_features, data.levels
@@ -418,6 +524,14 @@ def fit_sweep(data: FitData, train: np.ndarray, test: np.ndarray, *, samplers: l
     else:
         halves = {"test": SetStats.of(data, test)}
 
+    def largest_size(repeat: int) -> int:
+        return max([n for n in sizes if repeat < repeats_at_sizes.get(n, repeats)], default=0)
+
+    # a property of the whole sweep, not of this block, so that every block decides alike
+    later_growth = sum(largest_size(r) for r in range(repeats)) * len(samplers) - largest_size(0)
+    whiten = whitened_growth and later_growth > len(train)
+    whitened = None
+
     def record(meta: dict, coefs: np.ndarray, subsample: dict) -> None:
         errs = {"subsample": subsample,
                 **{name: halves[name].errors(coefs, k) for name in ("train", "test")}}
@@ -430,11 +544,14 @@ def fit_sweep(data: FitData, train: np.ndarray, test: np.ndarray, *, samplers: l
             # an ordering grows only as far as its largest fitted size (fewer repeats at the
             # largest sizes), except the first, which grows on to the whole training half: its R
             # is that half's
-            needed = max([n for n in sizes if repeat < repeats_at_sizes.get(n, repeats)],
-                         default=0)
+            needed = largest_size(repeat)
             grow = ([n for n in sizes if n <= needed] if "train" in halves
                     else sorted(set(sizes) | {len(train)}))
-            for size, energy, force in _growing_r(data, order, grow):
+            first = (sampler, repeat) == (samplers[0], 0)
+            if whiten and not first and whitened is None:
+                whitened = WhitenedRows.of(data, train, halves["train"].force_r) or False
+            for size, energy, force in _growing_r(data, order, grow,
+                                                  None if first else whitened or None):
                 if size == len(train) and "train" not in halves:
                     halves["train"] = SetStats.from_r(data, train, energy, force)
                 if size not in sizes or repeat >= repeats_at_sizes.get(size, repeats):

@@ -7,15 +7,42 @@ sufficient statistic for least-squares fits and their residual norms.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from pathlib import Path
+
 import numpy as np
 import scipy.linalg
 from scipy.linalg.blas import dsyrk, dtrmm, dtrsm
-from scipy.linalg.lapack import dpotrf, dtpqrt, dtrtri
+from scipy.linalg.lapack import dpotrf, dtpqrt, dtrcon, dtrtri
 
 # tpqrt's inner block size; 32 was the fastest for K ≈ 500 columns on OpenBLAS
 TPQRT_NB = 32
 # largest ||B R⁻¹||_F accepted by the Cholesky update (its backward error grows like ||W||²·eps)
 MAX_UPDATE_NORM = 64.0
+# largest condition number (LAPACK's 1-norm estimate) of a whitened Gram matrix's Cholesky factor
+# accepted: forming the Gram matrix squares it, so R is then good to ~eps·1e6 in the whitening metric
+MAX_WHITENED_COND = 1e3
+
+
+@contextmanager
+def blas_threads(threads: int):
+    """Run the enclosed linear algebra with ``threads`` threads in the BLAS that SciPy's calls
+    (the heavy work here) and one in the copy NumPy's PyPI wheel brings (in ``numpy.libs``),
+    whose idle threads otherwise spin on the same cores: with both pools at 2 threads the sweep
+    ran 1.8x slower on 2 cores (``benchmarks/fit_sweep.py``). Where both share one library
+    (conda, MKL) it gets ``threads``. Restores the counts on exit."""
+    from threadpoolctl import ThreadpoolController
+
+    libraries = [lib for lib in ThreadpoolController().lib_controllers if lib.user_api == "blas"]
+    before = [lib.num_threads for lib in libraries]
+    try:
+        for lib in libraries:
+            lib.set_num_threads(1 if "numpy" in Path(lib.filepath).parent.name
+                                else max(int(threads), 1))
+        yield
+    finally:
+        for lib, n in zip(libraries, before):
+            lib.set_num_threads(n)
 
 
 def fold_rows(r: np.ndarray, rows: np.ndarray, trapezoidal: bool = False) -> np.ndarray:
@@ -57,6 +84,51 @@ def cholesky_update(r: np.ndarray, rows_t: np.ndarray) -> np.ndarray | None:
     if info != 0:
         return None
     return dtrmm(1.0, factor, r, side=0, lower=0)
+
+
+def whiten_t(rows: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """(rows · p⁻¹)ᵀ for an upper-triangular p: n × m, column-major (what ``dsyrk`` reads)."""
+    return dtrsm(1.0, p, np.asarray(rows).T, side=0, lower=0, trans_a=1)
+
+
+class WhitenedGram:
+    """The R factor of rows B, accumulated as the Gram matrix of their whitened rows B·P⁻¹.
+
+    P is the R factor of a set S of rows that holds every row B will get (a sweep's training
+    half), so G = P⁻ᵀBᵀBP⁻¹ ≤ I and chol(G)·P is an R factor of B. Each fold is one syrk of
+    rows whitened once beforehand (m·n² flops, half those of a Householder or Cholesky-update
+    fold). Forming G squares only its own condition number, the spread of B's scale relative to
+    S's across directions, not B's condition number; ``r`` is None when it passes
+    MAX_WHITENED_COND (too few rows yet), and the caller folds the rows itself.
+    """
+
+    def __init__(self, p: np.ndarray):
+        self.p = np.asfortranarray(p)
+        self.gram = np.zeros((p.shape[1], p.shape[1]), order="F")
+        self.n_rows = 0
+
+    def add(self, whitened_t: np.ndarray) -> None:
+        """Fold in rows given as ``whiten_t``'s (n × m) transpose."""
+        if whitened_t.shape[1]:
+            self.gram = dsyrk(1.0, whitened_t, trans=0, beta=1.0, c=self.gram, lower=0,
+                              overwrite_c=1)
+            self.n_rows += whitened_t.shape[1]
+
+    def r(self) -> np.ndarray | None:
+        """The R factor of the rows added so far, or None when the guard refuses."""
+        factor, info = dpotrf(self.gram, lower=0, clean=1, overwrite_a=0)
+        if info != 0:
+            return None
+        rcond, info = dtrcon(factor, norm="1", uplo="U", diag="N")
+        if info != 0 or not rcond * MAX_WHITENED_COND >= 1.0:
+            return None
+        return dtrmm(1.0, factor, self.p, side=0, lower=0)
+
+
+def whitening_ok(p: np.ndarray, cond: float) -> bool:
+    """Whether P may whiten: nonsingular, and conditioned well enough (bound < 0.1/cond) that
+    ``lstsq(cond)`` of its rows cuts no singular value."""
+    return p.shape[0] == p.shape[1] and _inverse_norm_bound(p) < 0.1 / cond
 
 
 class StreamingR:
