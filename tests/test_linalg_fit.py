@@ -242,3 +242,20 @@ def test_blas_threads_sets_and_restores_the_pools():
         assert all(i["num_threads"] == 1 for i in threadpool_info() if i["user_api"] == "blas")
     assert [(i["filepath"], i["num_threads"]) for i in threadpool_info()
             if i["user_api"] == "blas"] == before
+
+
+def test_whitened_rows_in_a_temporary_file_equal_those_in_memory():
+    from mlipcost.models.fit import WhitenedRows
+
+    data = random_fit_data(n_configs=30, k=6)
+    train = np.arange(0, 30, 2)
+    p = SetStats.of(data, train).force_r
+    in_memory = WhitenedRows(data, train, p, block_rows=10)
+    on_disk = WhitenedRows(data, train, p, memory_bytes=0, block_rows=10)
+    assert isinstance(on_disk.rows_t, np.memmap) and not isinstance(in_memory.rows_t, np.memmap)
+    configs = np.array([8, 2, 14])
+    for mine, theirs in zip(in_memory.blocks_t(configs), on_disk.blocks_t(configs)):
+        np.testing.assert_array_equal(mine, theirs)
+    rows = np.hstack(list(in_memory.blocks_t(configs))).T @ p     # W·P gives back [A | Y]
+    expected = np.vstack([np.hstack([data.force_a[c], data.force_y[c]]) for c in configs])
+    np.testing.assert_allclose(rows, expected, rtol=1e-10, atol=1e-10)
