@@ -8,8 +8,10 @@ so all levels are fitted together as multiple right-hand sides. For one sampled 
 training sizes extend a streamed R factor of [A | Y] (energy rows and force rows kept apart, so that
 every energy weight is a small (2K × K) solve). Errors on the subsample, the training half and the
 test half come from the R factors of those sets, never from re-predicting their rows; the first
-ordering, grown to the whole training half, is the training half's R factor. Force rows are read
-from the descriptor file block by block, so memory does not grow with the data.
+ordering, grown to the whole training half, is the training half's R factor, and every later
+ordering grows from the training rows whitened once by it (``WhitenedRows``: a Gram matrix, half the
+flops of a fold). Force rows are read from the descriptor file block by block, so memory does not
+grow with the data.
 """
 
 from __future__ import annotations
