@@ -13,8 +13,10 @@ its own, ``shared_factorization=False``; force rows read from the descriptor fil
 the core count) and now (``solve_weights``; rows read once and kept; the orderings after the first
 grown from whitened rows; ``linalg.blas_threads``: SciPy's BLAS on every core, NumPy's on one).
 Prints the time ratio, the part of it that the thread pools alone make (now with the threads as
-they come), and the largest RMSE difference. The default, 5 orderings per sampler, is one sweep
-job of config/paper.yaml (``repeats_per_job: 5``). The solves dominate
+they come), and the largest RMSE difference. The default is 5 orderings per sampler, 15 in all (a
+sweep job of config/paper.yaml has 5 of one sampler; `make study`'s single job has 60): the whitened
+rows pay for themselves over the orderings, so the ratio grows with their number (measured here:
+1.75x with --repeats 1, 2.52x with --samplers random --repeats 5, 4.66x at the default). The solves dominate
 where the columns are many and the configurations small, as in the Be ladder study at 2Jmax 8:
   .venv/bin/python benchmarks/fit_sweep.py --twojmax 8 --configs 300 --atoms 6-16 \
       --sizes 5,8,11,15,22,34,45,75,112,150 --repeats 2 --skip-paper
